@@ -1,0 +1,41 @@
+# make test: set up (venv, install), lint, type-check, run every test (real Kafka included).
+# make demo: set up and run the main job on an embedded local broker.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install lint typecheck unit test schemas catalog bench-engine clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check service contracts tests scripts
+	$(BIN)/ruff format --check service contracts tests scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+test: lint typecheck
+	$(BIN)/pytest -q
+
+schemas: $(STAMP)
+	$(BIN)/python -m contracts.schema_export
+
+catalog: $(STAMP)
+	$(BIN)/claim-edit rules --format markdown > docs/edit-catalog.md
+
+bench-engine: $(STAMP)
+	$(BIN)/python -m benchmarks.engine
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,57 @@
+"""The event contract (v1): what billing platforms publish and what they get back.
+
+Field names are binding (see the spec's contract.md): add fields, never rename.
+"""
+
+from contracts.claim import (
+    Claim,
+    ClaimLine,
+    Lesion,
+    Patient,
+    Payer,
+    Procedure,
+    Provider,
+    RenderingProvider,
+)
+from contracts.events import (
+    Change,
+    ClaimEnriched,
+    ClaimRejected,
+    ClaimSubmitted,
+    DeadLetter,
+    DeadLetterSource,
+    Evidence,
+    Finding,
+    LineSnapshot,
+    PricedLine,
+    Pricing,
+    RulesetRef,
+    ValidationProblem,
+)
+
+SCHEMA_VERSION = 1
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Change",
+    "Claim",
+    "ClaimEnriched",
+    "ClaimLine",
+    "ClaimRejected",
+    "ClaimSubmitted",
+    "DeadLetter",
+    "DeadLetterSource",
+    "Evidence",
+    "Finding",
+    "Lesion",
+    "LineSnapshot",
+    "Patient",
+    "Payer",
+    "PricedLine",
+    "Pricing",
+    "Procedure",
+    "Provider",
+    "RenderingProvider",
+    "RulesetRef",
+    "ValidationProblem",
+]

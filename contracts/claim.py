@@ -1,0 +1,139 @@
+"""The claim as a billing platform submits it (837P/837I abstracted to JSON).
+
+Frozen models; integers and booleans are strict so that `"1"` or `1` for `true` is a
+schema error the sender hears about instead of a silent coercion. Unknown fields are
+ignored so a sender may add fields without breaking its own stream. Semantic checks
+(pointer ranges, duplicate line numbers, NPI check digits) are edits, not schema.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
+
+MAX_LINES = 50
+MAX_MODIFIERS = 4
+MAX_DIAGNOSES = 12
+MAX_POINTERS = 4
+
+Modifier = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2}$")]
+ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{5}$")]
+Npi = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
+DiagnosisCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
+]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2),
+    PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str, when_used="json"),
+]
+
+Treatment = Literal[
+    "balloon",
+    "stent",
+    "drug_eluting_stent",
+    "atherectomy",
+    "lithotripsy",
+    "thrombectomy_mechanical",
+    "thrombectomy_aspiration",
+]
+DiagnosticException = Literal[
+    "no_prior_study",
+    "condition_changed",
+    "inadequate_visualization",
+    "clinical_change_outside_target",
+]
+PayerKind = Literal["medicare", "medicare_advantage", "medicaid", "commercial"]
+Setting = Literal["professional", "hospital_outpatient", "asc"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Payer(_Frozen):
+    payer_id: Identifier
+    kind: PayerKind
+
+
+class Provider(_Frozen):
+    npi: Npi
+
+
+class RenderingProvider(_Frozen):
+    npi: Npi
+    qualifying_apm_participant: StrictBool = False
+
+
+class Patient(_Frozen):
+    """Protected health information: echoed to output topics, never logged."""
+
+    member_id: Identifier
+    birth_date: date
+    sex: Literal["F", "M", "U"]
+
+
+class ClaimLine(_Frozen):
+    line_number: StrictInt = Field(ge=1, le=999)
+    procedure_code: ProcedureCode
+    modifiers: tuple[Modifier, ...] = Field(default=(), max_length=MAX_MODIFIERS)
+    units: StrictInt = Field(ge=1, le=9999)
+    charge: Money
+    service_date: date
+    diagnosis_pointers: tuple[StrictInt, ...] = Field(min_length=1, max_length=MAX_POINTERS)
+
+
+class Lesion(_Frozen):
+    lesion_id: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    segments: tuple[Annotated[str, StringConstraints(min_length=1, max_length=8)], ...] = (
+        Field(default=(), max_length=40)
+    )
+    via_graft: StrictBool = False
+    treatments: tuple[Treatment, ...] = Field(default=(), max_length=10)
+    calcification: Literal["none", "mild", "moderate", "severe"] = "none"
+    resistant_to_balloon: StrictBool = False
+    complex_anatomy: StrictBool = False
+    balloon_inadequate: StrictBool = False
+    cto: StrictBool = False
+    acute_mi_culprit: StrictBool = False
+    line_number: StrictInt | None = None
+
+
+class Procedure(_Frozen):
+    """Structured cath-lab documentation abstracted from the procedure report."""
+
+    dominance: Literal["right", "left", "codominant"] | None = None
+    prior_diagnostic_study: Literal["none", "available"] | None = None
+    diagnostic_exception: DiagnosticException | None = None
+    lesions: tuple[Lesion, ...] = Field(default=(), max_length=50)
+
+
+class Claim(_Frozen):
+    claim_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    frequency: Literal["original", "replacement", "void"]
+    payer: Payer
+    setting: Setting
+    place_of_service: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")] | None = None
+    billing_provider: Provider
+    rendering_provider: RenderingProvider
+    patient: Patient
+    diagnoses: tuple[DiagnosisCode, ...] = Field(min_length=1, max_length=MAX_DIAGNOSES)
+    lines: tuple[ClaimLine, ...] = Field(min_length=1, max_length=MAX_LINES)
+    procedure: Procedure | None = None
+
+    @model_validator(mode="after")
+    def _place_of_service_outside_hospital(self) -> "Claim":
+        if self.setting != "hospital_outpatient" and self.place_of_service is None:
+            raise ValueError("place_of_service is required unless setting is hospital_outpatient")
+        return self

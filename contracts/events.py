@@ -1,0 +1,143 @@
+"""Events on the topics: one input shape, three output shapes, and what they carry."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from contracts.claim import Claim, Setting
+
+Disposition = Literal["claim_rejection", "line_rejection", "correction", "warning", "info"]
+ChangeAction = Literal["remove_line", "replace_code", "add_modifier", "remove_modifier", "set_units"]
+Confidence = Literal["confirmed", "secondary", "guide", "derived", "provisional"]
+DecimalText = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
+MoneyText = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+\.[0-9]{2}$")]
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ClaimSubmitted(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    event_type: Literal["claim.submitted"]
+    schema_version: Literal[1]
+    occurred_at: AwareDatetime
+    claim: Claim
+
+
+class RulesetRef(_Output):
+    version: str | None = Field(description="null when no ruleset covers the service dates")
+    as_of: date | None
+
+
+class Evidence(_Output):
+    """The reference row an edit or a price stood on."""
+
+    table: str
+    key: str
+    source: str
+    confidence: Confidence
+
+
+class Finding(_Output):
+    edit_id: str
+    disposition: Disposition
+    line_numbers: list[int]
+    message: str
+    fix: str | None
+    carc: str | None
+    rarc: str | None
+    group_code: str | None
+    x12_path: str
+    citation: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class LineSnapshot(_Output):
+    procedure_code: str
+    modifiers: list[str]
+    units: int
+
+
+class Change(_Output):
+    edit_id: str
+    line_number: int
+    action: ChangeAction
+    before: LineSnapshot | None
+    after: LineSnapshot | None
+    reason: str
+
+
+class PricedLine(_Output):
+    line_number: int
+    procedure_code: str
+    method: Literal["pfs", "opps", "asc"]
+    allowed: MoneyText | None
+    work_rvu: DecimalText | None = None
+    total_rvu: DecimalText | None = None
+    conversion_factor: DecimalText | None = None
+    status_indicator: str | None = None
+    apc: str | None = None
+    source: str | None
+    confidence: Confidence | None
+    note: str | None = None
+
+
+class Pricing(_Output):
+    setting: Setting
+    currency: Literal["USD"]
+    lines: list[PricedLine]
+    total_allowed: MoneyText | None
+    notes: list[str]
+
+
+class _Outcome(_Output):
+    event_id: str
+    schema_version: Literal[1]
+    occurred_at: AwareDatetime
+    source_event_id: str
+    claim_id: str
+    ruleset: RulesetRef
+
+
+class ClaimEnriched(_Outcome):
+    event_type: Literal["claim.enriched"]
+    claim: Claim
+    changes: list[Change]
+    findings: list[Finding]
+    pricing: Pricing
+
+
+class ClaimRejected(_Outcome):
+    event_type: Literal["claim.rejected"]
+    findings: list[Finding]
+    proposed_changes: list[Change]
+    claim: Claim
+
+
+class ValidationProblem(_Output):
+    loc: str
+    msg: str
+
+
+class DeadLetterSource(_Output):
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+
+class DeadLetter(_Output):
+    event_id: str
+    event_type: Literal["claim.dead_letter"]
+    schema_version: Literal[1]
+    occurred_at: AwareDatetime
+    error_kind: Literal["undecodable", "schema_invalid", "processing_error"]
+    errors: list[ValidationProblem]
+    source: DeadLetterSource
+    original_base64: str

@@ -1,0 +1,1 @@
+"""Claim-edit service for interventional cardiology (PCI) billing."""

@@ -1,0 +1,1 @@
+"""I/O at the edges: files, JSON bytes, Kafka, HTTP."""

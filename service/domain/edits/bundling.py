@@ -1,0 +1,237 @@
+"""Bundling: what is inside the PCI, NCCI pairs, unit limits, and add-ons needing a primary."""
+
+from collections.abc import Iterator
+from datetime import date
+
+from service.domain.context import EditContext
+from service.domain.registry import Firing, ProposedChange, edit
+from service.domain.vocabulary import ANGIOGRAPHY_DISTINCT_MODIFIERS
+from service.domain.working_claim import WorkLine
+
+GUIDE_3 = "2026 coder's guide to CPT 92924, guideline 3 (diagnostic angiography at the PCI session)"
+NCCI_XI = "NCCI Policy Manual ch. XI"
+
+
+@edit(
+    "PCI-BUND-001",
+    title="Diagnostic angiography in the PCI session",
+    default="correction (remove, or add XU) / line_rejection / warning by case",
+    element="line",
+    carc="97",
+    rarc="M15",
+    citation=GUIDE_3 + "; " + NCCI_XI + " (diagnostic angiography with PCI)",
+)
+def diagnostic_angiography_bundled(ctx: EditContext) -> Iterator[Firing]:
+    """93454–93461 on the date of a PCI base line is bundled unless an exception is
+    documented (no prior study, changed condition, inadequate visualization, clinical change
+    outside the target). (a) no 59/XU, no exception: remove; (b) exception, no 59/XU: add
+    XU; (c) 59/XU, documentation without exception: reject; (d) 59/XU, no documentation:
+    warn; (e) 59/XU with exception: fine. Source: 92924 guide, guideline 3; NCCI ch. XI."""
+    procedure = ctx.procedure
+    exception = procedure.diagnostic_exception if procedure is not None else None
+    for line in ctx.lines():
+        if not line.is_diagnostic or not ctx.base_lines_on(line.service_date):
+            continue
+        marked = [m for m in line.modifiers if m in ANGIOGRAPHY_DISTINCT_MODIFIERS]
+        code = line.procedure_code
+        if not marked and exception is None:
+            yield Firing(
+                "correction",
+                (line,),
+                f"{code} on the PCI date with no documented exception is bundled into the PCI.",
+                fix="Remove the diagnostic angiography line.",
+                changes=(ProposedChange(line, "remove_line", "bundled into the same-session PCI"),),
+            )
+        elif not marked:
+            reason = f"documented exception: {exception}"
+            if len(line.modifiers) < 4:
+                yield Firing(
+                    "correction",
+                    (line,),
+                    f"{code} has a documented exception ({exception}) but no XU.",
+                    fix="Append XU.",
+                    changes=(
+                        ProposedChange(
+                            line, "add_modifier", reason, modifiers=(*line.modifiers, "XU")
+                        ),
+                    ),
+                )
+            else:
+                yield Firing(
+                    "line_rejection",
+                    (line,),
+                    f"{code} has a documented exception ({exception}) but no room for XU.",
+                    fix="Replace a modifier with XU.",
+                )
+        elif procedure is not None and exception is None:
+            yield Firing(
+                "line_rejection",
+                (line,),
+                f"{code}-{marked[0]} claims a separate diagnostic study, but the documentation "
+                "records no exception.",
+                fix="Document the exception (no prior study, condition changed, inadequate "
+                "visualization, clinical change outside the target) or remove the line.",
+            )
+        elif procedure is None:
+            yield Firing(
+                "warning",
+                (line,),
+                f"{code}-{marked[0]} on the PCI date: documentation review (no procedure sent).",
+                fix="Keep the cath report's exception on file.",
+            )
+
+
+@edit(
+    "PCI-BUND-002",
+    title="NCCI procedure-to-procedure pair",
+    default="correction (remove column 2) / info when bypassed",
+    element="line",
+    carc="236",
+    citation="CMS NCCI PTP edits (modifier indicator 0/1/9); NCCI Policy Manual ch. I and XI",
+)
+def ncci_pair(ctx: EditContext) -> Iterator[Firing]:
+    """An active column-1/column-2 pair on one date. Indicator 0: remove column 2.
+    Indicator 1 bypassed by different coronary modifiers or 59/X{EPSU} on either line: info
+    naming the modifier; not bypassed: remove column 2. Indicator 9: nothing.
+    Source: CMS NCCI PTP files and policy manual."""
+    lines = ctx.lines()
+    for column_2 in lines:
+        for column_1 in lines:
+            if column_1 is column_2 or not (column_1.active and column_2.active):
+                continue
+            row = ctx.active_ptp(column_1, column_2)
+            if row is None or row.modifier_indicator == "9":
+                continue
+            pair = f"{column_1.procedure_code}/{column_2.procedure_code}"
+            bypass = _bypassing_modifier(column_1, column_2)
+            if row.modifier_indicator == "1" and bypass:
+                yield Firing(
+                    "info",
+                    (column_1, column_2),
+                    f"NCCI pair {pair} bypassed by {bypass}.",
+                    evidence=(row.provenance,),
+                )
+                continue
+            yield Firing(
+                "correction",
+                (column_2,),
+                f"NCCI pair {pair} (modifier indicator {row.modifier_indicator}): "
+                f"{column_2.procedure_code} is bundled into {column_1.procedure_code}.",
+                fix=f"Remove {column_2.procedure_code} (line {column_2.line_number}).",
+                changes=(
+                    ProposedChange(
+                        column_2,
+                        "remove_line",
+                        f"NCCI column 2 of {column_1.procedure_code}",
+                    ),
+                ),
+                evidence=(row.provenance,),
+            )
+
+
+def _bypassing_modifier(column_1: WorkLine, column_2: WorkLine) -> str | None:
+    if column_1.territory and column_2.territory and column_1.territory != column_2.territory:
+        return f"different coronary modifiers ({column_1.territory}, {column_2.territory})"
+    distinct = column_1.distinct_modifiers + column_2.distinct_modifiers
+    return f"modifier {distinct[0]}" if distinct else None
+
+
+@edit(
+    "PCI-BUND-003",
+    title="Medically unlikely edit (units over MUE)",
+    default="line_rejection",
+    element="units",
+    carc="151",
+    rarc="N362",
+    citation="CMS NCCI MUE files (MUE Adjudication Indicator 1 line, 2 and 3 date of service)",
+)
+def medically_unlikely_units(ctx: EditContext) -> Iterator[Firing]:
+    """Units of a code on one date above its MUE value: per line for MAI 1, per date for MAI
+    2 and 3. Codes with no MUE row are listed in one info finding, never passed silently.
+    Source: CMS NCCI MUE files and their adjudication indicators."""
+    by_code_date: dict[tuple[str, date], list[WorkLine]] = {}
+    for line in ctx.lines():
+        if line.row is not None:
+            by_code_date.setdefault((line.procedure_code, line.service_date), []).append(line)
+    unchecked: list[WorkLine] = []
+    for (code, service_date), group in by_code_date.items():
+        ruleset = group[0].ruleset
+        row = ruleset.mue(code, service_date, ctx.setting) if ruleset else None
+        if row is None:
+            unchecked.extend(group)
+            continue
+        if row.adjudication_indicator == 1:
+            over = [(line,) for line in group if line.units > row.value]
+        else:
+            over = [tuple(group)] if sum(line.units for line in group) > row.value else []
+        for lines in over:
+            units = sum(line.units for line in lines)
+            yield Firing(
+                "line_rejection",
+                lines,
+                f"{code}: {units} units on {service_date.isoformat()} exceed the MUE of "
+                f"{row.value} (MAI {row.adjudication_indicator}).",
+                fix=f"Bill at most {row.value} unit(s) of {code} "
+                + ("per line." if row.adjudication_indicator == 1 else "per date of service."),
+                evidence=(row.provenance,),
+            )
+    if unchecked:
+        codes = sorted({line.procedure_code for line in unchecked})
+        table = "practitioner" if ctx.setting == "professional" else "outpatient hospital"
+        yield Firing(
+            "info",
+            tuple(unchecked),
+            f"MUE not checked for {', '.join(codes)}: no {table} MUE row loaded.",
+            fix="Load the current quarter's CMS MUE file (CLAIM_EDIT_REFERENCE_DIR).",
+        )
+
+
+@edit(
+    "PCI-BUND-004",
+    title="Add-on code without an eligible primary",
+    default="line_rejection",
+    element="code",
+    carc="107",
+    rarc="N122",
+    citation=(
+        "CPT add-on code conventions; 2026 coder's guide to CPT 92924, 'Modifiers and add-on "
+        "codes' (codes.csv primary/requires)"
+    ),
+)
+def addon_without_primary(ctx: EditContext) -> Iterator[Firing]:
+    """An add-on (+92972, +92973, +92974, +92978, +92979, +93571, +93572, and pre-2026
+    branch add-ons) needs an eligible primary on the same date that no earlier edit removed;
+    92979 needs 92978 and 93572 needs 93571. Source: CPT add-on conventions; codes.csv."""
+    lines = ctx.lines()
+    for line in lines:
+        row = line.row
+        if row is None or row.deleted or row.kind not in ("addon", "branch_addon"):
+            continue
+        same_day = [other for other in lines if other.service_date == line.service_date]
+        bases = [other for other in same_day if other.is_pci_base]
+        if row.primary == "base_same_territory":
+            eligible = [b for b in bases if line.territory and b.territory == line.territory]
+            needed = f"a PCI base line in {line.territory or 'its territory'}"
+        elif row.primary == "base_or_diagnostic":
+            eligible = bases + [d for d in same_day if d.is_diagnostic]
+            needed = "a PCI base line or diagnostic angiography (93454–93461)"
+        else:
+            eligible = bases
+            needed = "a PCI base line"
+        if not eligible:
+            yield Firing(
+                "line_rejection",
+                (line,),
+                f"+{line.procedure_code} has no eligible primary on "
+                f"{line.service_date.isoformat()}: it needs {needed}.",
+                fix="Bill the add-on with its primary procedure, or remove it.",
+                evidence=(row.provenance,),
+            )
+        elif row.requires and not any(o.procedure_code == row.requires for o in same_day):
+            yield Firing(
+                "line_rejection",
+                (line,),
+                f"+{line.procedure_code} needs +{row.requires} on the same date.",
+                fix=f"Bill +{row.requires} for the first vessel.",
+                evidence=(row.provenance,),
+            )

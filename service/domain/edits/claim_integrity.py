@@ -1,0 +1,103 @@
+"""Claim integrity: problems the billing user must fix before any PCI rule means anything."""
+
+from collections import Counter
+from collections.abc import Iterator
+
+from service.domain.context import EditContext
+from service.domain.npi import npi_check_digit_ok
+from service.domain.registry import Firing, edit
+
+
+@edit(
+    "PCI-CLM-001",
+    title="Service date has no loaded ruleset",
+    default="claim_rejection",
+    element="service_date",
+    citation="edits.md, Rulesets by service date (reference/rulesets.toml)",
+)
+def service_date_without_ruleset(ctx: EditContext) -> Iterator[Firing]:
+    """A line dated outside every loaded ruleset cannot be edited; after this edit fires no
+    other edit runs. Source: edits.md, "Rulesets by service date"."""
+    orphans = tuple(line for line in ctx.working.lines if line.ruleset is None)
+    if orphans:
+        dates = sorted({line.service_date.isoformat() for line in orphans})
+        yield Firing(
+            "claim_rejection",
+            orphans,
+            f"No ruleset is loaded for service date(s) {', '.join(dates)}.",
+            fix="Check the service dates; dates before 2025-01-01 are outside this editor.",
+        )
+
+
+@edit(
+    "PCI-CLM-002",
+    title="Claim integrity (line numbers, pointers, NPI, dates, ruleset split)",
+    default="claim_rejection",
+    element="claim",
+    carc="16",
+    citation=(
+        "ASC X12 837 005010 implementation guides (LX, SV107, NM109, DTP*472); "
+        "NPI check digit per 45 CFR 162.406 (Luhn, prefix 80840); edits.md PCI-CLM-002"
+    ),
+)
+def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
+    """Structural problems a billing user can fix: duplicate line numbers, a diagnosis
+    pointer outside the diagnosis list, an NPI with a bad check digit, a service date after
+    the event's `occurred_at`, lines under two rulesets. Source: edits.md PCI-CLM-002."""
+    lines = ctx.working.lines
+    counts = Counter(line.line_number for line in lines)
+    duplicated = tuple(line for line in lines if counts[line.line_number] > 1)
+    if duplicated:
+        numbers = sorted({line.line_number for line in duplicated})
+        yield Firing(
+            "claim_rejection",
+            duplicated,
+            f"Line number(s) {', '.join(map(str, numbers))} appear more than once.",
+            fix="Number the service lines uniquely (LX01).",
+            element="line",
+        )
+    diagnosis_count = len(ctx.claim.diagnoses)
+    bad_pointers = tuple(
+        line
+        for line in lines
+        if any(p < 1 or p > diagnosis_count for p in line.submitted.diagnosis_pointers)
+    )
+    if bad_pointers:
+        yield Firing(
+            "claim_rejection",
+            bad_pointers,
+            f"A diagnosis pointer is outside the {diagnosis_count} diagnosis code(s) submitted.",
+            fix="Point each line at 1-based positions in the claim's diagnosis list.",
+            element="diagnosis_pointer",
+        )
+    for role, npi, element in (
+        ("billing", ctx.claim.billing_provider.npi, "billing_npi"),
+        ("rendering", ctx.claim.rendering_provider.npi, "rendering_npi"),
+    ):
+        if not npi_check_digit_ok(npi):
+            yield Firing(
+                "claim_rejection",
+                (),
+                f"The {role} provider NPI fails its check digit.",
+                fix=f"Correct the {role} provider NPI.",
+                element=element,
+            )
+    submitted_on = ctx.occurred_at.date()
+    future = tuple(line for line in lines if line.service_date > submitted_on)
+    if future:
+        yield Firing(
+            "claim_rejection",
+            future,
+            f"Service date is after the submission date {submitted_on.isoformat()}.",
+            fix="Bill services only after they are performed.",
+            element="service_date",
+        )
+    versions = {line.ruleset.version for line in lines if line.ruleset is not None}
+    if len(versions) > 1:
+        yield Firing(
+            "claim_rejection",
+            tuple(lines),
+            f"Lines fall under different rulesets ({', '.join(sorted(versions))}).",
+            fix="Split the claim by calendar year of service.",
+            element="service_date",
+        )

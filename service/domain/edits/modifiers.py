@@ -1,0 +1,92 @@
+"""Modifiers: distinct-service modifiers only with something to bypass, and the right one."""
+
+from collections.abc import Iterator
+
+from service.domain.context import EditContext
+from service.domain.registry import Firing, edit
+from service.domain.working_claim import WorkLine
+
+GUIDE_MODIFIERS = "2026 coder's guide to CPT 92924, 'Modifiers and add-on codes'"
+
+
+@edit(
+    "PCI-MOD-001",
+    title="Distinct modifier with nothing to bypass",
+    default="warning",
+    element="modifier",
+    citation=GUIDE_MODIFIERS + "; NCCI Policy Manual ch. I (modifier 59/X{EPSU})",
+)
+def distinct_modifier_without_purpose(ctx: EditContext) -> Iterator[Firing]:
+    """A line carries 59/XE/XS/XP/XU and, ignoring those modifiers, none of PCI-TERR-006,
+    PCI-BUND-001 or PCI-BUND-002 would apply to it: an audit risk.
+    Source: 92924 guide, modifiers; NCCI Policy Manual ch. I."""
+    for line in ctx.lines():
+        if line.distinct_modifiers and not _has_something_to_bypass(ctx, line):
+            yield Firing(
+                "warning",
+                (line,),
+                f"{line.procedure_code} carries {'/'.join(line.distinct_modifiers)} with no "
+                "edit to bypass.",
+                fix="Remove the distinct modifier unless the record proves a separate service.",
+            )
+
+
+def _has_something_to_bypass(ctx: EditContext, line: WorkLine) -> bool:
+    if line.is_pci_base and line.territory is not None:
+        for group in ctx.territory_groups():
+            if line in group and len(group) >= 2:
+                return True
+    if line.is_diagnostic and ctx.base_lines_on(line.service_date):
+        return True
+    return any(
+        other is not line
+        and (ctx.active_ptp(line, other) is not None or ctx.active_ptp(other, line) is not None)
+        for other in ctx.lines()
+    )
+
+
+@edit(
+    "PCI-MOD-002",
+    title="Modifier 59 where an X modifier describes the case",
+    default="warning",
+    element="modifier",
+    citation=GUIDE_MODIFIERS + "; CMS guidance on the X{EPSU} subset of modifier 59",
+)
+def prefer_x_modifier(ctx: EditContext) -> Iterator[Firing]:
+    """Modifier 59 on same-session diagnostic angiography, which XU (unusual non-overlapping
+    service) describes. Source: 92924 guide, modifiers; CMS X{EPSU} guidance."""
+    for line in ctx.lines():
+        if "59" in line.modifiers and line.is_diagnostic and ctx.base_lines_on(line.service_date):
+            yield Firing(
+                "warning",
+                (line,),
+                f"{line.procedure_code}-59: same-session diagnostic angiography is described "
+                "by XU.",
+                fix="Use XU instead of 59.",
+            )
+
+
+@edit(
+    "PCI-MOD-003",
+    title="Coronary modifier on a non-coronary code",
+    default="line_rejection",
+    element="modifier",
+    carc="4",
+    rarc="N823",
+    citation="CPT coronary modifiers LC, LD, LM, RC, RI (coronary procedures only); edits.md",
+)
+def coronary_modifier_off_coronary(ctx: EditContext) -> Iterator[Firing]:
+    """A coronary modifier on a code outside the coronary procedures (an E/M code, say).
+    Runs on lines outside rule scope too. Source: CPT modifier definitions; edits.md."""
+    for line in ctx.working.lines:
+        if line.active and line.coronary_modifiers and not ctx.reference.is_coronary(
+            line.procedure_code
+        ):
+            yield Firing(
+                "line_rejection",
+                (line,),
+                f"{line.procedure_code} is not a coronary procedure but carries "
+                f"{'/'.join(line.coronary_modifiers)}.",
+                fix="Remove the coronary modifier.",
+                changes=(),
+            )

@@ -1,0 +1,125 @@
+"""evaluate(): one ClaimSubmitted in, exactly one outcome out. Pure and deterministic."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from contracts import ClaimSubmitted
+from service.domain.context import EditContext
+from service.domain.outcome import Change, Finding, Outcome
+from service.domain.policy import DEFAULT_POLICY, EffectivePolicy, Policy
+from service.domain.pricing import price
+from service.domain.reference import ReferenceData
+from service.domain.registry import EditSpec, Firing, ProposedChange, catalog
+from service.domain.vocabulary import BLOCKING, SEVERITY_ORDER, x12_path
+from service.domain.working_claim import WorkingClaim
+
+OUTPUT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:output")
+
+
+def output_event_id(source_event_id: str, ruleset_version: str | None) -> str:
+    """The same input under the same ruleset always yields the same output id."""
+    return str(uuid.uuid5(OUTPUT_NAMESPACE, f"{source_event_id}\x1f{ruleset_version or '-'}"))
+
+
+@dataclass(slots=True)
+class _Ledger:
+    """Findings and changes as the edits produce them, after policy."""
+
+    policy: EffectivePolicy
+    setting: str
+    findings: list[Finding] = field(default_factory=list)
+    changes: list[tuple[Change, bool]] = field(default_factory=list)
+
+    def record(self, spec: EditSpec, firing: Firing, ctx: EditContext) -> None:
+        disposition = self.policy.disposition(spec.edit_id, firing.disposition, bool(firing.changes))
+        if disposition is None:
+            return
+        apply = disposition == "correction"
+        for proposed in firing.changes:
+            self.changes.append((_apply(proposed, spec.edit_id, ctx, apply), apply))
+        informational = disposition == "info"
+        self.findings.append(
+            Finding(
+                edit_id=spec.edit_id,
+                disposition=disposition,
+                line_numbers=tuple(line.line_number for line in firing.lines),
+                message=firing.message,
+                fix=firing.fix,
+                carc=None if informational else spec.carc,
+                rarc=None if informational else spec.rarc,
+                group_code=None if informational else spec.group_code,
+                x12_path=x12_path(self.setting, firing.element or spec.element),
+                citation=spec.citation,
+                evidence=firing.evidence,
+            )
+        )
+        ctx.flagged.setdefault(spec.edit_id, set()).update(line.index for line in firing.lines)
+
+    @property
+    def blocked(self) -> bool:
+        return any(f.disposition in BLOCKING for f in self.findings)
+
+
+def _apply(proposed: ProposedChange, edit_id: str, ctx: EditContext, apply: bool) -> Change:
+    line = proposed.line
+    before = line.state()
+    working = ctx.working
+    if proposed.action == "remove_line":
+        if apply:
+            working.remove(line, edit_id)
+        return Change(edit_id, line.line_number, "remove_line", before, None, proposed.reason)
+    if apply:
+        if proposed.procedure_code is not None:
+            working.replace_code(line, proposed.procedure_code)
+        if proposed.modifiers is not None:
+            working.set_modifiers(line, proposed.modifiers)
+        if proposed.units is not None:
+            working.set_units(line, proposed.units)
+        after = line.state()
+    else:
+        after = type(before)(
+            proposed.procedure_code or before.procedure_code,
+            proposed.modifiers if proposed.modifiers is not None else before.modifiers,
+            proposed.units if proposed.units is not None else before.units,
+        )
+    return Change(edit_id, line.line_number, proposed.action, before, after, proposed.reason)
+
+
+def evaluate(
+    event: ClaimSubmitted, reference: ReferenceData, policy: Policy = DEFAULT_POLICY
+) -> Outcome:
+    """Run the catalog over one claim. Output `occurred_at` is stamped by the caller."""
+    claim = event.claim
+    working = WorkingClaim(claim, reference)
+    ctx = EditContext(claim=claim, occurred_at=event.occurred_at, working=working, reference=reference)
+    ledger = _Ledger(policy.for_payer(claim.payer.payer_id), claim.setting)
+    for spec in catalog():
+        for firing in spec.run(ctx):
+            ledger.record(spec, firing, ctx)
+        if spec.edit_id == "PCI-CLM-001" and ledger.findings:
+            break
+    version, as_of = _ruleset_named(working)
+    findings = tuple(sorted(ledger.findings, key=lambda f: SEVERITY_ORDER[f.disposition]))
+    rejected = ledger.blocked
+    return Outcome(
+        event_type="claim.rejected" if rejected else "claim.enriched",
+        event_id=output_event_id(event.event_id, version),
+        source_event_id=event.event_id,
+        claim_id=claim.claim_id,
+        ruleset_version=version,
+        as_of=as_of,
+        claim=claim if rejected else working.billed_claim(),
+        findings=findings,
+        changes=tuple(change for change, applied in ledger.changes if rejected or applied),
+        pricing=None if rejected else price(working),
+    )
+
+
+def _ruleset_named(working: WorkingClaim) -> tuple[str | None, date | None]:
+    """The ruleset of the first dated line (a claim spanning two is PCI-CLM-002's)."""
+    as_of = min((line.service_date for line in working.lines), default=None)
+    for line in working.lines:
+        if line.ruleset is not None:
+            return line.ruleset.version, as_of
+    return None, as_of

@@ -1,0 +1,155 @@
+"""Medicare national reference prices (reference-data.md, "Medicare 2026 payment").
+
+Professional: total RVU × conversion factor (the qualifying-APM factor for a qualifying
+participant), each line rounded half-up to cents. OPPS: a J1 line is comprehensive, one
+payment for the highest-paying J1 line and every other line packaged. ASC: the ASC rate.
+A line in scope without a row is priced null with a note, and the total is then null.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from contracts import Claim
+from service.domain.outcome import PricedLine, Pricing
+from service.domain.reference import Provenance
+from service.domain.working_claim import WorkLine, WorkingClaim
+
+CENT = Decimal("0.01")
+CONFIDENCE_STRENGTH = {"provisional": 0, "guide": 1, "secondary": 2, "derived": 3, "confirmed": 4}
+UNADJUSTED = (
+    "Medicare national amounts: no geographic (GPCI) adjustment, before any "
+    "multiple-procedure reduction; a reference point for every payer."
+)
+
+
+def _money(amount: Decimal) -> str:
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _weakest(*provenances: Provenance) -> Provenance:
+    return min(provenances, key=lambda p: CONFIDENCE_STRENGTH[p.confidence])
+
+
+def price(working: WorkingClaim) -> Pricing:
+    claim = working.claim
+    lines = [line for line in working.lines if line.active and line.known]
+    notes: list[str] = [UNADJUSTED]
+    if claim.setting == "professional":
+        priced = [_physician_fee(line, claim) for line in lines]
+    elif claim.setting == "hospital_outpatient":
+        priced = _opps(lines, notes)
+    else:
+        priced = [_asc(line) for line in lines]
+    notes.extend(p.note for p in priced if p.note)
+    outside = [line.line_number for line in working.lines if line.active and not line.known]
+    if outside:
+        notes.append(f"Lines outside rule scope are not priced: {outside}.")
+    if any(p.allowed is None for p in priced):
+        total = None
+        notes.append("total_allowed is null: at least one line has no price row.")
+    else:
+        total = _money(sum((Decimal(p.allowed or "0") for p in priced), Decimal(0)))
+    return Pricing(claim.setting, tuple(priced), total, tuple(notes))
+
+
+def _unpriced(line: WorkLine, method: str, why: str) -> PricedLine:
+    return PricedLine(
+        line.line_number, line.procedure_code, method, None, None, None,
+        note=f"line {line.line_number} ({line.procedure_code}): {why}",
+    )
+
+
+def _physician_fee(line: WorkLine, claim: Claim) -> PricedLine:
+    ruleset = line.ruleset
+    if ruleset is None:
+        return _unpriced(line, "pfs", "no ruleset")
+    rvu = ruleset.rvu(line.procedure_code, line.service_date)
+    participation = (
+        "qualifying_apm"
+        if claim.rendering_provider.qualifying_apm_participant
+        else "non_qualifying_apm"
+    )
+    factor = ruleset.conversion_factor(participation, line.service_date)
+    if rvu is None:
+        return _unpriced(line, "pfs", f"no RVU row for {line.service_date.isoformat()}")
+    if factor is None:
+        return _unpriced(line, "pfs", f"no conversion factor for {line.service_date.isoformat()}")
+    per_unit = (rvu.total_rvu * factor.conversion_factor).quantize(CENT, rounding=ROUND_HALF_UP)
+    weakest = _weakest(rvu.provenance, factor.provenance)
+    return PricedLine(
+        line.line_number,
+        line.procedure_code,
+        "pfs",
+        _money(per_unit * line.units),
+        f"RVU: {rvu.provenance.source}; conversion factor ({participation}): "
+        f"{factor.provenance.source}",
+        weakest.confidence,
+        work_rvu=str(rvu.work_rvu),
+        total_rvu=str(rvu.total_rvu),
+        conversion_factor=str(factor.conversion_factor),
+    )
+
+
+def _opps(lines: list[WorkLine], notes: list[str]) -> list[PricedLine]:
+    rows = {
+        line.index: line.ruleset.opps_row(line.procedure_code, line.service_date)
+        if line.ruleset
+        else None
+        for line in lines
+    }
+    comprehensive = [
+        (row.payment, -line.line_number, line, row)
+        for line in lines
+        if (row := rows[line.index]) is not None and row.status_indicator == "J1"
+    ]
+    if comprehensive:
+        _, _, primary, row = max(comprehensive, key=lambda item: (item[0], item[1]))
+        notes.append(
+            f"Comprehensive APC {row.apc} (J1, line {primary.line_number}): "
+            "every other line is packaged at 0.00."
+        )
+        return [
+            PricedLine(
+                line.line_number,
+                line.procedure_code,
+                "opps",
+                _money(row.payment) if line is primary else "0.00",
+                row.provenance.source,
+                row.provenance.confidence,
+                status_indicator=row.status_indicator if line is primary else None,
+                apc=row.apc,
+            )
+            for line in lines
+        ]
+    priced = []
+    for line in lines:
+        found = rows[line.index]
+        if found is None:
+            priced.append(_unpriced(line, "opps", "no OPPS row loaded"))
+            continue
+        priced.append(
+            PricedLine(
+                line.line_number,
+                line.procedure_code,
+                "opps",
+                _money(found.payment * line.units),
+                found.provenance.source,
+                found.provenance.confidence,
+                status_indicator=found.status_indicator,
+                apc=found.apc,
+            )
+        )
+    return priced
+
+
+def _asc(line: WorkLine) -> PricedLine:
+    row = line.ruleset.asc_row(line.procedure_code, line.service_date) if line.ruleset else None
+    if row is None:
+        return _unpriced(line, "asc", "no ASC payment row loaded")
+    return PricedLine(
+        line.line_number,
+        line.procedure_code,
+        "asc",
+        _money(row.payment * line.units),
+        row.provenance.source,
+        row.provenance.confidence,
+    )

@@ -1,0 +1,225 @@
+"""Reference facts the edits stand on, as effective-dated rows with source and confidence.
+
+Pure types and look-ups only; reading the tables from disk is in `service.adapters`.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal, TypeVar
+
+Confidence = Literal["confirmed", "secondary", "guide", "derived", "provisional"]
+CodeKind = Literal["pci_base", "branch_addon", "addon", "diagnostic"]
+PrimaryKind = Literal["", "base", "base_or_diagnostic", "base_same_territory"]
+Participation = Literal["non_qualifying_apm", "qualifying_apm"]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    table: str
+    key: str
+    effective_from: date
+    effective_to: date | None
+    source: str
+    confidence: Confidence
+
+    def covers(self, service_date: date) -> bool:
+        return self.effective_from <= service_date and (
+            self.effective_to is None or service_date <= self.effective_to
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRow:
+    code: str
+    kind: CodeKind
+    deleted: bool
+    coronary: bool
+    graft: bool
+    primary: PrimaryKind
+    requires: str
+    cpt_analogue: str
+    description: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class RankRow:
+    code: str
+    rank: int
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class RvuRow:
+    code: str
+    work_rvu: Decimal
+    total_rvu: Decimal
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionFactorRow:
+    participation: Participation
+    conversion_factor: Decimal
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class OppsRow:
+    code: str
+    status_indicator: str
+    apc: str
+    payment: Decimal
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class AscRow:
+    code: str
+    payment: Decimal
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class MueRow:
+    code: str
+    value: int
+    adjudication_indicator: int
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class PtpRow:
+    column_1: str
+    column_2: str
+    modifier_indicator: Literal["0", "1", "9"]
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class DerivationRow:
+    """A documented condition and the base codes it leads to, in priority order."""
+
+    priority: int
+    condition: str
+    expected_codes: tuple[str, ...]
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRow:
+    segment: str
+    territory: str
+    provenance: Provenance
+
+
+RowT = TypeVar(
+    "RowT",
+    CodeRow,
+    RankRow,
+    RvuRow,
+    OppsRow,
+    AscRow,
+    MueRow,
+    SegmentRow,
+    ConversionFactorRow,
+)
+
+
+def index_by(rows: Iterable[RowT], key: str) -> dict[str, tuple[RowT, ...]]:
+    indexed: dict[str, list[RowT]] = {}
+    for row in rows:
+        indexed.setdefault(getattr(row, key), []).append(row)
+    return {name: tuple(group) for name, group in indexed.items()}
+
+
+def in_force(rows: Mapping[str, tuple[RowT, ...]], key: str, service_date: date) -> RowT | None:
+    """The row for `key` whose effective dates cover `service_date`, if any."""
+    for row in rows.get(key, ()):
+        if row.provenance.covers(service_date):
+            return row
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    """One ruleset's tables (a folder under reference/)."""
+
+    version: str
+    effective_from: date
+    effective_to: date | None
+    codes: Mapping[str, tuple[CodeRow, ...]]
+    ranks: Mapping[str, tuple[RankRow, ...]]
+    rvus: Mapping[str, tuple[RvuRow, ...]]
+    conversion_factors: Mapping[str, tuple[ConversionFactorRow, ...]]
+    opps: Mapping[str, tuple[OppsRow, ...]]
+    asc: Mapping[str, tuple[AscRow, ...]]
+    mue_practitioner: Mapping[str, tuple[MueRow, ...]]
+    mue_outpatient: Mapping[str, tuple[MueRow, ...]]
+    ptp_practitioner: Mapping[tuple[str, str], tuple[PtpRow, ...]]
+    ptp_outpatient: Mapping[tuple[str, str], tuple[PtpRow, ...]]
+    segments: Mapping[str, tuple[SegmentRow, ...]]
+    derivation: tuple[DerivationRow, ...] = ()
+    des_code_for: Mapping[str, str] = field(default_factory=dict)
+
+    def covers(self, service_date: date) -> bool:
+        return self.effective_from <= service_date and (
+            self.effective_to is None or service_date <= self.effective_to
+        )
+
+    def code(self, code: str, service_date: date) -> CodeRow | None:
+        return in_force(self.codes, code, service_date)
+
+    def rank(self, code: str, service_date: date) -> RankRow | None:
+        return in_force(self.ranks, code, service_date)
+
+    def rvu(self, code: str, service_date: date) -> RvuRow | None:
+        return in_force(self.rvus, code, service_date)
+
+    def conversion_factor(
+        self, participation: Participation, service_date: date
+    ) -> ConversionFactorRow | None:
+        return in_force(self.conversion_factors, participation, service_date)
+
+    def opps_row(self, code: str, service_date: date) -> OppsRow | None:
+        return in_force(self.opps, code, service_date)
+
+    def asc_row(self, code: str, service_date: date) -> AscRow | None:
+        return in_force(self.asc, code, service_date)
+
+    def mue(self, code: str, service_date: date, setting: str) -> MueRow | None:
+        table = self.mue_practitioner if setting == "professional" else self.mue_outpatient
+        return in_force(table, code, service_date)
+
+    def ptp(self, column_1: str, column_2: str, service_date: date, setting: str) -> PtpRow | None:
+        table = self.ptp_practitioner if setting == "professional" else self.ptp_outpatient
+        for row in table.get((column_1, column_2), ()):
+            if row.provenance.covers(service_date):
+                return row
+        return None
+
+    def territory_of_segment(self, segment: str, service_date: date) -> str | None:
+        row = in_force(self.segments, segment, service_date)
+        return row.territory if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceData:
+    rulesets: tuple[Ruleset, ...]
+    known_codes: frozenset[str]
+    coronary_codes: frozenset[str]
+    fingerprint: str = ""
+
+    def ruleset_for(self, service_date: date) -> Ruleset | None:
+        for ruleset in self.rulesets:
+            if ruleset.covers(service_date):
+                return ruleset
+        return None
+
+    def knows(self, code: str) -> bool:
+        return code in self.known_codes
+
+    def is_coronary(self, code: str) -> bool:
+        return code in self.coronary_codes

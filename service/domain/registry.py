@@ -1,0 +1,147 @@
+"""Edits as registered data: one pure function each, its metadata attached where it is defined.
+
+An edit is a generator of `Firing`s over an `EditContext`. The engine applies each firing
+(policy, then any correction) before asking for the next, so an edit that removes a line
+sees it removed when it goes on. `claim-edit rules` prints this registry.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from service.domain.reference import Provenance
+from service.domain.vocabulary import ChangeAction, Disposition
+from service.domain.working_claim import WorkLine
+
+if TYPE_CHECKING:
+    from service.domain.context import EditContext
+
+# The order edits run in (edits.md, "Evaluation order").
+EVALUATION_ORDER: tuple[str, ...] = (
+    "PCI-CLM-001",
+    "PCI-CLM-002",
+    "PCI-REF-002",
+    "PCI-TERR-002",
+    "PCI-TERR-003",
+    "PCI-TERR-005",
+    "PCI-TERR-006",
+    "PCI-TERR-001",
+    "PCI-TERR-004",
+    "PCI-DOC-001",
+    "PCI-DOC-002",
+    "PCI-DOC-003",
+    "PCI-DOC-004",
+    "PCI-DOC-005",
+    "PCI-BUND-001",
+    "PCI-BUND-002",
+    "PCI-BUND-003",
+    "PCI-BUND-004",
+    "PCI-MOD-001",
+    "PCI-MOD-002",
+    "PCI-MOD-003",
+    "PCI-SET-001",
+    "PCI-REF-001",
+)
+ALL_RULESETS: tuple[str, ...] = ("pci-2025", "pci-2026.1")
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedChange:
+    line: WorkLine
+    action: ChangeAction
+    reason: str
+    procedure_code: str | None = None
+    modifiers: tuple[str, ...] | None = None
+    units: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """One problem an edit found, in the edit's own (default) disposition."""
+
+    disposition: Disposition
+    lines: tuple[WorkLine, ...]
+    message: str
+    fix: str | None = None
+    changes: tuple[ProposedChange, ...] = ()
+    evidence: tuple[Provenance, ...] = ()
+    element: str | None = None
+
+
+EditFunction = Callable[["EditContext"], Iterator[Firing]]
+
+
+@dataclass(frozen=True, slots=True)
+class EditSpec:
+    edit_id: str
+    title: str
+    default: str
+    carc: str | None
+    rarc: str | None
+    element: str
+    citation: str
+    run: EditFunction
+    group_code: str | None = "CO"
+    rulesets: tuple[str, ...] = ALL_RULESETS
+    docstring: str = field(default="", repr=False)
+
+    @property
+    def order(self) -> int:
+        return EVALUATION_ORDER.index(self.edit_id)
+
+
+_REGISTRY: dict[str, EditSpec] = {}
+
+
+def edit(
+    edit_id: str,
+    *,
+    title: str,
+    default: str,
+    element: str,
+    citation: str,
+    carc: str | None = None,
+    rarc: str | None = None,
+    rulesets: tuple[str, ...] = ALL_RULESETS,
+) -> Callable[[EditFunction], EditFunction]:
+    """Register an edit with its catalog metadata."""
+    if edit_id not in EVALUATION_ORDER:
+        raise ValueError(f"{edit_id} has no place in EVALUATION_ORDER")
+
+    def register(function: EditFunction) -> EditFunction:
+        if edit_id in _REGISTRY:
+            raise ValueError(f"{edit_id} registered twice")
+        _REGISTRY[edit_id] = EditSpec(
+            edit_id=edit_id,
+            title=title,
+            default=default,
+            carc=carc,
+            rarc=rarc,
+            element=element,
+            citation=citation,
+            run=function,
+            group_code="CO" if carc else None,
+            rulesets=rulesets,
+            docstring=(function.__doc__ or "").strip(),
+        )
+        return function
+
+    return register
+
+
+def catalog() -> tuple[EditSpec, ...]:
+    """Every registered edit in evaluation order."""
+    import service.domain.edits  # noqa: F401  (registers the edits)
+
+    missing = [edit_id for edit_id in EVALUATION_ORDER if edit_id not in _REGISTRY]
+    if missing:
+        raise RuntimeError(f"edits in the evaluation order but not registered: {missing}")
+    return tuple(_REGISTRY[edit_id] for edit_id in EVALUATION_ORDER)
+
+
+def catalog_as_of(as_of: date | None, ruleset_version: str | None) -> tuple[EditSpec, ...]:
+    specs = catalog()
+    if as_of is None or ruleset_version is None:
+        return specs
+    return tuple(spec for spec in specs if ruleset_version in spec.rulesets)

@@ -1,0 +1,1 @@
+"""Thin entry points: the command line and the Kafka application."""

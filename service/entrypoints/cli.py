@@ -1,0 +1,125 @@
+"""`claim-edit`: check, rules, serve, demo (contract.md, Command line)."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from service.adapters.csv_tables import ReferenceDataError
+from service.adapters.policy_file import PolicyError
+from service.bootstrap import build_processor
+from service.config import EngineSettings
+from service.domain.registry import catalog_as_of
+from service.entrypoints import rendering
+from service.entrypoints.check_input import events_in
+from service.processing import Processed
+
+EXIT_REJECTED = 3
+EXIT_USAGE = 2
+
+
+def _check(args: argparse.Namespace) -> int:
+    overrides = {}
+    if args.policy:
+        overrides["policy_file"] = args.policy
+    if args.reference_dir:
+        overrides["reference_dir"] = args.reference_dir
+    processor = build_processor(EngineSettings(**overrides))
+    names = args.files or ["-"]
+    results: list[tuple[str, Processed]] = []
+    out = sys.stdout.buffer
+    for name in names:
+        try:
+            content = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        except OSError as error:
+            print(f"claim-edit check: {name}: {error.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+        label = "<stdin>" if name == "-" else name
+        for raw, parsed, source in events_in(label, content):
+            now = datetime.now(UTC)
+            result = (
+                processor.process(raw, source, now)
+                if parsed is None
+                else processor.process_parsed(parsed, raw, source, now)
+            )
+            where = f"{label}:{source.line if source.line is not None else source.offset}"
+            results.append((where, result))
+            if not args.table:
+                out.write(result.value + b"\n")
+    if args.table:
+        sys.stdout.write(rendering.outcome_table(results))
+    sys.stdout.flush()
+    failed = any(r.event_type != "claim.enriched" for _, r in results)
+    return EXIT_REJECTED if args.fail_on_reject and failed else 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from service.adapters.reference_files import load_reference
+
+    ruleset = None
+    if args.as_of is not None:
+        found = load_reference().ruleset_for(args.as_of)
+        if found is None:
+            print(f"claim-edit rules: no ruleset covers {args.as_of.isoformat()}", file=sys.stderr)
+            return EXIT_USAGE
+        ruleset = found.version
+    specs = catalog_as_of(args.as_of, ruleset)
+    render = {
+        "table": rendering.rules_table,
+        "json": rendering.rules_json,
+        "markdown": rendering.rules_markdown,
+    }[args.format]
+    sys.stdout.write(render(specs, ruleset, args.as_of))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from service.entrypoints.serve import run_service
+
+    return run_service()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from service.entrypoints.demo import run_demo
+
+    return run_demo()
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="claim-edit", description="PCI claim edits: check, catalog, Kafka service."
+    )
+    commands = top.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="edit ClaimSubmitted events from files or stdin")
+    check.add_argument("files", nargs="*", help="files of events ('-' or none: stdin)")
+    check.add_argument("--fail-on-reject", action="store_true",
+                       help="exit 3 if any event was rejected or dead-lettered")
+    check.add_argument("--table", action="store_true", help="a readable summary instead of JSON")
+    check.add_argument("--policy", type=Path, help="policy TOML (default CLAIM_EDIT_POLICY_FILE)")
+    check.add_argument("--reference-dir", type=Path,
+                       help="official CMS files (default CLAIM_EDIT_REFERENCE_DIR)")
+    check.set_defaults(run=_check)
+    rules = commands.add_parser("rules", help="the edit catalog in force on a date")
+    rules.add_argument("--as-of", type=date.fromisoformat, help="service date (YYYY-MM-DD)")
+    rules.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    rules.set_defaults(run=_rules)
+    serve = commands.add_parser("serve", help="run the service against the configured Kafka")
+    serve.set_defaults(run=_serve)
+    demo = commands.add_parser("demo", help="local broker, the service, the sample claims")
+    demo.set_defaults(run=_demo)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except (ReferenceDataError, PolicyError) as error:
+        print(f"claim-edit {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

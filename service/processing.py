@@ -1,0 +1,150 @@
+"""One input event's bytes → exactly one output event's bytes. Shared by the CLI and Kafka.
+
+Pure apart from the clock value the caller passes in: unreadable input becomes a dead
+letter, a claim becomes an enriched or rejected event, and an unexpected exception in the
+engine becomes a `processing_error` dead letter (the exception's type only: its text could
+carry claim data).
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from contracts import ClaimSubmitted
+from service.adapters.json_codec import dead_letter_document, dumps, outcome_document
+from service.domain.engine import evaluate
+from service.domain.outcome import Outcome
+from service.domain.policy import Policy
+from service.domain.reference import ReferenceData
+
+DEAD_LETTER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:dead-letter")
+MAX_REPORTED_ERRORS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_event_bytes: int = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where the input came from: a topic position, or a file and line."""
+
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key: bytes | None = None
+    file: str | None = None
+    line: int | None = None
+
+    def as_document(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+            "key": self.key.decode("utf-8", "replace") if self.key is not None else None,
+            "file": self.file,
+            "line": self.line,
+        }
+
+    def identity(self) -> str:
+        if self.topic is not None:
+            return f"kafka:{self.topic}/{self.partition}/{self.offset}"
+        return f"file:{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    event_type: str
+    event_id: str
+    key: bytes | None
+    value: bytes
+    source_event_id: str | None = None
+    claim_id: str | None = None
+    outcome: Outcome | None = None
+    error_kind: str | None = None
+    errors: tuple[tuple[str, str], ...] = ()
+
+
+def _loc(parts: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in parts) or "event"
+
+
+class ClaimProcessor:
+    def __init__(self, reference: ReferenceData, policy: Policy, limits: Limits = Limits()) -> None:
+        self.reference = reference
+        self.policy = policy
+        self.limits = limits
+
+    def process(self, raw: bytes, source: Source, now: datetime) -> Processed:
+        if len(raw) > self.limits.max_event_bytes:
+            return self._dead_letter(
+                raw, source, now, "schema_invalid",
+                [("event", f"event is {len(raw)} bytes; the limit is {self.limits.max_event_bytes}")],
+            )
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            return self._dead_letter(
+                raw, source, now, "undecodable", [("event", f"not JSON: {error.msg}")]
+            )
+        return self.process_parsed(parsed, raw, source, now)
+
+    def process_parsed(self, parsed: object, raw: bytes, source: Source, now: datetime) -> Processed:
+        try:
+            event = ClaimSubmitted.model_validate(parsed)
+        except ValidationError as error:
+            problems = [
+                (_loc(e["loc"]), e["msg"])
+                for e in error.errors(include_url=False, include_input=False, include_context=False)
+            ]
+            return self._dead_letter(raw, source, now, "schema_invalid", problems)
+        try:
+            outcome = evaluate(event, self.reference, self.policy)
+            value = dumps(outcome_document(outcome, now))
+        except Exception as error:  # a bug on one event must not stop the stream
+            return self._dead_letter(
+                raw, source, now, "processing_error", [("event", type(error).__name__)]
+            )
+        return Processed(
+            event_type=outcome.event_type,
+            event_id=outcome.event_id,
+            key=source.key if source.key is not None else event.claim.claim_id.encode(),
+            value=value,
+            source_event_id=event.event_id,
+            claim_id=event.claim.claim_id,
+            outcome=outcome,
+        )
+
+    def _dead_letter(
+        self,
+        raw: bytes,
+        source: Source,
+        now: datetime,
+        kind: str,
+        problems: list[tuple[str, str]],
+    ) -> Processed:
+        event_id = str(uuid.uuid5(DEAD_LETTER_NAMESPACE, source.identity()))
+        shown = problems[:MAX_REPORTED_ERRORS]
+        if len(problems) > MAX_REPORTED_ERRORS:
+            shown.append(("event", f"{len(problems) - MAX_REPORTED_ERRORS} more errors"))
+        document = dead_letter_document(
+            event_id=event_id,
+            occurred_at=now,
+            error_kind=kind,
+            errors=[{"loc": loc, "msg": msg} for loc, msg in shown],
+            source=source.as_document(),
+            original=raw,
+        )
+        return Processed(
+            event_type="claim.dead_letter",
+            event_id=event_id,
+            key=source.key,
+            value=dumps(document),
+            error_kind=kind,
+            errors=tuple(shown),
+        )
