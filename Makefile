@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check service contracts tests scripts
-	$(BIN)/ruff format --check service contracts tests scripts
+	$(BIN)/ruff check service contracts tests benchmarks
+	$(BIN)/ruff format --check service contracts tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

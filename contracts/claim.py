@@ -96,8 +96,8 @@ class ClaimLine(_Frozen):
 
 class Lesion(_Frozen):
     lesion_id: Annotated[str, StringConstraints(min_length=1, max_length=32)]
-    segments: tuple[Annotated[str, StringConstraints(min_length=1, max_length=8)], ...] = (
-        Field(default=(), max_length=40)
+    segments: tuple[Annotated[str, StringConstraints(min_length=1, max_length=8)], ...] = Field(
+        default=(), max_length=40
     )
     via_graft: StrictBool = False
     treatments: tuple[Treatment, ...] = Field(default=(), max_length=10)

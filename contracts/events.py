@@ -8,7 +8,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from contracts.claim import Claim, Setting
 
 Disposition = Literal["claim_rejection", "line_rejection", "correction", "warning", "info"]
-ChangeAction = Literal["remove_line", "replace_code", "add_modifier", "remove_modifier", "set_units"]
+ChangeAction = Literal[
+    "remove_line", "replace_code", "add_modifier", "remove_modifier", "set_units"
+]
 Confidence = Literal["confirmed", "secondary", "guide", "derived", "provisional"]
 DecimalText = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
 MoneyText = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+\.[0-9]{2}$")]

@@ -20,8 +20,9 @@ def render_schemas() -> dict[str, str]:
     """File name → JSON text for each event's schema (validation mode for the input)."""
     rendered: dict[str, str] = {}
     for event_type, model in EVENT_MODELS.items():
-        mode = "validation" if model is ClaimSubmitted else "serialization"
-        schema = model.model_json_schema(mode=mode)
+        schema = model.model_json_schema(
+            mode="validation" if model is ClaimSubmitted else "serialization"
+        )
         schema["$id"] = f"urn:claim-edit:{event_type}:v1"
         rendered[f"{event_type}.v1.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     return rendered

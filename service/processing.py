@@ -83,8 +83,16 @@ class ClaimProcessor:
     def process(self, raw: bytes, source: Source, now: datetime) -> Processed:
         if len(raw) > self.limits.max_event_bytes:
             return self._dead_letter(
-                raw, source, now, "schema_invalid",
-                [("event", f"event is {len(raw)} bytes; the limit is {self.limits.max_event_bytes}")],
+                raw,
+                source,
+                now,
+                "schema_invalid",
+                [
+                    (
+                        "event",
+                        f"event is {len(raw)} bytes; the limit is {self.limits.max_event_bytes}",
+                    )
+                ],
             )
         try:
             parsed = orjson.loads(raw)
@@ -94,7 +102,9 @@ class ClaimProcessor:
             )
         return self.process_parsed(parsed, raw, source, now)
 
-    def process_parsed(self, parsed: object, raw: bytes, source: Source, now: datetime) -> Processed:
+    def process_parsed(
+        self, parsed: object, raw: bytes, source: Source, now: datetime
+    ) -> Processed:
         try:
             event = ClaimSubmitted.model_validate(parsed)
         except ValidationError as error:

@@ -1,12 +1,12 @@
 """Read a policy TOML file.
 
-    strict = false                      # every correction becomes a line rejection
-    [actions]
-    "PCI-DOC-002" = "reject"            # correct | reject | warn | off
-    [payers."MEDICARE-JL"]
-    strict = true
-    [payers."MEDICARE-JL".actions]
-    "PCI-BUND-001" = "warn"
+strict = false                      # every correction becomes a line rejection
+[actions]
+"PCI-DOC-002" = "reject"            # correct | reject | warn | off
+[payers."MEDICARE-JL"]
+strict = true
+[payers."MEDICARE-JL".actions]
+"PCI-BUND-001" = "warn"
 """
 
 import tomllib

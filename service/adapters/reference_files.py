@@ -78,8 +78,11 @@ def _code_row(row: CsvRow) -> CodeRow:
 def _mue_row(row: CsvRow, provenance: Provenance) -> MueRow:
     return MueRow(
         code=row.text("HCPCS/CPT Code"),
-        value=row.integer(column_starting(row, "Practitioner") if _has(row, "Practitioner")
-                          else column_starting(row, "Outpatient")),
+        value=row.integer(
+            column_starting(row, "Practitioner")
+            if _has(row, "Practitioner")
+            else column_starting(row, "Outpatient")
+        ),
         adjudication_indicator=row.integer("MUE Adjudication Indicator"),
         provenance=provenance,
     )
@@ -140,8 +143,12 @@ def load_ruleset(
         for r in read_rows(folder / "hierarchy.csv")
     ]
     rvus = [
-        RvuRow(r.text("code"), r.decimal("work_rvu"), r.decimal("total_rvu"),
-               r.provenance("rvu", r.text("code")))
+        RvuRow(
+            r.text("code"),
+            r.decimal("work_rvu"),
+            r.decimal("total_rvu"),
+            r.provenance("rvu", r.text("code")),
+        )
         for r in _optional(folder / "rvu.csv")
     ]
     factors = [
@@ -153,8 +160,13 @@ def load_ruleset(
         for r in _optional(folder / "conversion_factors.csv")
     ]
     opps = [
-        OppsRow(r.text("code"), r.text("status_indicator"), r.text("apc"), r.decimal("payment"),
-                r.provenance("opps", r.text("code")))
+        OppsRow(
+            r.text("code"),
+            r.text("status_indicator"),
+            r.text("apc"),
+            r.decimal("payment"),
+            r.provenance("opps", r.text("code")),
+        )
         for r in _optional(folder / "opps.csv")
     ]
     asc = [
@@ -170,7 +182,9 @@ def load_ruleset(
         for r in _optional(folder / "mue_outpatient.csv")
     ]
     segments = [
-        SegmentRow(r.text("segment"), r.text("territory"), r.provenance("segments", r.text("segment")))
+        SegmentRow(
+            r.text("segment"), r.text("territory"), r.provenance("segments", r.text("segment"))
+        )
         for r in read_rows(folder / "segments.csv")
     ]
     derivation = sorted(
@@ -187,7 +201,9 @@ def load_ruleset(
     )
     ptp_practitioner = _shipped_ptp(folder / "ptp_practitioner.csv")
     ptp_outpatient_path = folder / "ptp_outpatient.csv"
-    ptp_outpatient = _shipped_ptp(ptp_outpatient_path) if ptp_outpatient_path.exists() else ptp_practitioner
+    ptp_outpatient = (
+        _shipped_ptp(ptp_outpatient_path) if ptp_outpatient_path.exists() else ptp_practitioner
+    )
     return Ruleset(
         version=version,
         effective_from=effective_from,
@@ -221,8 +237,19 @@ def load_official(directory: Path) -> OfficialTables:
             rows: list[MueRow] = []
             for row in read_rows(path, "HCPCS/CPT Code"):
                 code = row.text("HCPCS/CPT Code")
-                rows.append(_mue_row(row, Provenance(
-                    "mue", code, date.min, None, f"CMS NCCI MUE file {path.name}", "confirmed")))
+                rows.append(
+                    _mue_row(
+                        row,
+                        Provenance(
+                            "mue",
+                            code,
+                            date.min,
+                            None,
+                            f"CMS NCCI MUE file {path.name}",
+                            "confirmed",
+                        ),
+                    )
+                )
             found.setdefault(kind, []).extend(rows)  # type: ignore[arg-type]
         elif "Column 1" in head and "Column 2" in head:
             kind = "ptp_outpatient" if outpatient else "ptp_practitioner"
@@ -233,8 +260,17 @@ def load_official(directory: Path) -> OfficialTables:
 def _with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
     def dated(rows: tuple[MueRow, ...]) -> dict[str, tuple[MueRow, ...]]:
         return index_by(
-            (replace(r, provenance=replace(r.provenance, effective_from=ruleset.effective_from,
-                                           effective_to=ruleset.effective_to)) for r in rows),
+            (
+                replace(
+                    r,
+                    provenance=replace(
+                        r.provenance,
+                        effective_from=ruleset.effective_from,
+                        effective_to=ruleset.effective_to,
+                    ),
+                )
+                for r in rows
+            ),
             "code",
         )
 
@@ -264,7 +300,9 @@ def load_reference(
     rulesets = []
     for entry in manifest.get("ruleset", []):
         ruleset = load_ruleset(
-            root / entry["directory"], entry["version"], entry["effective_from"],
+            root / entry["directory"],
+            entry["version"],
+            entry["effective_from"],
             entry.get("effective_to"),
         )
         rulesets.append(_with_official(ruleset, official) if official else ruleset)

@@ -57,16 +57,7 @@ class EditContext:
         return self.working.lesion_territories(lesion, line)
 
     def territory_groups(self) -> list[list[WorkLine]]:
-        """edits.md: PCI base lines with the same date, rendering NPI, territory and kind.
-
-        The claim has one rendering provider, so the NPI is the same on every line.
-        """
-        groups: dict[tuple[date, str, bool], list[WorkLine]] = {}
-        for line in self.base_lines():
-            if line.territory is not None:
-                key = (line.service_date, line.territory, line.is_graft)
-                groups.setdefault(key, []).append(line)
-        return list(groups.values())
+        return self.working.territory_groups()
 
     def active_ptp(self, column_1: WorkLine, column_2: WorkLine) -> PtpRow | None:
         if column_1.ruleset is None or column_1.service_date != column_2.service_date:

@@ -45,4 +45,3 @@ def atherectomy_codes(ruleset: Ruleset) -> frozenset[str]:
         if row.condition.startswith("atherectomy")
         for code in row.expected_codes
     )
-

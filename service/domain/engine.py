@@ -32,12 +32,18 @@ class _Ledger:
     changes: list[tuple[Change, bool]] = field(default_factory=list)
 
     def record(self, spec: EditSpec, firing: Firing, ctx: EditContext) -> None:
-        disposition = self.policy.disposition(spec.edit_id, firing.disposition, bool(firing.changes))
+        disposition = self.policy.disposition(
+            spec.edit_id, firing.disposition, bool(firing.changes)
+        )
         if disposition is None:
             return
         apply = disposition == "correction"
+        # A removal proposed by a blocking finding owns the line too, so no later edit
+        # proposes removing it again (edits.md: the first edit that removes a line owns it).
+        owns_removal = apply or disposition in BLOCKING
         for proposed in firing.changes:
-            self.changes.append((_apply(proposed, spec.edit_id, ctx, apply), apply))
+            change = _apply(proposed, spec.edit_id, ctx, apply, owns_removal)
+            self.changes.append((change, apply))
         informational = disposition == "info"
         self.findings.append(
             Finding(
@@ -61,12 +67,14 @@ class _Ledger:
         return any(f.disposition in BLOCKING for f in self.findings)
 
 
-def _apply(proposed: ProposedChange, edit_id: str, ctx: EditContext, apply: bool) -> Change:
+def _apply(
+    proposed: ProposedChange, edit_id: str, ctx: EditContext, apply: bool, owns_removal: bool
+) -> Change:
     line = proposed.line
     before = line.state()
     working = ctx.working
     if proposed.action == "remove_line":
-        if apply:
+        if owns_removal:
             working.remove(line, edit_id)
         return Change(edit_id, line.line_number, "remove_line", before, None, proposed.reason)
     if apply:
@@ -92,7 +100,9 @@ def evaluate(
     """Run the catalog over one claim. Output `occurred_at` is stamped by the caller."""
     claim = event.claim
     working = WorkingClaim(claim, reference)
-    ctx = EditContext(claim=claim, occurred_at=event.occurred_at, working=working, reference=reference)
+    ctx = EditContext(
+        claim=claim, occurred_at=event.occurred_at, working=working, reference=reference
+    )
     ledger = _Ledger(policy.for_payer(claim.payer.payer_id), claim.setting)
     for spec in catalog():
         for firing in spec.run(ctx):

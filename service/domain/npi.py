@@ -1,6 +1,9 @@
 """NPI check digit: Luhn over the card-issuer prefix 80840 and the first nine digits."""
 
+from functools import lru_cache
 
+
+@lru_cache(maxsize=4096)
 def npi_check_digit_ok(npi: str) -> bool:
     """45 CFR 162.406; CMS "NPI check digit" (ISO/IEC 7812 Luhn with prefix 80840)."""
     if len(npi) != 10 or not npi.isdigit():

@@ -20,7 +20,9 @@ class EffectivePolicy:
     strict: bool
     actions: Mapping[str, Action]
 
-    def disposition(self, edit_id: str, natural: Disposition, correctable: bool) -> Disposition | None:
+    def disposition(
+        self, edit_id: str, natural: Disposition, correctable: bool
+    ) -> Disposition | None:
         """The disposition a firing ends with, or None when the edit is off.
 
         `reject` blocks (claim rejections stay claim rejections); `warn` lowers blocking and

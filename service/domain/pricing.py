@@ -10,8 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from contracts import Claim
 from service.domain.outcome import PricedLine, Pricing
-from service.domain.reference import Provenance
-from service.domain.working_claim import WorkLine, WorkingClaim
+from service.domain.reference import Participation, Provenance
+from service.domain.working_claim import WorkingClaim, WorkLine
 
 CENT = Decimal("0.01")
 CONFIDENCE_STRENGTH = {"provisional": 0, "guide": 1, "secondary": 2, "derived": 3, "confirmed": 4}
@@ -53,7 +53,12 @@ def price(working: WorkingClaim) -> Pricing:
 
 def _unpriced(line: WorkLine, method: str, why: str) -> PricedLine:
     return PricedLine(
-        line.line_number, line.procedure_code, method, None, None, None,
+        line.line_number,
+        line.procedure_code,
+        method,
+        None,
+        None,
+        None,
         note=f"line {line.line_number} ({line.procedure_code}): {why}",
     )
 
@@ -63,7 +68,7 @@ def _physician_fee(line: WorkLine, claim: Claim) -> PricedLine:
     if ruleset is None:
         return _unpriced(line, "pfs", "no ruleset")
     rvu = ruleset.rvu(line.procedure_code, line.service_date)
-    participation = (
+    participation: Participation = (
         "qualifying_apm"
         if claim.rendering_provider.qualifying_apm_participant
         else "non_qualifying_apm"

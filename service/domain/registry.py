@@ -8,6 +8,7 @@ sees it removed when it goes on. `claim-edit rules` prints this registry.
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING
 
 from service.domain.reference import Provenance
@@ -130,6 +131,7 @@ def edit(
     return register
 
 
+@cache
 def catalog() -> tuple[EditSpec, ...]:
     """Every registered edit in evaluation order."""
     import service.domain.edits  # noqa: F401  (registers the edits)

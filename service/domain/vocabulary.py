@@ -4,7 +4,9 @@ from typing import Literal
 
 Disposition = Literal["claim_rejection", "line_rejection", "correction", "warning", "info"]
 Action = Literal["correct", "reject", "warn", "off"]
-ChangeAction = Literal["remove_line", "replace_code", "add_modifier", "remove_modifier", "set_units"]
+ChangeAction = Literal[
+    "remove_line", "replace_code", "add_modifier", "remove_modifier", "set_units"
+]
 
 BLOCKING: frozenset[Disposition] = frozenset({"claim_rejection", "line_rejection"})
 SEVERITY_ORDER: dict[Disposition, int] = {

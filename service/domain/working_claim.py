@@ -20,64 +20,77 @@ class WorkLine:
     row: CodeRow | None
     known: bool
     removed_by: str | None = None
+    coronary_modifiers: tuple[str, ...] = ()
+    distinct_modifiers: tuple[str, ...] = ()
+    territory: str | None = None
+    """The line's coronary territory when it names exactly one."""
+    line_number: int = 0
+    service_date: date = date.min
+    in_scope: bool = False
+    is_pci_base: bool = False
+    is_graft: bool = False
+    is_diagnostic: bool = False
 
-    @property
-    def line_number(self) -> int:
-        return self.submitted.line_number
+    def __post_init__(self) -> None:
+        self.line_number = self.submitted.line_number
+        self.service_date = self.submitted.service_date
+        self.set_modifiers(self.modifiers)
+        self.set_row(self.row, self.known)
 
-    @property
-    def service_date(self) -> date:
-        return self.submitted.service_date
+    def set_row(self, row: CodeRow | None, known: bool) -> None:
+        self.row = row
+        self.known = known
+        self.in_scope = known and self.ruleset is not None
+        self.is_pci_base = row is not None and row.kind == "pci_base" and not row.deleted
+        self.is_graft = row is not None and row.graft
+        self.is_diagnostic = row is not None and row.kind == "diagnostic"
+
+    def set_modifiers(self, modifiers: tuple[str, ...]) -> None:
+        self.modifiers = modifiers
+        self.coronary_modifiers = tuple(m for m in modifiers if m in CORONARY_MODIFIERS)
+        self.distinct_modifiers = tuple(m for m in modifiers if m in DISTINCT_MODIFIERS)
+        self.territory = self.coronary_modifiers[0] if len(self.coronary_modifiers) == 1 else None
 
     @property
     def active(self) -> bool:
         return self.removed_by is None
 
-    @property
-    def in_scope(self) -> bool:
-        return self.known and self.ruleset is not None
-
-    @property
-    def coronary_modifiers(self) -> tuple[str, ...]:
-        return tuple(m for m in self.modifiers if m in CORONARY_MODIFIERS)
-
-    @property
-    def territory(self) -> str | None:
-        """The line's coronary territory when it names exactly one."""
-        found = self.coronary_modifiers
-        return found[0] if len(found) == 1 else None
-
-    @property
-    def distinct_modifiers(self) -> tuple[str, ...]:
-        return tuple(m for m in self.modifiers if m in DISTINCT_MODIFIERS)
-
-    @property
-    def is_pci_base(self) -> bool:
-        return self.row is not None and self.row.kind == "pci_base" and not self.row.deleted
-
-    @property
-    def is_graft(self) -> bool:
-        return self.row is not None and self.row.graft
-
-    @property
-    def is_diagnostic(self) -> bool:
-        return self.row is not None and self.row.kind == "diagnostic"
-
     def state(self) -> LineState:
         return LineState(self.procedure_code, self.modifiers, self.units)
+
+
+class _View:
+    """Derived line sets, valid for one version of the working claim."""
+
+    __slots__ = ("active", "base", "base_by_date", "groups", "lesions", "version")
+
+    def __init__(self, lines: list[WorkLine], version: int) -> None:
+        self.version = version
+        self.active = [line for line in lines if line.removed_by is None and line.in_scope]
+        self.base = [line for line in self.active if line.is_pci_base]
+        self.base_by_date: dict[date, list[WorkLine]] = {}
+        groups: dict[tuple[date, str, bool], list[WorkLine]] = {}
+        for line in self.base:
+            self.base_by_date.setdefault(line.service_date, []).append(line)
+            if line.territory is not None:
+                groups.setdefault((line.service_date, line.territory, line.is_graft), []).append(
+                    line
+                )
+        self.groups = list(groups.values())
+        self.lesions: dict[int, tuple[Lesion, ...]] | None = None
 
 
 class WorkingClaim:
     """Lines in submitted order (by position: line numbers may repeat) and the documentation."""
 
-    __slots__ = ("_lesion_cache", "claim", "lines", "reference", "version")
+    __slots__ = ("_view", "claim", "lines", "reference", "version")
 
     def __init__(self, claim: Claim, reference: ReferenceData) -> None:
         self.claim = claim
         self.reference = reference
         self.version = 0
-        self._lesion_cache: tuple[int, dict[int, tuple[Lesion, ...]]] | None = None
         self.lines = [self._work_line(i, line) for i, line in enumerate(claim.lines)]
+        self._view = _View(self.lines, 0)
 
     def _work_line(self, index: int, line: ClaimLine) -> WorkLine:
         ruleset = self.reference.ruleset_for(line.service_date)
@@ -95,14 +108,26 @@ class WorkingClaim:
 
     # queries -----------------------------------------------------------------------------
 
+    def view(self) -> _View:
+        if self._view.version != self.version:
+            self._view = _View(self.lines, self.version)
+        return self._view
+
     def active_lines(self) -> list[WorkLine]:
-        return [line for line in self.lines if line.removed_by is None and line.in_scope]
+        return self.view().active
 
     def base_lines(self) -> list[WorkLine]:
-        return [line for line in self.active_lines() if line.is_pci_base]
+        return self.view().base
 
     def base_lines_on(self, service_date: date) -> list[WorkLine]:
-        return [line for line in self.base_lines() if line.service_date == service_date]
+        return self.view().base_by_date.get(service_date, [])
+
+    def territory_groups(self) -> list[list[WorkLine]]:
+        """edits.md: PCI base lines with the same date, rendering NPI, territory and kind.
+
+        The claim has one rendering provider, so the NPI is the same on every line.
+        """
+        return self.view().groups
 
     def lesion_territories(self, lesion: Lesion, line: WorkLine) -> frozenset[str]:
         ruleset = line.ruleset
@@ -131,23 +156,27 @@ class WorkingClaim:
         procedure = self.claim.procedure
         if procedure is None:
             return ()
-        if self._lesion_cache is None or self._lesion_cache[0] != self.version:
+        view = self.view()
+        if view.lesions is None:
             owned: dict[int, list[Lesion]] = {}
             for lesion in procedure.lesions:
                 owner = self.owner_of(lesion)
                 if owner is not None:
                     owned.setdefault(owner.index, []).append(lesion)
-            self._lesion_cache = (self.version, {k: tuple(v) for k, v in owned.items()})
-        return self._lesion_cache[1].get(line.index, ())
+            view.lesions = {index: tuple(found) for index, found in owned.items()}
+        return view.lesions.get(line.index, ())
 
     # corrections -------------------------------------------------------------------------
+
+    def touch(self) -> None:
+        self.version += 1
 
     def remove(self, line: WorkLine, edit_id: str) -> None:
         line.removed_by = edit_id
         self.version += 1
 
     def set_modifiers(self, line: WorkLine, modifiers: tuple[str, ...]) -> None:
-        line.modifiers = modifiers
+        line.set_modifiers(modifiers)
         self.version += 1
 
     def set_units(self, line: WorkLine, units: int) -> None:
@@ -156,8 +185,8 @@ class WorkingClaim:
 
     def replace_code(self, line: WorkLine, code: str) -> None:
         line.procedure_code = code
-        line.row = line.ruleset.code(code, line.service_date) if line.ruleset else None
-        line.known = self.reference.knows(code)
+        row = line.ruleset.code(code, line.service_date) if line.ruleset else None
+        line.set_row(row, self.reference.knows(code))
         self.version += 1
 
     def billed_claim(self) -> Claim:

@@ -74,18 +74,6 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from service.entrypoints.serve import run_service
-
-    return run_service()
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from service.entrypoints.demo import run_demo
-
-    return run_demo()
-
-
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="claim-edit", description="PCI claim edits: check, catalog, Kafka service."
@@ -93,21 +81,21 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="edit ClaimSubmitted events from files or stdin")
     check.add_argument("files", nargs="*", help="files of events ('-' or none: stdin)")
-    check.add_argument("--fail-on-reject", action="store_true",
-                       help="exit 3 if any event was rejected or dead-lettered")
+    check.add_argument(
+        "--fail-on-reject",
+        action="store_true",
+        help="exit 3 if any event was rejected or dead-lettered",
+    )
     check.add_argument("--table", action="store_true", help="a readable summary instead of JSON")
     check.add_argument("--policy", type=Path, help="policy TOML (default CLAIM_EDIT_POLICY_FILE)")
-    check.add_argument("--reference-dir", type=Path,
-                       help="official CMS files (default CLAIM_EDIT_REFERENCE_DIR)")
+    check.add_argument(
+        "--reference-dir", type=Path, help="official CMS files (default CLAIM_EDIT_REFERENCE_DIR)"
+    )
     check.set_defaults(run=_check)
     rules = commands.add_parser("rules", help="the edit catalog in force on a date")
     rules.add_argument("--as-of", type=date.fromisoformat, help="service date (YYYY-MM-DD)")
     rules.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     rules.set_defaults(run=_rules)
-    serve = commands.add_parser("serve", help="run the service against the configured Kafka")
-    serve.set_defaults(run=_serve)
-    demo = commands.add_parser("demo", help="local broker, the service, the sample claims")
-    demo.set_defaults(run=_demo)
     return top
 
 

@@ -58,12 +58,17 @@ def rules_table(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date | 
         codes = "/".join(c for c in (s.carc, s.rarc) if c) or "-"
         out.append(f"{s.edit_id:<13} {s.title}"[:WIDTH])
         out.extend(
-            textwrap.wrap(f"default: {s.default}; CARC/RARC: {codes}", WIDTH, initial_indent=" " * 14,
-                          subsequent_indent=" " * 14)
+            textwrap.wrap(
+                f"default: {s.default}; CARC/RARC: {codes}",
+                WIDTH,
+                initial_indent=" " * 14,
+                subsequent_indent=" " * 14,
+            )
         )
         out.extend(
-            textwrap.wrap(f"source: {s.citation}", WIDTH, initial_indent=" " * 14,
-                          subsequent_indent=" " * 14)
+            textwrap.wrap(
+                f"source: {s.citation}", WIDTH, initial_indent=" " * 14, subsequent_indent=" " * 14
+            )
         )
     return "\n".join(out) + "\n"
 
@@ -79,17 +84,27 @@ def outcome_table(results: list[tuple[str, Processed]]) -> str:
         out.append(f"{where[-18:]:<18} {(result.claim_id or '-')[:22]:<22} {short:<10} {total:>10}")
         if outcome is None:
             for loc, msg in result.errors:
-                out.extend(textwrap.wrap(f"{loc}: {msg}", WIDTH, initial_indent="    ",
-                                         subsequent_indent="      "))
+                out.extend(
+                    textwrap.wrap(
+                        f"{loc}: {msg}", WIDTH, initial_indent="    ", subsequent_indent="      "
+                    )
+                )
             continue
         for finding in outcome.findings:
             lines = ",".join(map(str, finding.line_numbers)) or "-"
             text = f"{finding.edit_id} {finding.disposition} line {lines}: {finding.message}"
             if finding.fix:
                 text += f" Fix: {finding.fix}"
-            out.extend(textwrap.wrap(text, WIDTH, initial_indent="    ", subsequent_indent="      "))
+            out.extend(
+                textwrap.wrap(text, WIDTH, initial_indent="    ", subsequent_indent="      ")
+            )
         for change in outcome.changes:
             verb = "proposed" if outcome.rejected else "applied"
-            text = f"{verb} {change.action} line {change.line_number} ({change.edit_id}): {change.reason}"
-            out.extend(textwrap.wrap(text, WIDTH, initial_indent="    ", subsequent_indent="      "))
+            text = (
+                f"{verb} {change.action} line {change.line_number} ({change.edit_id}): "
+                f"{change.reason}"
+            )
+            out.extend(
+                textwrap.wrap(text, WIDTH, initial_indent="    ", subsequent_indent="      ")
+            )
     return "\n".join(out) + "\n"

@@ -160,6 +160,7 @@ def medically_unlikely_units(ctx: EditContext) -> Iterator[Firing]:
         if row is None:
             unchecked.extend(group)
             continue
+        over: list[tuple[WorkLine, ...]]
         if row.adjudication_indicator == 1:
             over = [(line,) for line in group if line.units > row.value]
         else:

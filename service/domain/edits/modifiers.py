@@ -79,8 +79,10 @@ def coronary_modifier_off_coronary(ctx: EditContext) -> Iterator[Firing]:
     """A coronary modifier on a code outside the coronary procedures (an E/M code, say).
     Runs on lines outside rule scope too. Source: CPT modifier definitions; edits.md."""
     for line in ctx.working.lines:
-        if line.active and line.coronary_modifiers and not ctx.reference.is_coronary(
-            line.procedure_code
+        if (
+            line.active
+            and line.coronary_modifiers
+            and not ctx.reference.is_coronary(line.procedure_code)
         ):
             yield Firing(
                 "line_rejection",

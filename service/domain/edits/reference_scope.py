@@ -13,7 +13,9 @@ from service.domain.registry import Firing, edit
     element="code",
     carc="181",
     rarc="N56",
-    citation="CPT/HCPCS code validity by date (reference/<ruleset>/codes.csv); edits.md PCI-REF-002",
+    citation=(
+        "CPT/HCPCS code validity by date (reference/<ruleset>/codes.csv); edits.md PCI-REF-002"
+    ),
 )
 def code_not_valid_on_date(ctx: EditContext) -> Iterator[Firing]:
     """A code the reference data knows but that has no row in force on the line's service

@@ -5,14 +5,17 @@ hierarchy as reported by ACC/SCAI/AHIMA (reference/<ruleset>/hierarchy.csv).
 """
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from service.domain.context import EditContext
-from service.domain.reference import Provenance
+from service.domain.reference import Provenance, RankRow, RvuRow
 from service.domain.registry import Firing, ProposedChange, edit
-from service.domain.vocabulary import CORONARY_MODIFIERS, DISTINCT_MODIFIERS
+from service.domain.vocabulary import CORONARY_MODIFIERS
 from service.domain.working_claim import WorkLine
 
-GUIDE_1 = "2026 coder's guide to CPT 92924, guideline 1 (one base code per major coronary territory)"
+GUIDE_1 = (
+    "2026 coder's guide to CPT 92924, guideline 1 (one base code per major coronary territory)"
+)
 TERRITORY_LIST = ", ".join(sorted(CORONARY_MODIFIERS))
 
 
@@ -35,9 +38,7 @@ def missing_territory_modifier(ctx: EditContext) -> Iterator[Firing]:
         territories: set[str] = set()
         for lesion in ctx.lesions_of(line):
             territories |= ctx.lesion_territories(lesion, line)
-        message = (
-            f"{line.procedure_code} has no coronary territory modifier ({TERRITORY_LIST})."
-        )
+        message = f"{line.procedure_code} has no coronary territory modifier ({TERRITORY_LIST})."
         fix = "Append the modifier of the treated major coronary artery."
         if len(territories) == 1 and len(line.modifiers) < 4:
             (territory,) = territories
@@ -160,7 +161,8 @@ def distinct_modifier_splits_territory(ctx: EditContext) -> Iterator[Firing]:
     element="line",
     carc="97",
     rarc="M15",
-    citation=GUIDE_1 + "; CPT PCI hierarchy (92943 = 92941 = 92933 > 92924 > 92937 = 92928 > 92920)",
+    citation=GUIDE_1
+    + "; CPT PCI hierarchy (92943 = 92941 = 92933 > 92924 > 92937 = 92928 > 92920)",
 )
 def one_base_code_per_territory(ctx: EditContext) -> Iterator[Firing]:
     """Keep the highest-ranked base line of a territory group and remove the rest. Ties go to
@@ -176,7 +178,7 @@ def one_base_code_per_territory(ctx: EditContext) -> Iterator[Firing]:
             yield Firing(
                 "line_rejection",
                 tuple(unranked),
-                f"No hierarchy row is loaded for {', '.join(l.procedure_code for l in unranked)}"
+                f"No hierarchy row is loaded for {', '.join(u.procedure_code for u in unranked)}"
                 f" on {unranked[0].service_date.isoformat()}: cannot choose the base code.",
                 fix="Load the hierarchy for this code or report one base code per territory.",
             )
@@ -207,35 +209,37 @@ def one_base_code_per_territory(ctx: EditContext) -> Iterator[Firing]:
             yield Firing("warning", (kept,), tie_note, evidence=tuple(evidence))
 
 
-def _rank_row(line: WorkLine):  # type: ignore[no-untyped-def]
+def _rank_row(line: WorkLine) -> RankRow | None:
     return line.ruleset.rank(line.procedure_code, line.service_date) if line.ruleset else None
 
 
+def _rvu_row(line: WorkLine) -> RvuRow | None:
+    return line.ruleset.rvu(line.procedure_code, line.service_date) if line.ruleset else None
+
+
 def _break_tie(leaders: list[WorkLine], evidence: list[Provenance]) -> tuple[WorkLine, str | None]:
+    """Equal rank: the higher professional total RVU (whatever the setting), then the lowest
+    line number, and a warning says the choice was a tie."""
     if len(leaders) == 1:
         return leaders[0], None
-    rvus = {
-        line.index: line.ruleset.rvu(line.procedure_code, line.service_date)
-        for line in leaders
-        if line.ruleset is not None
-    }
-    evidence.extend(row.provenance for row in rvus.values() if row is not None)
-    if all(rvus.get(line.index) is not None for line in leaders):
-        top = max(rvus[line.index].total_rvu for line in leaders)  # type: ignore[union-attr]
-        best = [line for line in leaders if rvus[line.index].total_rvu == top]  # type: ignore[union-attr]
-        if len(best) == 1:
-            return best[0], None
-        leaders = best
-        why = "equal rank and equal total RVU"
+    totals: dict[int, Decimal] = {}
+    for line in leaders:
+        row = _rvu_row(line)
+        if row is not None:
+            totals[line.index] = row.total_rvu
+            evidence.append(row.provenance)
+    missing = [line.procedure_code for line in leaders if line.index not in totals]
+    if missing:
+        why = "equal rank and no total RVU loaded for " + ", ".join(missing)
     else:
-        why = "equal rank and no total RVU loaded for " + ", ".join(
-            line.procedure_code for line in leaders if rvus.get(line.index) is None
-        )
+        top = max(totals.values())
+        leaders = [line for line in leaders if totals[line.index] == top]
+        if len(leaders) == 1:
+            return leaders[0], None
+        why = "equal rank and equal total RVU"
     kept = min(leaders, key=lambda line: line.line_number)
-    return kept, (
-        f"Tie between {', '.join(l.procedure_code for l in leaders)} ({why}): "
-        f"kept the lowest line number, {kept.line_number}."
-    )
+    codes = ", ".join(line.procedure_code for line in leaders)
+    return kept, f"Tie between {codes} ({why}): kept the lowest line number, {kept.line_number}."
 
 
 @edit(
@@ -261,7 +265,11 @@ def deleted_branch_addon(ctx: EditContext) -> Iterator[Firing]:
             continue
         territory = line.territory
         base = next(
-            (b for b in ctx.base_lines_on(line.service_date) if territory and b.territory == territory),
+            (
+                b
+                for b in ctx.base_lines_on(line.service_date)
+                if territory and b.territory == territory
+            ),
             None,
         )
         message = f"{line.procedure_code} is deleted from {line.service_date.year}."

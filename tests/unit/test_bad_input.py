@@ -1,0 +1,144 @@
+"""Unreadable input is a clear dead letter naming the field, never a crash."""
+
+import base64
+import json
+from typing import Any
+
+import orjson
+import pytest
+
+from contracts import DeadLetter
+from service.processing import ClaimProcessor, Limits, Source
+from tests.builders import event_document, line
+from tests.e2e_time import NOW
+
+SOURCE = Source(topic="claims.submitted", partition=3, offset=42, key=b"CLM-TEST-1")
+
+
+def with_claim(**changes: Any) -> dict[str, Any]:
+    document = event_document(line("92924", "LD"))
+    document["claim"].update(changes)
+    return document
+
+
+def with_line(**changes: Any) -> dict[str, Any]:
+    document = event_document(line("92924", "LD"))
+    document["claim"]["lines"][0].update(changes)
+    return document
+
+
+def missing(field: str) -> dict[str, Any]:
+    document = event_document(line("92924", "LD"))
+    del document["claim"][field]
+    return document
+
+
+BAD: list[tuple[str, bytes, str, str]] = [
+    ("not JSON", b"{not json", "undecodable", "event"),
+    ("JSON but not an object", b"[1, 2]", "schema_invalid", "event"),
+    (
+        "units as a string",
+        orjson.dumps(with_line(units="1")),
+        "schema_invalid",
+        "claim.lines.0.units",
+    ),
+    ("missing payer", orjson.dumps(missing("payer")), "schema_invalid", "claim.payer"),
+    (
+        "51 lines",
+        orjson.dumps(with_claim(lines=[line("92924", "LD", n=i) for i in range(1, 52)])),
+        "schema_invalid",
+        "claim.lines",
+    ),
+    (
+        "5 modifiers",
+        orjson.dumps(with_line(modifiers=["LD", "59", "XS", "XU", "XE"])),
+        "schema_invalid",
+        "claim.lines.0.modifiers",
+    ),
+    (
+        "a 10 MB member id",
+        orjson.dumps(
+            with_claim(
+                patient={"member_id": "M" * 10_000_000, "birth_date": "1950-01-01", "sex": "F"}
+            )
+        ),
+        "schema_invalid",
+        "claim.patient.member_id",
+    ),
+    (
+        "lower-case modifier",
+        orjson.dumps(with_line(modifiers=["ld"])),
+        "schema_invalid",
+        "claim.lines.0.modifiers.0",
+    ),
+    (
+        "negative charge",
+        orjson.dumps(with_line(charge="-1.00")),
+        "schema_invalid",
+        "claim.lines.0.charge",
+    ),
+    (
+        "wrong event type",
+        orjson.dumps({**event_document(line("92924", "LD")), "event_type": "claim.enriched"}),
+        "schema_invalid",
+        "event_type",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "raw", "kind", "loc"), BAD, ids=[b[0] for b in BAD])
+def test_bad_input_is_a_dead_letter_naming_the_field(
+    processor: ClaimProcessor, name: str, raw: bytes, kind: str, loc: str
+) -> None:
+    result = processor.process(raw, SOURCE, NOW)
+    letter = DeadLetter.model_validate_json(result.value)
+    assert letter.error_kind == kind
+    assert loc in [e.loc for e in letter.errors]
+    assert base64.b64decode(letter.original_base64) == raw
+    assert (letter.source.topic, letter.source.partition, letter.source.offset) == (
+        "claims.submitted",
+        3,
+        42,
+    )
+    assert result.key == b"CLM-TEST-1"
+
+
+def test_dead_letter_never_echoes_patient_data(processor: ClaimProcessor) -> None:
+    raw = orjson.dumps(
+        with_claim(patient={"member_id": "M-SECRET-4711", "birth_date": "x", "sex": "F"})
+    )
+    letter = json.loads(processor.process(raw, SOURCE, NOW).value)
+    assert "M-SECRET-4711" not in json.dumps(letter["errors"])
+
+
+def test_event_over_the_size_limit_is_a_dead_letter(processor: ClaimProcessor) -> None:
+    small = ClaimProcessor(processor.reference, processor.policy, Limits(max_event_bytes=2048))
+    raw = orjson.dumps(with_claim(claim_id="C" * 60)) + b" " * 4096
+    letter = DeadLetter.model_validate_json(small.process(raw, SOURCE, NOW).value)
+    assert (letter.error_kind, letter.errors[0].loc) == ("schema_invalid", "event")
+
+
+def test_a_crash_in_the_engine_is_a_processing_error_dead_letter(
+    processor: ClaimProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service import processing
+
+    def explode(*_: object, **__: object) -> None:
+        raise RuntimeError("member M-SECRET-4711 broke it")
+
+    monkeypatch.setattr(processing, "evaluate", explode)
+    result = processor.process(orjson.dumps(event_document(line("92924", "LD"))), SOURCE, NOW)
+    letter = DeadLetter.model_validate_json(result.value)
+    assert letter.error_kind == "processing_error"
+    assert "M-SECRET-4711" not in result.value.decode()
+
+
+def test_dead_letter_id_is_deterministic_from_the_source_position(
+    processor: ClaimProcessor,
+) -> None:
+    first = processor.process(b"nope", SOURCE, NOW)
+    again = processor.process(b"nope", SOURCE, NOW)
+    elsewhere = processor.process(
+        b"nope", Source(topic="claims.submitted", partition=3, offset=43), NOW
+    )
+    assert first.event_id == again.event_id != elsewhere.event_id

@@ -1,0 +1,48 @@
+"""The checked-in JSON Schemas match the models, and every output validates against them."""
+
+import json
+
+import orjson
+import pytest
+from pydantic import BaseModel
+
+from contracts import ClaimEnriched, ClaimRejected, DeadLetter
+from contracts.schema_export import SCHEMA_DIR, render_schemas
+from service.processing import ClaimProcessor, Source
+from tests.builders import event_document, line
+from tests.e2e_time import NOW
+
+OUTPUT_MODELS: dict[str, type[BaseModel]] = {
+    "claim.enriched": ClaimEnriched,
+    "claim.rejected": ClaimRejected,
+    "claim.dead_letter": DeadLetter,
+}
+
+
+@pytest.mark.parametrize("name", sorted(render_schemas()))
+def test_checked_in_schema_is_current(name: str) -> None:
+    checked_in = (SCHEMA_DIR / name).read_text() if (SCHEMA_DIR / name).exists() else ""
+    assert checked_in == render_schemas()[name], (
+        f"contracts/schemas/{name} is stale: run `make schemas` and commit the result"
+    )
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        event_document(line("92924", "LD")),
+        event_document(line("92920", "LD"), line("92924", "LD")),
+        event_document(line("92924")),
+        {"event_id": "x"},
+    ],
+    ids=["enriched", "enriched-with-changes", "rejected", "dead-letter"],
+)
+def test_output_validates_against_its_contract(
+    processor: ClaimProcessor, document: dict[str, object]
+) -> None:
+    result = processor.process(
+        orjson.dumps(document), Source(topic="t", partition=0, offset=1), NOW
+    )
+    model = OUTPUT_MODELS[result.event_type]
+    model.model_validate_json(result.value)
+    assert json.loads(result.value)["event_type"] == result.event_type

@@ -1,0 +1,89 @@
+"""Invariants over generated claims: one valid outcome, deterministic, idempotent."""
+
+import json
+from typing import Any
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from contracts import ClaimEnriched, ClaimRejected, ClaimSubmitted, DeadLetter
+from service.processing import ClaimProcessor, Source
+from tests.e2e_time import NOW
+from tests.outcomes import run
+from tests.strategies import claim_events
+
+SOURCE = Source(topic="claims.submitted", partition=0, offset=7)
+MODELS: dict[str, type[BaseModel]] = {
+    "claim.enriched": ClaimEnriched,
+    "claim.rejected": ClaimRejected,
+    "claim.dead_letter": DeadLetter,
+}
+PROPERTY = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+@PROPERTY
+@given(claim_events())
+def test_any_valid_claim_yields_exactly_one_outcome_that_validates(
+    processor: ClaimProcessor, document: dict[str, Any]
+) -> None:
+    result = processor.process(orjson.dumps(document), SOURCE, NOW)
+    assert result.event_type in ("claim.enriched", "claim.rejected")
+    MODELS[result.event_type].model_validate_json(result.value)
+
+
+@PROPERTY
+@given(claim_events())
+def test_same_input_gives_the_same_bytes(
+    processor: ClaimProcessor, document: dict[str, Any]
+) -> None:
+    raw = orjson.dumps(document)
+    assert processor.process(raw, SOURCE, NOW).value == processor.process(raw, SOURCE, NOW).value
+
+
+@PROPERTY
+@given(claim_events())
+def test_resubmitting_an_enriched_claim_yields_no_further_corrections(
+    document: dict[str, Any],
+) -> None:
+    outcome = run(ClaimSubmitted.model_validate(document))
+    if outcome.rejected:
+        return
+    again = run(ClaimSubmitted.model_validate({**document, "claim": outcome.claim.model_dump()}))
+    assert again.changes == ()
+
+
+@PROPERTY
+@given(claim_events())
+def test_rejection_lists_blocking_findings_first(document: dict[str, Any]) -> None:
+    outcome = run(ClaimSubmitted.model_validate(document))
+    blocking = [f.disposition in ("claim_rejection", "line_rejection") for f in outcome.findings]
+    assert blocking == sorted(blocking, reverse=True)
+    assert outcome.rejected == any(blocking)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.binary(max_size=2048)
+    | st.dictionaries(
+        st.text(max_size=10),
+        st.recursive(
+            st.none() | st.integers() | st.text(max_size=20),
+            lambda c: st.lists(c, max_size=3),
+            max_leaves=10,
+        ),
+        max_size=6,
+    ).map(lambda value: json.dumps(value).encode())
+)
+def test_arbitrary_bytes_are_an_outcome_or_a_dead_letter(
+    processor: ClaimProcessor, raw: bytes
+) -> None:
+    result = processor.process(raw, SOURCE, NOW)
+    MODELS[result.event_type].model_validate_json(result.value)

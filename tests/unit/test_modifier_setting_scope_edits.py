@@ -1,0 +1,147 @@
+"""PCI-MOD-001..003, PCI-SET-001, PCI-REF-001..002."""
+
+import pytest
+
+from contracts import ClaimSubmitted
+from tests.builders import event, lesion, line, procedure
+from tests.outcomes import dispositions, final_lines, findings, run
+
+RC_EXCEPTION = procedure(
+    lesion("1", treatments=("atherectomy",), line_number=2, calcification="severe"),
+    exception="condition_changed",
+)
+DES_LC = procedure(lesion("19", treatments=("drug_eluting_stent",), line_number=1))
+OPPS = {"setting": "hospital_outpatient"}
+
+CASES: list[tuple[str, ClaimSubmitted, str, list[str]]] = [
+    # PCI-MOD-001
+    (
+        "XS on a lone base line has nothing to bypass",
+        event(line("92924", "LD", "XS")),
+        "PCI-MOD-001",
+        ["warning"],
+    ),
+    (
+        "XU on angiography with PCI bypasses BUND-001",
+        event(line("93459", "XU"), line("92924", "RC"), proc=RC_EXCEPTION),
+        "PCI-MOD-001",
+        [],
+    ),
+    (
+        "59 on a line in an NCCI pair",
+        event(line("92933", "LD"), line("92928", "RC", "59")),
+        "PCI-MOD-001",
+        [],
+    ),
+    (
+        "XS splitting a territory is TERR-006's",
+        event(line("92920", "LD"), line("92924", "LD", "XS")),
+        "PCI-MOD-001",
+        [],
+    ),
+    # PCI-MOD-002
+    (
+        "59 on same-session angiography",
+        event(line("93459", "59"), line("92924", "RC"), proc=RC_EXCEPTION),
+        "PCI-MOD-002",
+        ["warning"],
+    ),
+    (
+        "XU on same-session angiography",
+        event(line("93459", "XU"), line("92924", "RC"), proc=RC_EXCEPTION),
+        "PCI-MOD-002",
+        [],
+    ),
+    # PCI-MOD-003
+    (
+        "coronary modifier on an E/M code",
+        event(line("92924", "LD"), line("99213", "LD")),
+        "PCI-MOD-003",
+        ["line_rejection"],
+    ),
+    ("coronary modifier on angiography", event(line("93459", "RC")), "PCI-MOD-003", []),
+    # PCI-SET-001
+    (
+        "Medicare outpatient DES billed with CPT",
+        event(line("92928", "LC"), proc=DES_LC, **OPPS),
+        "PCI-SET-001",
+        ["line_rejection"],
+    ),
+    (
+        "Medicare Advantage outpatient DES billed with CPT",
+        event(line("92928", "LC"), proc=DES_LC, payer_kind="medicare_advantage", **OPPS),
+        "PCI-SET-001",
+        [],
+    ),
+    (
+        "Medicare professional DES billed with CPT",
+        event(line("92928", "LC"), proc=DES_LC),
+        "PCI-SET-001",
+        [],
+    ),
+    (
+        "Medicare outpatient bare-metal stent",
+        event(
+            line("92928", "LC"),
+            proc=procedure(lesion("19", treatments=("stent",), line_number=1)),
+            **OPPS,
+        ),
+        "PCI-SET-001",
+        [],
+    ),
+    (
+        "Medicare outpatient DES billed with its C-code",
+        event(line("C9600", "LC"), proc=DES_LC, **OPPS),
+        "PCI-SET-001",
+        [],
+    ),
+    # PCI-REF-001 / PCI-REF-002
+    ("unknown code is outside rule scope", event(line("99213")), "PCI-REF-001", ["info"]),
+    ("known code", event(line("92924", "LD")), "PCI-REF-001", []),
+    (
+        "92930 before it existed",
+        event(line("92930", "LD", date="2025-06-01")),
+        "PCI-REF-002",
+        ["line_rejection"],
+    ),
+    ("92930 in 2026", event(line("92930", "LD")), "PCI-REF-002", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "claim_event", "edit_id", "expected"), CASES, ids=[c[0] for c in CASES]
+)
+def test_modifier_setting_scope_edit(
+    name: str, claim_event: ClaimSubmitted, edit_id: str, expected: list[str]
+) -> None:
+    assert dispositions(run(claim_event), edit_id) == expected
+
+
+def test_c_code_fix_and_proposed_replacement() -> None:
+    outcome = run(
+        event(
+            line("92933", "LC"),
+            proc=procedure(
+                lesion(
+                    "19",
+                    treatments=("atherectomy", "drug_eluting_stent"),
+                    line_number=1,
+                    calcification="severe",
+                )
+            ),
+            **OPPS,
+        )
+    )
+    (finding,) = findings(outcome, "PCI-SET-001")
+    assert finding.fix == "Bill C9602."
+    assert finding.x12_path == "2400/SV202-2"
+    assert [c.after.procedure_code for c in outcome.changes if c.after] == ["C9602"]
+
+
+def test_out_of_scope_line_is_kept_as_submitted_and_not_priced() -> None:
+    outcome = run(event(line("92924", "LD"), line("99213", "25")))
+    assert not outcome.rejected
+    assert final_lines(outcome) == [("92924", ["LD"]), ("99213", ["25"])]
+    assert outcome.pricing is not None
+    assert [p.procedure_code for p in outcome.pricing.lines] == ["92924"]
+    assert outcome.pricing.total_allowed == "469.28"

@@ -1,0 +1,120 @@
+"""Reference tables: shipped defaults, official CMS layouts, and errors that name the place."""
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from service.adapters.csv_tables import ReferenceDataError
+from service.adapters.reference_files import SHIPPED_REFERENCE_DIR, load_reference
+from service.domain.engine import evaluate
+from service.domain.policy import Policy
+from tests.builders import event, line
+from tests.outcomes import REFERENCE, dispositions
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+MARCH = date(2026, 3, 2)
+
+
+def test_every_shipped_row_is_effective_dated_with_source_and_confidence() -> None:
+    tables = sorted(SHIPPED_REFERENCE_DIR.glob("*/*.csv"))
+    assert tables
+    for table in tables:
+        with table.open() as handle:
+            for row in csv.DictReader(handle):
+                assert row["source"].strip(), f"{table}: row without source"
+                assert row["confidence"] in {
+                    "confirmed",
+                    "secondary",
+                    "guide",
+                    "derived",
+                    "provisional",
+                }, table
+                if "Effective Date" not in row:
+                    assert row["effective_from"].strip(), f"{table}: row without effective_from"
+
+
+def test_rulesets_by_service_date() -> None:
+    assert REFERENCE.ruleset_for(date(2025, 12, 31)).version == "pci-2025"  # type: ignore[union-attr]
+    assert REFERENCE.ruleset_for(date(2026, 1, 1)).version == "pci-2026.1"  # type: ignore[union-attr]
+    assert REFERENCE.ruleset_for(date(2024, 12, 31)) is None
+
+
+def test_deleted_branch_addons_carry_the_confidence_of_their_source() -> None:
+    ruleset = REFERENCE.ruleset_for(MARCH)
+    assert ruleset is not None
+    confidences = {
+        code: ruleset.code(code, MARCH).provenance.confidence  # type: ignore[union-attr]
+        for code in ("92921", "92934", "C9601")
+    }
+    assert confidences == {"92921": "secondary", "92934": "guide", "C9601": "provisional"}
+
+
+def test_shipped_ptp_sample_has_no_equal_rank_and_no_graft_rows() -> None:
+    ruleset = REFERENCE.ruleset_for(MARCH)
+    assert ruleset is not None
+    assert ruleset.ptp("92933", "92928", MARCH, "professional") is not None
+    assert ruleset.ptp("92933", "92941", MARCH, "professional") is None
+    assert ruleset.ptp("92933", "92937", MARCH, "professional") is None
+
+
+def test_official_cms_files_replace_the_shipped_samples() -> None:
+    official = load_reference(official_dir=FIXTURES / "cms")
+    ruleset = official.ruleset_for(MARCH)
+    assert ruleset is not None
+    mue = ruleset.mue("92928", MARCH, "professional")
+    assert mue is not None and (mue.value, mue.adjudication_indicator) == (3, 3)
+    assert mue.provenance.confidence == "confirmed"
+    assert "MCR_MUE_PractitionerServices" in mue.provenance.source
+    assert ruleset.ptp("92943", "92920", MARCH, "professional") is None  # deleted 2025-12-31
+    assert ruleset.ptp("92943", "92920", date(2025, 12, 31), "professional") is not None
+    assert official.fingerprint != REFERENCE.fingerprint
+
+
+@pytest.mark.parametrize(
+    ("name", "lines", "edit_id", "expected"),
+    [
+        (
+            "indicator 0 removes column 2",
+            [line("92928", "LD"), line("92972")],
+            "PCI-BUND-002",
+            ["correction"],
+        ),
+        ("indicator 9 is no edit", [line("92924", "LD"), line("92978")], "PCI-BUND-002", []),
+        (
+            "MAI 1 is per line",
+            [line("93459"), line("93571", units=2)],
+            "PCI-BUND-003",
+            ["line_rejection"],
+        ),
+        (
+            "MAI 2 is per date",
+            [line("92924", "LD"), line("92972"), line("92972")],
+            "PCI-BUND-003",
+            ["line_rejection"],
+        ),
+    ],
+)
+def test_edits_on_official_tables(
+    name: str, lines: list[dict[str, object]], edit_id: str, expected: list[str]
+) -> None:
+    official = load_reference(official_dir=FIXTURES / "cms")
+    outcome = evaluate(event(*lines), official, Policy())
+    assert [d for d in dispositions(outcome, edit_id) if d != "info"] == expected
+
+
+def test_a_bad_official_file_fails_naming_file_line_and_column() -> None:
+    with pytest.raises(ReferenceDataError, match=r"mue_bad\.csv:2: column 'Practitioner"):
+        load_reference(official_dir=FIXTURES / "cms_bad")
+
+
+def test_a_bad_shipped_table_fails_naming_file_line_and_column(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "reference"
+    shutil.copytree(SHIPPED_REFERENCE_DIR, root)
+    table = root / "pci-2026.1" / "rvu.csv"
+    table.write_text(table.read_text().replace("9.88", "nine"))
+    with pytest.raises(ReferenceDataError, match=r"rvu\.csv:2: column 'work_rvu'"):
+        load_reference(root)
