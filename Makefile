@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check service contracts tests benchmarks
-	$(BIN)/ruff format --check service contracts tests benchmarks
+	$(BIN)/ruff check service contracts tests benchmarks scripts
+	$(BIN)/ruff format --check service contracts tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -26,10 +26,11 @@ unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
 test: lint typecheck
-	$(BIN)/pytest -q
+	scripts/with-kafka $(BIN)/pytest -q
 
 schemas: $(STAMP)
 	$(BIN)/python -m contracts.schema_export
+	$(BIN)/python -m service.entrypoints.asyncapi_doc
 
 catalog: $(STAMP)
 	$(BIN)/claim-edit rules --format markdown > docs/edit-catalog.md

@@ -1,22 +1,120 @@
-"""Settings from environment variables (and an optional .env); names are binding (contract.md)."""
+"""Settings from environment variables (and an optional .env). Names are binding (contract.md).
+
+A wrong setting fails at start with a message naming the variable (`settings_error_text`).
+"""
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_COMMON = {"env_file": ".env", "extra": "ignore", "frozen": True}
 
 
 class EngineSettings(BaseSettings):
-    """What the edit engine needs: policy and reference data locations."""
+    """What the edit engine needs: policy and reference data locations, input limits."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="CLAIM_EDIT_", env_file=".env", extra="ignore", frozen=True
-    )
+    model_config = SettingsConfigDict(env_prefix="CLAIM_EDIT_", **_COMMON)  # type: ignore[typeddict-item]
 
     policy_file: Path | None = Field(default=None, description="policy TOML; unset: defaults")
     reference_dir: Path | None = Field(
         default=None, description="directory of official CMS NCCI PTP/MUE files"
     )
-    max_event_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_event_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="larger: dead letter"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _files_exist(self) -> "EngineSettings":
+        if self.policy_file is not None and not self.policy_file.is_file():
+            raise ValueError(f"policy_file: no such file: {self.policy_file}")
+        if self.reference_dir is not None and not self.reference_dir.is_dir():
+            raise ValueError(f"reference_dir: no such directory: {self.reference_dir}")
+        return self
+
+
+class KafkaSettings(BaseSettings):
+    """How to reach the brokers (KAFKA_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="KAFKA_", **_COMMON)  # type: ignore[typeddict-item]
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "KafkaSettings":
+        if self.security_protocol.startswith("SASL_"):
+            missing = [
+                name
+                for name, value in (
+                    ("sasl_mechanism", self.sasl_mechanism),
+                    ("sasl_username", self.sasl_username),
+                    ("sasl_password", self.sasl_password),
+                )
+                if value is None
+            ]
+            if missing:
+                raise ValueError(f"{missing[0]}: required when security_protocol is SASL_*")
+        for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+            path = getattr(self, name)
+            if path is not None and not Path(path).is_file():
+                raise ValueError(f"{name}: no such file: {path}")
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("ssl_certfile: a client certificate needs ssl_keyfile too")
+        return self
+
+
+class ServiceSettings(BaseSettings):
+    """The service itself (CLAIM_EDIT_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="CLAIM_EDIT_", **_COMMON)  # type: ignore[typeddict-item]
+
+    topic_submitted: str = "claims.submitted"
+    topic_enriched: str = "claims.enriched"
+    topic_rejected: str = "claims.rejected"
+    topic_dlq: str = "claims.dlq"
+    group_id: str = "claim-edit"
+    client_id: str = "claim-edit"
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    batch_max_records: int = Field(default=500, ge=1, le=10_000)
+    linger_ms: int = Field(default=5, ge=0, le=1000)
+    retry_backoff_max_seconds: float = Field(default=30.0, gt=0)
+
+
+ENV_PREFIXES: dict[type[BaseSettings], str] = {
+    EngineSettings: "CLAIM_EDIT_",
+    KafkaSettings: "KAFKA_",
+    ServiceSettings: "CLAIM_EDIT_",
+}
+
+
+def settings_error_text(model: type[BaseSettings], error: ValidationError) -> str:
+    """One line per problem, each naming the environment variable."""
+    prefix = ENV_PREFIXES.get(model, "")
+    problems = []
+    for item in error.errors(include_url=False, include_input=False):
+        field = str(item["loc"][0]) if item["loc"] else ""
+        message = item["msg"].removeprefix("Value error, ")
+        if not field and ":" in message:
+            field, message = (part.strip() for part in message.split(":", 1))
+        problems.append(f"{prefix}{field.upper()}: {message}")
+    return "; ".join(problems)
+
+
+def env_variable_names() -> set[str]:
+    """Every environment variable the service reads (compose files are checked against it)."""
+    return {
+        prefix + name.upper()
+        for model, prefix in ENV_PREFIXES.items()
+        for name in model.model_fields
+    }

@@ -74,6 +74,12 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from service.entrypoints.serve import run_service
+
+    return run_service()
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="claim-edit", description="PCI claim edits: check, catalog, Kafka service."
@@ -96,6 +102,8 @@ def parser() -> argparse.ArgumentParser:
     rules.add_argument("--as-of", type=date.fromisoformat, help="service date (YYYY-MM-DD)")
     rules.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     rules.set_defaults(run=_rules)
+    serve = commands.add_parser("serve", help="run the service against the configured Kafka")
+    serve.set_defaults(run=_serve)
     return top
 
 

@@ -46,3 +46,11 @@ def test_output_validates_against_its_contract(
     model = OUTPUT_MODELS[result.event_type]
     model.model_validate_json(result.value)
     assert json.loads(result.value)["event_type"] == result.event_type
+
+
+def test_checked_in_asyncapi_document_is_current() -> None:
+    from service.entrypoints.asyncapi_doc import ASYNCAPI_PATH, render_asyncapi
+
+    assert ASYNCAPI_PATH.read_text() == render_asyncapi(), (
+        "contracts/asyncapi.json is stale: run `make schemas` and commit the result"
+    )

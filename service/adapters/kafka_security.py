@@ -1,0 +1,59 @@
+"""Client security options from settings: for aiokafka directly and for FastStream's broker."""
+
+import ssl
+from typing import Any
+
+from faststream.security import (
+    BaseSecurity,
+    SASLPlaintext,
+    SASLScram256,
+    SASLScram512,
+)
+
+from service.config import KafkaSettings
+
+
+def ssl_context(settings: KafkaSettings) -> ssl.SSLContext | None:
+    if settings.security_protocol not in ("SSL", "SASL_SSL"):
+        return None
+    context = ssl.create_default_context(
+        cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None
+    )
+    if settings.ssl_certfile and settings.ssl_keyfile:
+        context.load_cert_chain(str(settings.ssl_certfile), str(settings.ssl_keyfile))
+    return context
+
+
+def aiokafka_options(settings: KafkaSettings) -> dict[str, Any]:
+    """Keyword arguments every aiokafka client of ours takes."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "security_protocol": settings.security_protocol,
+    }
+    context = ssl_context(settings)
+    if context is not None:
+        options["ssl_context"] = context
+    if settings.security_protocol.startswith("SASL_"):
+        options["sasl_mechanism"] = settings.sasl_mechanism
+        options["sasl_plain_username"] = settings.sasl_username
+        options["sasl_plain_password"] = (
+            settings.sasl_password.get_secret_value() if settings.sasl_password else None
+        )
+    return options
+
+
+def faststream_security(settings: KafkaSettings) -> BaseSecurity | None:
+    context = ssl_context(settings)
+    use_ssl = context is not None
+    if settings.security_protocol.startswith("SASL_"):
+        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
+        username = settings.sasl_username or ""
+        kind = {
+            "PLAIN": SASLPlaintext,
+            "SCRAM-SHA-256": SASLScram256,
+            "SCRAM-SHA-512": SASLScram512,
+        }[settings.sasl_mechanism or "PLAIN"]
+        return kind(username=username, password=password, ssl_context=context, use_ssl=use_ssl)
+    if use_ssl:
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    return None

@@ -1,0 +1,69 @@
+"""`claim-edit serve`: the composition root of the Kafka service."""
+
+import asyncio
+import gc
+import sys
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
+
+from service.adapters.csv_tables import ReferenceDataError
+from service.adapters.policy_file import PolicyError
+from service.bootstrap import build_processor
+from service.config import EngineSettings, KafkaSettings, ServiceSettings, settings_error_text
+from service.entrypoints.kafka_app import ClaimEditService
+from service.observability.logging import configure_logging, get_logger
+
+EXIT_CONFIGURATION = 2
+
+
+def load_settings() -> tuple[EngineSettings, KafkaSettings, ServiceSettings]:
+    """All settings, or SystemExit(2) with one line naming each wrong variable."""
+    loaded: list[BaseSettings] = []
+    problems = []
+    for model in (EngineSettings, KafkaSettings, ServiceSettings):
+        try:
+            loaded.append(model())
+        except ValidationError as error:
+            problems.append(settings_error_text(model, error))
+    if problems:
+        print("claim-edit: configuration error: " + "; ".join(problems), file=sys.stderr)
+        raise SystemExit(EXIT_CONFIGURATION)
+    engine, kafka, service = loaded
+    assert isinstance(engine, EngineSettings)
+    assert isinstance(kafka, KafkaSettings)
+    assert isinstance(service, ServiceSettings)
+    return engine, kafka, service
+
+
+def build_service() -> ClaimEditService:
+    engine, kafka, settings = load_settings()
+    configure_logging(engine.log_level)
+    try:
+        processor = build_processor(engine)
+    except (ReferenceDataError, PolicyError) as error:
+        print(f"claim-edit: configuration error: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIGURATION) from error
+    gc.freeze()  # reference tables live as long as the process: keep them out of GC scans
+    if settings.processing_guarantee == "exactly_once":
+        print(
+            "claim-edit: configuration error: CLAIM_EDIT_PROCESSING_GUARANTEE=exactly_once "
+            "is not available in this version",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_CONFIGURATION)
+    return ClaimEditService(processor, kafka, settings)
+
+
+def run_service() -> int:
+    service = build_service()
+    get_logger("claim_edit.service").info(
+        "starting",
+        topic=service.settings.topic_submitted,
+        group_id=service.settings.group_id,
+        http_port=service.settings.http_port,
+        reference=service.pipeline.processor.reference.fingerprint,
+    )
+    asyncio.run(service.app.run())
+    get_logger("claim_edit.service").info("stopped")
+    return 0

@@ -1,0 +1,63 @@
+"""Prometheus metrics of the service, in a registry of its own."""
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from service.processing import Processed
+
+
+class ServiceMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.outcomes = Counter(
+            "claim_edit_outcomes_total",
+            "Output events by type",
+            ["event_type"],
+            registry=self.registry,
+        )
+        self.findings = Counter(
+            "claim_edit_findings_total",
+            "Findings by edit id and disposition",
+            ["edit_id", "disposition"],
+            registry=self.registry,
+        )
+        self.dead_letters = Counter(
+            "claim_edit_dead_letters_total",
+            "Dead letters by error kind",
+            ["error_kind"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "claim_edit_processing_seconds",
+            "Time to edit one event (decode, edit, encode)",
+            buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0),
+            registry=self.registry,
+        )
+        self.batch_seconds = Histogram(
+            "claim_edit_batch_seconds",
+            "Time from fetch to outputs acknowledged, per batch",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0),
+            registry=self.registry,
+        )
+        self.publish_retries = Counter(
+            "claim_edit_publish_retries_total",
+            "Batches retried after a transient failure",
+            registry=self.registry,
+        )
+        self.consumer_lag = Gauge(
+            "claim_edit_consumer_lag",
+            "Records behind the high watermark",
+            ["topic", "partition"],
+            registry=self.registry,
+        )
+
+    def observe(self, result: Processed, seconds: float) -> None:
+        self.outcomes.labels(result.event_type).inc()
+        self.latency.observe(seconds)
+        if result.error_kind is not None:
+            self.dead_letters.labels(result.error_kind).inc()
+        if result.outcome is not None:
+            for finding in result.outcome.findings:
+                self.findings.labels(finding.edit_id, finding.disposition).inc()
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

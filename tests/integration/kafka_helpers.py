@@ -1,0 +1,113 @@
+"""Small helpers for talking to the real broker in tests."""
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from service.config import ServiceSettings
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def service_settings(prefix: str, **overrides: object) -> ServiceSettings:
+    return ServiceSettings(
+        topic_submitted=f"{prefix}.submitted",
+        topic_enriched=f"{prefix}.enriched",
+        topic_rejected=f"{prefix}.rejected",
+        topic_dlq=f"{prefix}.dlq",
+        group_id=f"{prefix}-group",
+        http_port=0,
+        http_host="127.0.0.1",
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+def output_topics(settings: ServiceSettings) -> list[str]:
+    return [settings.topic_enriched, settings.topic_rejected, settings.topic_dlq]
+
+
+async def create_topics(bootstrap: str, names: Iterable[str], partitions: int = 6) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, partitions, 1) for name in names])
+    finally:
+        await admin.close()
+
+
+async def create_service_topics(bootstrap: str, settings: ServiceSettings) -> None:
+    await create_topics(bootstrap, [settings.topic_submitted, *output_topics(settings)])
+
+
+async def produce(
+    bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes, Headers]]
+) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
+    )
+    await producer.start()
+    try:
+        pending = [
+            await producer.send(topic, value, key=key, headers=list(headers))
+            for key, value, headers in records
+        ]
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def collect(
+    bootstrap: str,
+    topics: Sequence[str],
+    expected: int,
+    *,
+    timeout: float = 90.0,
+    isolation_level: str = "read_uncommitted",
+    done: Callable[[list[ConsumerRecord[bytes, bytes]]], bool] | None = None,
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read every topic from the beginning until `expected` records (or `done`) or the timeout."""
+    finished = done or (lambda records: len(records) >= expected)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level=isolation_level
+    )
+    await consumer.start()
+    try:
+        partitions = []
+        for topic in topics:
+            found = await consumer._client.fetch_all_metadata()
+            partitions += [
+                TopicPartition(topic, p) for p in found.partitions_for_topic(topic) or ()
+            ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        deadline = time.monotonic() + timeout
+        while not finished(records) and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for found_records in batch.values():
+                records.extend(found_records)
+        return records
+    finally:
+        await consumer.stop()
+
+
+def headers_of(record: ConsumerRecord[bytes, bytes]) -> dict[str, str]:
+    return {key: value.decode() for key, value in record.headers}
+
+
+def source_ids(records: Sequence[ConsumerRecord[bytes, bytes]]) -> set[str]:
+    return {json.loads(r.value)["source_event_id"] for r in records if r.value}
+
+
+def covers(expected: set[str]) -> Callable[[list[ConsumerRecord[bytes, bytes]]], bool]:
+    """Done when every expected source event id has at least one output."""
+    return lambda records: expected <= source_ids(records)
