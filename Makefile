@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck unit test schemas catalog bench-engine clean
+.PHONY: install lint typecheck unit test demo schemas catalog bench-engine clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ unit: $(STAMP)
 
 test: lint typecheck
 	scripts/with-kafka $(BIN)/pytest -q
+
+demo: $(STAMP)
+	$(BIN)/claim-edit demo
 
 schemas: $(STAMP)
 	$(BIN)/python -m contracts.schema_export

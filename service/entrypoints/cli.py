@@ -5,6 +5,9 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
@@ -28,6 +31,7 @@ def _check(args: argparse.Namespace) -> int:
     processor = build_processor(EngineSettings(**overrides))
     names = args.files or ["-"]
     results: list[tuple[str, Processed]] = []
+    table_rows: list[tuple[str, dict[str, Any]]] = []
     out = sys.stdout.buffer
     for name in names:
         try:
@@ -43,12 +47,15 @@ def _check(args: argparse.Namespace) -> int:
                 if parsed is None
                 else processor.process_parsed(parsed, raw, source, now)
             )
-            where = f"{label}:{source.line if source.line is not None else source.offset}"
+            position = source.line if source.line is not None else source.offset
+            where = f"{Path(label).name}:{position}"
             results.append((where, result))
-            if not args.table:
+            if args.table:
+                table_rows.append((where, orjson.loads(result.value)))
+            else:
                 out.write(result.value + b"\n")
     if args.table:
-        sys.stdout.write(rendering.outcome_table(results))
+        sys.stdout.write(rendering.outcome_table(table_rows))
     sys.stdout.flush()
     failed = any(r.event_type != "claim.enriched" for _, r in results)
     return EXIT_REJECTED if args.fail_on_reject and failed else 0
@@ -72,6 +79,12 @@ def _rules(args: argparse.Namespace) -> int:
     }[args.format]
     sys.stdout.write(render(specs, ruleset, args.as_of))
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from service.entrypoints.demo import run_demo
+
+    return run_demo()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -104,6 +117,10 @@ def parser() -> argparse.ArgumentParser:
     rules.set_defaults(run=_rules)
     serve = commands.add_parser("serve", help="run the service against the configured Kafka")
     serve.set_defaults(run=_serve)
+    demo = commands.add_parser(
+        "demo", help="a local broker if none is configured, the service, the sample claims"
+    )
+    demo.set_defaults(run=_demo)
     return top
 
 

@@ -3,9 +3,9 @@
 import json
 import textwrap
 from datetime import date
+from typing import Any
 
 from service.domain.registry import EditSpec
-from service.processing import Processed
 
 WIDTH = 80
 
@@ -73,38 +73,38 @@ def rules_table(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date | 
     return "\n".join(out) + "\n"
 
 
-def outcome_table(results: list[tuple[str, Processed]]) -> str:
+def _wrapped(text: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent="    ", subsequent_indent="      ")
+
+
+def outcome_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
+    """Output events (as JSON documents) for a person, in 80 columns."""
     out = [f"{'input':<18} {'claim':<22} {'outcome':<10} {'total':>10}", "-" * WIDTH]
-    for where, result in results:
-        outcome = result.outcome
-        short = result.event_type.removeprefix("claim.")
+    for where, document in rows:
+        event_type = str(document.get("event_type", ""))
         total = ""
-        if outcome is not None and outcome.pricing is not None:
-            total = outcome.pricing.total_allowed or "n/a"
-        out.append(f"{where[-18:]:<18} {(result.claim_id or '-')[:22]:<22} {short:<10} {total:>10}")
-        if outcome is None:
-            for loc, msg in result.errors:
-                out.extend(
-                    textwrap.wrap(
-                        f"{loc}: {msg}", WIDTH, initial_indent="    ", subsequent_indent="      "
-                    )
-                )
-            continue
-        for finding in outcome.findings:
-            lines = ",".join(map(str, finding.line_numbers)) or "-"
-            text = f"{finding.edit_id} {finding.disposition} line {lines}: {finding.message}"
-            if finding.fix:
-                text += f" Fix: {finding.fix}"
-            out.extend(
-                textwrap.wrap(text, WIDTH, initial_indent="    ", subsequent_indent="      ")
-            )
-        for change in outcome.changes:
-            verb = "proposed" if outcome.rejected else "applied"
+        pricing = document.get("pricing")
+        if isinstance(pricing, dict):
+            total = pricing.get("total_allowed") or "n/a"
+        claim_id = str(document.get("claim_id") or "-")
+        short = event_type.removeprefix("claim.")
+        out.append(f"{where[-18:]:<18} {claim_id[:22]:<22} {short:<10} {total:>10}")
+        for error in document.get("errors", []):
+            out.extend(_wrapped(f"{error['loc']}: {error['msg']}"))
+        for finding in document.get("findings", []):
+            lines = ",".join(map(str, finding["line_numbers"])) or "-"
             text = (
-                f"{verb} {change.action} line {change.line_number} ({change.edit_id}): "
-                f"{change.reason}"
+                f"{finding['edit_id']} {finding['disposition']} line {lines}: {finding['message']}"
             )
+            if finding.get("fix"):
+                text += f" Fix: {finding['fix']}"
+            out.extend(_wrapped(text))
+        verb = "proposed" if event_type == "claim.rejected" else "applied"
+        for change in document.get("changes", document.get("proposed_changes", [])):
             out.extend(
-                textwrap.wrap(text, WIDTH, initial_indent="    ", subsequent_indent="      ")
+                _wrapped(
+                    f"{verb} {change['action']} line {change['line_number']} "
+                    f"({change['edit_id']}): {change['reason']}"
+                )
             )
     return "\n".join(out) + "\n"

@@ -1,0 +1,141 @@
+"""`claim-edit demo`: the main job end to end on an embedded default.
+
+Uses KAFKA_BOOTSTRAP_SERVERS when set, else starts the project's local single-node broker
+(scripts/kafka_local.py) and stops it afterwards. Topics are demo-only (a run id in their
+names), so a demo never writes to a deployment's claim topics.
+"""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from service.bootstrap import build_processor
+from service.config import KafkaSettings, ServiceSettings
+from service.entrypoints.kafka_app import ClaimEditService
+from service.entrypoints.rendering import outcome_table
+from service.observability.logging import configure_logging
+
+PROJECT = Path(__file__).resolve().parents[2]
+SAMPLES = PROJECT / "samples" / "claims.jsonl"
+KAFKA_LOCAL = PROJECT / "scripts" / "kafka_local.py"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def broker_address() -> Iterator[str]:
+    configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if configured:
+        say(f"demo: using the configured broker {configured}")
+        yield configured
+        return
+    say("demo: starting a local single-node Kafka broker (first run fetches its jars) ...")
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, str(KAFKA_LOCAL), "start"], stdout=subprocess.PIPE, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit("demo: the local broker did not start (see .kafka/logs/server.log)")
+    address = done.stdout.strip().splitlines()[-1]
+    say(f"demo: broker ready at {address} after {time.monotonic() - started:.0f}s")
+    try:
+        yield address
+    finally:
+        say("demo: stopping the local broker ...")
+        subprocess.run([sys.executable, str(KAFKA_LOCAL), "stop"], check=False)
+
+
+async def _run(bootstrap: str) -> int:
+    run_id = uuid.uuid4().hex[:8]
+    settings = ServiceSettings(
+        topic_submitted=f"demo-{run_id}.claims.submitted",
+        topic_enriched=f"demo-{run_id}.claims.enriched",
+        topic_rejected=f"demo-{run_id}.claims.rejected",
+        topic_dlq=f"demo-{run_id}.claims.dlq",
+        group_id=f"claim-edit-demo-{run_id}",
+        http_host="127.0.0.1",
+        http_port=0,
+    )
+    outputs = [settings.topic_enriched, settings.topic_rejected, settings.topic_dlq]
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(t, 3, 1) for t in [settings.topic_submitted, *outputs]])
+    await admin.close()
+    events = [line for line in SAMPLES.read_bytes().splitlines() if line.strip()]
+    service = ClaimEditService(
+        build_processor(), KafkaSettings(bootstrap_servers=bootstrap), settings
+    )
+    say(f"demo: starting the service on {settings.topic_submitted} ...")
+    await service.start()
+    try:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True
+        )
+        await producer.start()
+        for raw in events:
+            key = json.loads(raw)["claim"]["claim_id"].encode()
+            await producer.send_and_wait(settings.topic_submitted, raw, key=key)
+        await producer.stop()
+        say(f"demo: published {len(events)} sample claims; waiting for their outcomes ...")
+        received = await _receive(bootstrap, outputs, len(events))
+    finally:
+        await service.stop()
+    order = {json.loads(raw)["event_id"]: i for i, raw in enumerate(events)}
+    received.sort(key=lambda item: order.get(item[1].get("source_event_id", ""), len(order)))
+    print(outcome_table(received))
+    counts = {
+        t: sum(1 for _, d in received if d["event_type"] == t)
+        for t in ("claim.enriched", "claim.rejected", "claim.dead_letter")
+    }
+    print(
+        f"demo: {len(received)} outcomes for {len(events)} claims: "
+        + ", ".join(f"{n} {t.removeprefix('claim.')}" for t, n in counts.items())
+    )
+    return 0 if len(received) == len(events) else 1
+
+
+async def _receive(
+    bootstrap: str, topics: list[str], expected: int
+) -> list[tuple[str, dict[str, Any]]]:
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"demo-reader-{uuid.uuid4().hex[:6]}",
+    )
+    await consumer.start()
+    received: list[tuple[str, dict[str, Any]]] = []
+    deadline = time.monotonic() + 60
+    try:
+        while len(received) < expected and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    label = record.topic.rsplit(".", 1)[-1]
+                    received.append(
+                        (
+                            f"{label}:{record.partition}/{record.offset}",
+                            json.loads(record.value or b"{}"),
+                        )
+                    )
+    finally:
+        await consumer.stop()
+    return received
+
+
+def run_demo() -> int:
+    configure_logging("WARNING", stream=sys.stderr)
+    with broker_address() as bootstrap:
+        return asyncio.run(_run(bootstrap))

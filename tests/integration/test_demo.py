@@ -1,0 +1,22 @@
+"""`claim-edit demo` on the configured broker: every sample's outcome, readable, exit 0."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_prints_every_sample_outcome_in_80_columns(kafka_bootstrap: str) -> None:
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "claim-edit"), "demo"],
+        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "demo: 7 outcomes for 7 claims: 5 enriched, 2 rejected, 0 dead_letter" in done.stdout
+    assert "PCI-TERR-004 correction" in done.stdout
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    assert "waiting for their outcomes" in done.stderr
