@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck unit test demo schemas catalog bench-engine clean
+.PHONY: install lint typecheck unit test demo faults schemas catalog bench-engine clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: lint typecheck
 
 demo: $(STAMP)
 	$(BIN)/claim-edit demo
+
+faults: $(STAMP)
+	scripts/with-kafka $(BIN)/python -m tests.faults.report
 
 schemas: $(STAMP)
 	$(BIN)/python -m contracts.schema_export

@@ -138,13 +138,19 @@ def bootstrap() -> str | None:
     return path.read_text().strip() if path.exists() else None
 
 
-def start(port: int | None) -> int:
+def start(port: int | None, keep_data: bool = False) -> int:
+    """Start a broker; with keep_data, restart the previous one (same ports, same logs)."""
     if read_pid() is not None and bootstrap():
         print(bootstrap())
         return 0
     jars = fetch_jars()
-    port = port or free_port()
-    controller = free_port()
+    ports_file = HOME / "ports"
+    if keep_data and ports_file.exists():
+        port, controller = (int(p) for p in ports_file.read_text().split())
+    else:
+        keep_data = False
+        port = port or free_port()
+        controller = free_port()
     HOME.mkdir(parents=True, exist_ok=True)
     data, logs = HOME / "data", HOME / "logs"
     for directory in (data, logs):
@@ -190,9 +196,11 @@ def start(port: int | None) -> int:
         f"-Dkafka.logs.dir={logs}",
         f"-Dlog4j2.configurationFile={HOME / 'log4j2.properties'}",
     ]
-    # Each start is a fresh single-node cluster: ports change, so the old log dirs would not fit.
-    for child in sorted(data.rglob("*"), reverse=True):
-        (child.unlink() if child.is_file() else child.rmdir())
+    ports_file.write_text(f"{port} {controller}")
+    if not keep_data:
+        # A fresh single-node cluster: ports change, so the old log dirs would not fit.
+        for child in sorted(data.rglob("*"), reverse=True):
+            (child.unlink() if child.is_file() else child.rmdir())
     subprocess.run(
         [
             "java",
@@ -280,12 +288,17 @@ def main() -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     start_command = commands.add_parser("start")
     start_command.add_argument("--port", type=int, default=None)
+    start_command.add_argument(
+        "--keep-data",
+        action="store_true",
+        help="restart the previous broker with its ports and data",
+    )
     commands.add_parser("stop")
     commands.add_parser("status")
     commands.add_parser("fetch")
     args = parser.parse_args()
     if args.command == "start":
-        return start(args.port)
+        return start(args.port, args.keep_data)
     if args.command == "stop":
         return stop()
     if args.command == "fetch":

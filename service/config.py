@@ -89,6 +89,22 @@ class ServiceSettings(BaseSettings):
     batch_max_records: int = Field(default=500, ge=1, le=10_000)
     linger_ms: int = Field(default=5, ge=0, le=1000)
     retry_backoff_max_seconds: float = Field(default=30.0, gt=0)
+    session_timeout_ms: int = Field(
+        default=10_000,
+        ge=6_000,
+        le=300_000,
+        description="consumer group session: how soon a dead instance's partitions move",
+    )
+    instance_id: str = Field(
+        default_factory=lambda: __import__("socket").gethostname(),
+        min_length=1,
+        description="stable per instance: exactly-once uses <group_id>-<instance_id> as the "
+        "transactional id, so a restarted instance fences its zombie",
+    )
+
+    @property
+    def transactional_id(self) -> str:
+        return f"{self.group_id}-{self.instance_id}"
 
 
 ENV_PREFIXES: dict[type[BaseSettings], str] = {

@@ -121,6 +121,7 @@ class ClaimEditService:
             batch=True,
             max_records=settings.batch_max_records,
             batch_timeout_ms=50,
+            session_timeout_ms=settings.session_timeout_ms,
             ack_policy=AckPolicy.ACK,
             decoder=_raw_bodies,
             title=settings.topic_submitted,

@@ -12,6 +12,7 @@ from service.adapters.policy_file import PolicyError
 from service.bootstrap import build_processor
 from service.config import EngineSettings, KafkaSettings, ServiceSettings, settings_error_text
 from service.entrypoints.kafka_app import ClaimEditService
+from service.entrypoints.transactional_app import TransactionalService
 from service.observability.logging import configure_logging, get_logger
 
 EXIT_CONFIGURATION = 2
@@ -36,7 +37,7 @@ def load_settings() -> tuple[EngineSettings, KafkaSettings, ServiceSettings]:
     return engine, kafka, service
 
 
-def build_service() -> ClaimEditService:
+def build_service() -> ClaimEditService | TransactionalService:
     engine, kafka, settings = load_settings()
     configure_logging(engine.log_level)
     try:
@@ -46,12 +47,7 @@ def build_service() -> ClaimEditService:
         raise SystemExit(EXIT_CONFIGURATION) from error
     gc.freeze()  # reference tables live as long as the process: keep them out of GC scans
     if settings.processing_guarantee == "exactly_once":
-        print(
-            "claim-edit: configuration error: CLAIM_EDIT_PROCESSING_GUARANTEE=exactly_once "
-            "is not available in this version",
-            file=sys.stderr,
-        )
-        raise SystemExit(EXIT_CONFIGURATION)
+        return TransactionalService(processor, kafka, settings)
     return ClaimEditService(processor, kafka, settings)
 
 
@@ -64,6 +60,13 @@ def run_service() -> int:
         http_port=service.settings.http_port,
         reference=service.pipeline.processor.reference.fingerprint,
     )
-    asyncio.run(service.app.run())
+    if isinstance(service, TransactionalService):
+        try:
+            asyncio.run(service.run_until_signalled())
+        except Exception as error:
+            get_logger("claim_edit.service").error("stopped on error", error=type(error).__name__)
+            return 1
+    else:
+        asyncio.run(service.app.run())
     get_logger("claim_edit.service").info("stopped")
     return 0

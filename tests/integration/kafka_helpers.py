@@ -73,6 +73,7 @@ async def collect(
     timeout: float = 90.0,
     isolation_level: str = "read_uncommitted",
     done: Callable[[list[ConsumerRecord[bytes, bytes]]], bool] | None = None,
+    settle: float = 0.0,
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Read every topic from the beginning until `expected` records (or `done`) or the timeout."""
     finished = done or (lambda records: len(records) >= expected)
@@ -93,6 +94,11 @@ async def collect(
         deadline = time.monotonic() + timeout
         while not finished(records) and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
+            for found_records in batch.values():
+                records.extend(found_records)
+        settled = time.monotonic() + settle  # read on: late repeats are counted too
+        while time.monotonic() < settled:
+            batch = await consumer.getmany(timeout_ms=200)
             for found_records in batch.values():
                 records.extend(found_records)
         return records

@@ -86,9 +86,8 @@ async def test_sigterm_exits_0_after_committing_and_a_restart_repeats_nothing(
         again = ServiceProcess(kafka_bootstrap, settings, tmp_path / "again.log").start()
         try:
             await asyncio.to_thread(again.wait_ready)
-            await asyncio.sleep(2)
             outputs = await collect(
-                kafka_bootstrap, output_topics(settings), expected=len(inputs) + 1, timeout=5
+                kafka_bootstrap, output_topics(settings), expected=len(inputs), settle=3.0
             )
         finally:
             again.signal(signal.SIGTERM)

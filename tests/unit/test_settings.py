@@ -135,3 +135,16 @@ def test_tls_settings_produce_an_ssl_context_with_the_ca(tmp_path: Path) -> None
 
 def test_plaintext_needs_no_security() -> None:
     assert faststream_security(KafkaSettings()) is None
+
+
+def test_configuration_errors_never_print_the_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("KAFKA_SASL_USERNAME", "svc")
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", "TopSecret-42")
+    monkeypatch.setenv("KAFKA_SSL_CAFILE", "/nonexistent/ca.pem")
+    with pytest.raises(ValidationError) as caught:
+        KafkaSettings()
+    text = settings_error_text(KafkaSettings, caught.value)
+    assert "KAFKA_SASL_MECHANISM" in text
+    assert "TopSecret-42" not in text
+    assert "TopSecret-42" not in str(caught.value)

@@ -1,0 +1,130 @@
+"""Fault injection on the real broker, scaled down for CI (`make faults` runs full size)."""
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from contracts import ClaimEnriched, ClaimRejected, DeadLetter
+from tests.faults import scenarios
+from tests.integration.kafka_helpers import (
+    collect,
+    output_topics,
+    produce,
+    service_settings,
+    unique,
+)
+from tests.integration.running_service import running_service
+
+GUARANTEES = ["at_least_once", "exactly_once"]
+MODELS: dict[str, type[BaseModel]] = {
+    "claim.enriched": ClaimEnriched,
+    "claim.rejected": ClaimRejected,
+    "claim.dead_letter": DeadLetter,
+}
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_sigkill_three_times_loses_nothing(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await scenarios.kill_and_restart(kafka_bootstrap, tmp_path, guarantee, total=600)
+    assert tally.lost == 0, tally
+    assert tally.repeats_with_other_event_id == 0, tally
+    if guarantee == "exactly_once":
+        assert tally.duplicates == 0, tally  # as a read_committed consumer sees it
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_partitions_of_a_killed_instance_move_to_the_other(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await scenarios.two_instances_one_killed(
+        kafka_bootstrap, tmp_path, guarantee, total=600
+    )
+    assert tally.lost == 0, tally
+    assert tally.repeats_with_other_event_id == 0, tally
+    if guarantee == "exactly_once":
+        assert tally.duplicates == 0, tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_poison_flood_dead_letters_every_poison_event_and_nothing_else(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await scenarios.poison_flood(kafka_bootstrap, tmp_path, guarantee, good=300, bad=200)
+    assert tally.lost == 0, tally
+    assert tally.dead_letters == 200, tally  # matched back by their original bytes
+    assert tally.unexpected_dead_letters == 0, tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_sigterm_in_flight_exits_cleanly(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await scenarios.sigterm_in_flight(kafka_bootstrap, tmp_path, guarantee, total=800)
+    assert "exit code after SIGTERM: 0" in tally.notes, tally
+    assert tally.lost == 0, tally
+    if guarantee == "exactly_once":
+        assert tally.duplicates == 0, tally
+
+
+@pytest.mark.skipif(
+    shutil.which("java") is None or shutil.which("mvn") is None,
+    reason="the outage scenario drives a broker of its own (scripts/kafka-local)",
+)
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_broker_outage_is_waited_out_without_loss_or_dead_letters(
+    tmp_path: Path, guarantee: str
+) -> None:
+    tally = await scenarios.broker_outage(tmp_path, guarantee, total=400)
+    assert tally.lost == 0, tally
+    assert tally.dead_letters == 0, tally
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+EVENTS = st.lists(
+    st.binary(max_size=300)
+    | JSON_VALUES.map(lambda v: json.dumps(v).encode())
+    | st.dictionaries(
+        st.sampled_from(["event_id", "event_type", "claim", "schema_version", "occurred_at"]),
+        JSON_VALUES,
+    ).map(lambda v: json.dumps(v).encode()),
+    min_size=5,
+    max_size=40,
+)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(events=EVENTS)
+def test_fuzzed_events_through_kafka_are_outcomes_or_dead_letters(
+    kafka_bootstrap: str, events: list[bytes]
+) -> None:
+    async def scenario() -> None:
+        config = service_settings(unique("fuzz"))
+        async with running_service(kafka_bootstrap, config):
+            await produce(
+                kafka_bootstrap,
+                config.topic_submitted,
+                [(b"k%d" % i, raw, []) for i, raw in enumerate(events)],
+            )
+            outputs = await collect(
+                kafka_bootstrap, output_topics(config), expected=len(events), timeout=60
+            )
+        assert len(outputs) == len(events)
+        for record in outputs:
+            document = json.loads(record.value or b"")
+            MODELS[document["event_type"]].model_validate(document)
+
+    asyncio.run(scenario())

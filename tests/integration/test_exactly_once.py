@@ -1,0 +1,95 @@
+"""Exactly-once mode on the real broker: one committed output per input, zombies fenced."""
+
+import json
+from pathlib import Path
+
+import pytest
+from aiokafka.errors import ProducerFenced
+
+from service.config import KafkaSettings
+from service.entrypoints.transactional_app import TransactionalService
+from tests.integration.kafka_helpers import (
+    collect,
+    create_service_topics,
+    output_topics,
+    produce,
+    service_settings,
+    unique,
+)
+from tests.integration.running_service import PROCESSOR
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "claims.jsonl"
+
+
+def _sample_inputs(copies: int) -> list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]:
+    lines = [line for line in SAMPLES.read_bytes().splitlines() if line.strip()]
+    inputs: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]] = []
+    for copy in range(copies):
+        for raw in lines:
+            document = json.loads(raw)
+            document["event_id"] = f"{document['event_id']}-{copy}"
+            inputs.append(
+                (document["claim"]["claim_id"].encode(), json.dumps(document).encode(), [])
+            )
+    return inputs
+
+
+async def test_read_committed_sees_exactly_one_output_per_input_poison_included(
+    kafka_bootstrap: str,
+) -> None:
+    settings = service_settings(
+        unique("eos"), processing_guarantee="exactly_once", instance_id="one"
+    )
+    await create_service_topics(kafka_bootstrap, settings)
+    inputs = [*_sample_inputs(20), (b"poison", b"\x00not json", [])]
+    service = TransactionalService(
+        PROCESSOR, KafkaSettings(bootstrap_servers=kafka_bootstrap), settings
+    )
+    await service.start()
+    try:
+        await produce(kafka_bootstrap, settings.topic_submitted, inputs)
+        outputs = await collect(
+            kafka_bootstrap,
+            output_topics(settings),
+            expected=len(inputs),
+            timeout=60,
+            settle=2.0,
+            isolation_level="read_committed",
+        )
+    finally:
+        await service.stop()
+    assert len(outputs) == len(inputs)
+    assert sum(1 for r in outputs if r.topic == settings.topic_dlq) == 1
+
+
+async def test_a_second_instance_with_the_same_id_fences_the_zombie(kafka_bootstrap: str) -> None:
+    settings = service_settings(
+        unique("zombie"),
+        processing_guarantee="exactly_once",
+        instance_id="same",
+        session_timeout_ms=6000,
+    )
+    await create_service_topics(kafka_bootstrap, settings)
+    kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap)
+    zombie = TransactionalService(PROCESSOR, kafka, settings)
+    await zombie.start()
+    successor = TransactionalService(PROCESSOR, kafka, settings)
+    await successor.start()  # init_transactions with the same id bumps the epoch
+    inputs = _sample_inputs(30)
+    try:
+        await produce(kafka_bootstrap, settings.topic_submitted, inputs)
+        outputs = await collect(
+            kafka_bootstrap,
+            output_topics(settings),
+            expected=len(inputs),
+            timeout=90,
+            settle=2.0,
+            isolation_level="read_committed",
+        )
+    finally:
+        await successor.stop()
+        with pytest.raises(ProducerFenced):
+            await zombie.stop()
+    sources = [json.loads(r.value or b"")["source_event_id"] for r in outputs]
+    assert sorted(sources) == sorted(json.loads(raw)["event_id"] for _, raw, _ in inputs)
+    assert isinstance(zombie.failed, ProducerFenced)
