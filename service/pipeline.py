@@ -106,30 +106,35 @@ class ClaimPipeline:
 
     def edit(self, records: Sequence[InputRecord]) -> list[OutputRecord]:
         outputs = []
+        results = []
+        seconds = []
         now = self.clock()
         for record in records:
             started = time.perf_counter()
             source = Source(record.topic, record.partition, record.offset, record.key)
             result = self.processor.process(record.value, source, now)
-            self.metrics.observe(result, time.perf_counter() - started)
+            seconds.append(time.perf_counter() - started)
+            results.append(result)
+            headers = output_headers(record, result)
             outputs.append(
                 OutputRecord(
-                    self.topics.for_event(result.event_type),
-                    result.key,
-                    result.value,
-                    output_headers(record, result),
+                    self.topics.for_event(result.event_type), result.key, result.value, headers
                 )
             )
-            log.info(
-                "claim edited" if result.claim_id else "dead letter",
+            # Operators act on rejections and dead letters: those are logged at INFO; an
+            # enriched claim only at DEBUG (one line per claim is a cost at volume).
+            emit = log.debug if result.event_type == "claim.enriched" else log.info
+            emit(
+                "dead letter" if result.error_kind else "claim edited",
                 claim_id=result.claim_id,
-                correlation_id=outputs[-1].headers["correlation-id"],
+                correlation_id=headers["correlation-id"],
                 outcome=result.event_type,
                 error_kind=result.error_kind,
                 topic=record.topic,
                 partition=record.partition,
                 offset=record.offset,
             )
+        self.metrics.observe(results, seconds)
         return outputs
 
     async def handle(self, records: Sequence[InputRecord]) -> list[OutputRecord]:

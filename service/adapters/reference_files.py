@@ -221,6 +221,13 @@ def load_ruleset(
         segments=index_by(segments, "segment"),
         derivation=tuple(derivation),
         des_code_for={row.cpt_analogue: row.code for row in codes if row.cpt_analogue},
+        ptp_codes=_ptp_codes(ptp_practitioner, ptp_outpatient),
+    )
+
+
+def _ptp_codes(*tables: Iterable[PtpRow]) -> frozenset[str]:
+    return frozenset(
+        code for rows in tables for row in rows for code in (row.column_1, row.column_2)
     )
 
 
@@ -285,6 +292,10 @@ def _with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
             changes["ptp_outpatient"] = changes["ptp_practitioner"]
     if official.ptp_outpatient is not None:
         changes["ptp_outpatient"] = _pair_index(official.ptp_outpatient)
+    if official.ptp_practitioner is not None or official.ptp_outpatient is not None:
+        changes["ptp_codes"] = _ptp_codes(
+            official.ptp_practitioner or (), official.ptp_outpatient or ()
+        )
     return replace(ruleset, **changes)  # type: ignore[arg-type]
 
 

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from contracts import Claim
 from service.domain.outcome import PricedLine, Pricing
-from service.domain.reference import Participation, Provenance
+from service.domain.reference import ConversionFactorRow, Participation, Provenance, RvuRow
 from service.domain.working_claim import WorkingClaim, WorkLine
 
 CENT = Decimal("0.01")
@@ -78,14 +78,31 @@ def _physician_fee(line: WorkLine, claim: Claim) -> PricedLine:
         return _unpriced(line, "pfs", f"no RVU row for {line.service_date.isoformat()}")
     if factor is None:
         return _unpriced(line, "pfs", f"no conversion factor for {line.service_date.isoformat()}")
+    key = (id(rvu), id(factor), line.units, line.line_number)
+    priced = _PFS_MEMO.get(key)
+    if priced is None:
+        priced = _physician_fee_line(rvu, factor, line.units, line.line_number)
+        if len(_PFS_MEMO) < 8192:
+            _PFS_MEMO[key] = priced
+    return priced
+
+
+# Rows are immutable and live as long as the process, so their identity is a sound key.
+_PFS_MEMO: dict[tuple[int, int, int, int], PricedLine] = {}
+
+
+def _physician_fee_line(
+    rvu: RvuRow, factor: ConversionFactorRow, units: int, line_number: int
+) -> PricedLine:
+    """Pure in its (frozen) rows: memoized by `_physician_fee` to save the Decimal work."""
     per_unit = (rvu.total_rvu * factor.conversion_factor).quantize(CENT, rounding=ROUND_HALF_UP)
     weakest = _weakest(rvu.provenance, factor.provenance)
     return PricedLine(
-        line.line_number,
-        line.procedure_code,
+        line_number,
+        rvu.code,
         "pfs",
-        _money(per_unit * line.units),
-        f"RVU: {rvu.provenance.source}; conversion factor ({participation}): "
+        _money(per_unit * units),
+        f"RVU: {rvu.provenance.source}; conversion factor ({factor.participation}): "
         f"{factor.provenance.source}",
         weakest.confidence,
         work_rvu=str(rvu.work_rvu),

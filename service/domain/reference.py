@@ -163,6 +163,8 @@ class Ruleset:
     segments: Mapping[str, tuple[SegmentRow, ...]]
     derivation: tuple[DerivationRow, ...] = ()
     des_code_for: Mapping[str, str] = field(default_factory=dict)
+    ptp_codes: frozenset[str] = frozenset()
+    """Every code that stands in some PTP row (either column, either table)."""
 
     def covers(self, service_date: date) -> bool:
         return self.effective_from <= service_date and (
@@ -211,12 +213,16 @@ class ReferenceData:
     known_codes: frozenset[str]
     coronary_codes: frozenset[str]
     fingerprint: str = ""
+    _by_date: dict[date, Ruleset | None] = field(default_factory=dict, compare=False, repr=False)
 
     def ruleset_for(self, service_date: date) -> Ruleset | None:
-        for ruleset in self.rulesets:
-            if ruleset.covers(service_date):
-                return ruleset
-        return None
+        # A memo of a pure function of frozen tables (dates seen are few per day of claims).
+        if service_date in self._by_date:
+            return self._by_date[service_date]
+        found = next((r for r in self.rulesets if r.covers(service_date)), None)
+        if len(self._by_date) < 100_000:
+            self._by_date[service_date] = found
+        return found
 
     def knows(self, code: str) -> bool:
         return code in self.known_codes

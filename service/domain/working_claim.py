@@ -20,6 +20,7 @@ class WorkLine:
     row: CodeRow | None
     known: bool
     removed_by: str | None = None
+    changed: bool = False
     coronary_modifiers: tuple[str, ...] = ()
     distinct_modifiers: tuple[str, ...] = ()
     territory: str | None = None
@@ -177,39 +178,36 @@ class WorkingClaim:
 
     def set_modifiers(self, line: WorkLine, modifiers: tuple[str, ...]) -> None:
         line.set_modifiers(modifiers)
+        line.changed = True
         self.version += 1
 
     def set_units(self, line: WorkLine, units: int) -> None:
         line.units = units
+        line.changed = True
         self.version += 1
 
     def replace_code(self, line: WorkLine, code: str) -> None:
         line.procedure_code = code
         row = line.ruleset.code(code, line.service_date) if line.ruleset else None
         line.set_row(row, self.reference.knows(code))
+        line.changed = True
         self.version += 1
 
     def billed_claim(self) -> Claim:
         """The claim as it should be billed: corrections applied, removed lines omitted."""
+        if not any(line.changed or line.removed_by for line in self.lines):
+            return self.claim
         kept = tuple(
-            line.submitted
-            if line.state() == _submitted_state(line.submitted)
-            else line.submitted.model_copy(
+            line.submitted.model_copy(
                 update={
                     "procedure_code": line.procedure_code,
                     "modifiers": line.modifiers,
                     "units": line.units,
                 }
             )
+            if line.changed
+            else line.submitted
             for line in self.lines
             if line.removed_by is None
         )
-        if len(kept) == len(self.claim.lines) and all(
-            a is b for a, b in zip(kept, self.claim.lines, strict=True)
-        ):
-            return self.claim
         return self.claim.model_copy(update={"lines": kept})
-
-
-def _submitted_state(line: ClaimLine) -> LineState:
-    return LineState(line.procedure_code, tuple(line.modifiers), line.units)

@@ -10,16 +10,15 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
-from faststream.kafka.publisher.usecase import DefaultPublisher
 from faststream.message import StreamMessage
 from faststream.specification import AsyncAPI
 
 from contracts import ClaimEnriched, ClaimRejected, DeadLetter
-from service.adapters.kafka_security import faststream_security
+from service.adapters.kafka_security import aiokafka_options, faststream_security
 from service.config import KafkaSettings, ServiceSettings
 from service.observability.http import HealthServer
 from service.observability.logging import get_logger
@@ -38,21 +37,44 @@ QUIET = logging.getLogger("claim_edit.faststream")
 QUIET.setLevel(logging.WARNING)
 
 
-class FastStreamSink:
-    """Publishes through the declared FastStream publishers and awaits every acknowledgement."""
+class ProducerSink:
+    """Sends outputs with an aiokafka producer and awaits every acknowledgement.
 
-    def __init__(self, publishers: dict[str, DefaultPublisher]) -> None:
-        self.publishers = publishers
+    FastStream's per-message publish path costs more than the engine's encoding of an
+    outcome (measured: docs/performance.md), so outputs go through one plain aiokafka
+    producer with the same settings: acks=all, idempotent, linger.
+    """
+
+    def __init__(self, kafka: KafkaSettings, settings: ServiceSettings) -> None:
+        self.options = {
+            **aiokafka_options(kafka),
+            "client_id": settings.client_id,
+            "acks": "all",
+            "enable_idempotence": True,
+            "linger_ms": settings.linger_ms,
+        }
+        self.producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        # aiokafka clients belong to the loop they are created in: create it here.
+        self.producer = AIOKafkaProducer(**self.options)
+        await self.producer.start()
+
+    async def stop(self) -> None:
+        if self.producer is not None:
+            await self.producer.stop()
 
     async def send_all(self, records: Sequence[OutputRecord]) -> None:
+        producer = self.producer
+        if producer is None:
+            raise TransientPublishError("producer not started")
         try:
             pending = [
-                await self.publishers[record.topic].publish(
+                await producer.send(
+                    record.topic,
                     record.value,
                     key=record.key,
-                    headers=record.headers,
-                    correlation_id=record.headers["correlation-id"],
-                    no_confirm=True,
+                    headers=[(name, value.encode()) for name, value in record.headers.items()],
                 )
                 for record in records
             ]
@@ -87,7 +109,9 @@ class ClaimEditService:
             logger=QUIET,
         )
         topics = Topics.from_settings(settings)
-        publishers = {
+        # The publishers declare the output channels and their contracts (AsyncAPI); outputs
+        # are sent through ProducerSink, with the same producer settings.
+        self.publishers = {
             topics.enriched: self.broker.publisher(
                 topics.enriched,
                 schema=ClaimEnriched,
@@ -107,9 +131,10 @@ class ClaimEditService:
                 description="Events that could not be read, with the original bytes.",
             ),
         }
+        self.sink = ProducerSink(kafka, settings)
         self.pipeline = ClaimPipeline(
             processor,
-            FastStreamSink(publishers),
+            self.sink,
             topics,
             self.metrics,
             retry_backoff_max_seconds=settings.retry_backoff_max_seconds,
@@ -131,8 +156,13 @@ class ClaimEditService:
         self.http = HealthServer(
             settings.http_host, settings.http_port, self.ready, self.metrics.exposition
         )
+        # Hooks: the sink starts before the broker consumes and stops after it has drained.
         self.app = FastStream(
-            self.broker, logger=QUIET, on_startup=[self.http.start], on_shutdown=[self.http.stop]
+            self.broker,
+            logger=QUIET,
+            on_startup=[self.http.start, self.sink.start],
+            on_shutdown=[self.http.stop],
+            after_shutdown=[self.sink.stop],
         )
 
     async def _edit_claims(self, bodies: list[bytes], message: KafkaMessage) -> None:
@@ -170,11 +200,13 @@ class ClaimEditService:
 
     async def start(self) -> None:
         """Start in the caller's event loop (tests and the demo); `serve` uses app.run()."""
+        await self.sink.start()
         await self.broker.start()
         await self.http.start()
 
     async def stop(self) -> None:
-        await self.broker.stop()
+        await self.broker.stop()  # finishes the batch in flight, which still needs the sink
+        await self.sink.stop()
         await self.http.stop()
 
     def asyncapi(self) -> str:

@@ -1,5 +1,7 @@
 """Prometheus metrics of the service, in a registry of its own."""
 
+from collections import Counter as CounterOf
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from service.processing import Processed
@@ -50,14 +52,26 @@ class ServiceMetrics:
             registry=self.registry,
         )
 
-    def observe(self, result: Processed, seconds: float) -> None:
-        self.outcomes.labels(result.event_type).inc()
-        self.latency.observe(seconds)
-        if result.error_kind is not None:
-            self.dead_letters.labels(result.error_kind).inc()
-        if result.outcome is not None:
-            for finding in result.outcome.findings:
-                self.findings.labels(finding.edit_id, finding.disposition).inc()
+    def observe(self, results: list[Processed], seconds: list[float]) -> None:
+        """One batch: counters are summed first, so each label is touched once per batch."""
+        outcomes: CounterOf[str] = CounterOf()
+        findings: CounterOf[tuple[str, str]] = CounterOf()
+        dead: CounterOf[str] = CounterOf()
+        for result in results:
+            outcomes[result.event_type] += 1
+            if result.error_kind is not None:
+                dead[result.error_kind] += 1
+            if result.outcome is not None:
+                for finding in result.outcome.findings:
+                    findings[(finding.edit_id, finding.disposition)] += 1
+        for event_type, amount in outcomes.items():
+            self.outcomes.labels(event_type).inc(amount)
+        for (edit_id, disposition), amount in findings.items():
+            self.findings.labels(edit_id, disposition).inc(amount)
+        for kind, amount in dead.items():
+            self.dead_letters.labels(kind).inc(amount)
+        for value in seconds:
+            self.latency.observe(value)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -94,7 +94,11 @@ def ncci_pair(ctx: EditContext) -> Iterator[Firing]:
     Indicator 1 bypassed by different coronary modifiers or 59/X{EPSU} on either line: info
     naming the modifier; not bypassed: remove column 2. Indicator 9: nothing.
     Source: CMS NCCI PTP files and policy manual."""
-    lines = ctx.lines()
+    lines = [
+        line
+        for line in ctx.lines()
+        if line.ruleset is not None and line.procedure_code in line.ruleset.ptp_codes
+    ]
     for column_2 in lines:
         for column_1 in lines:
             if column_1 is column_2 or not (column_1.active and column_2.active):
