@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck unit test demo faults schemas catalog bench-engine clean
+.PHONY: install lint typecheck unit test demo faults schemas catalog bench-engine bench-e2e clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ catalog: $(STAMP)
 
 bench-engine: $(STAMP)
 	$(BIN)/python -m benchmarks.engine
+
+bench-e2e: $(STAMP)
+	scripts/with-kafka $(BIN)/python -m benchmarks.e2e
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

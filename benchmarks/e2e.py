@@ -1,0 +1,341 @@
+"""`make bench-e2e`: throughput and latency through Kafka, against the aiokafka ceiling.
+
+For each processing guarantee: load N claims (realistic mix from benchmarks.corpus) into a
+6-partition input topic, start `claim-edit serve`, and time from ready to every output
+present; in the same run time a bare aiokafka pass-through process on the same bytes with
+the same producer settings (the ceiling); then offer a steady load and record end-to-end
+latency from produce to output visible. Last lines:
+`e2e: N claims/s (R of pass-through), p50 A ms, p99 B ms at L/s [mode]`.
+Writes docs/performance.md.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from benchmarks.corpus import corpus
+from tests.integration.kafka_helpers import create_topics, service_settings, unique
+from tests.integration.service_process import ServiceProcess
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+
+
+@dataclass
+class Run:
+    mode: str
+    claims: int
+    service_rate: float
+    ceiling_rate: float
+    p50_ms: float
+    p99_ms: float
+    offered: int
+    latency_samples: int
+    two_instance_rate: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.service_rate / self.ceiling_rate
+
+    def line(self) -> str:
+        return (
+            f"e2e: {self.service_rate:,.0f} claims/s ({self.ratio:.2f} of pass-through), "
+            f"p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms at {self.offered}/s "
+            f"[{self.mode}]"
+        )
+
+
+def events(count: int, prefix: str) -> list[tuple[bytes, bytes]]:
+    found = []
+    for index, document in enumerate(corpus(count, seed=17)):
+        document["event_id"] = f"{prefix}-{index:07d}"
+        found.append((document["claim"]["claim_id"].encode(), orjson.dumps(document)))
+    return found
+
+
+async def load(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=20,
+        max_batch_size=256 * 1024,
+    )
+    await producer.start()
+    try:
+        for start in range(0, len(records), 5000):
+            pending = [
+                await producer.send(topic, value, key=key)
+                for key, value in records[start : start + 5000]
+            ]
+            await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def count_until(
+    bootstrap: str, topics: list[str], expected: int, isolation: str, timeout: float = 600
+) -> tuple[float, float]:
+    """Monotonic times at which the first and the `expected`-th record were readable."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=unique("count"),
+        auto_offset_reset="earliest",
+        isolation_level=isolation,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    seen = 0
+    first = 0.0
+    deadline = time.monotonic() + timeout
+    try:
+        while seen < expected and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=50)).values():
+                if not seen:
+                    first = time.monotonic()
+                seen += len(records)
+        if seen < expected:
+            raise TimeoutError(f"only {seen} of {expected} outputs after {timeout}s")
+        return first, time.monotonic()
+    finally:
+        await consumer.stop()
+
+
+async def service_throughput(
+    bootstrap: str, workdir: Path, mode: str, claims: int, instances: int = 1
+) -> float:
+    settings = service_settings(unique(f"bench-{mode[:3]}"), batch_max_records=500)
+    await create_topics(
+        bootstrap,
+        [
+            settings.topic_submitted,
+            settings.topic_enriched,
+            settings.topic_rejected,
+            settings.topic_dlq,
+        ],
+    )
+    await load(bootstrap, settings.topic_submitted, events(claims, "t"))
+    env = {"CLAIM_EDIT_PROCESSING_GUARANTEE": mode, "CLAIM_EDIT_LOG_LEVEL": "WARNING"}
+    processes = [
+        ServiceProcess(
+            bootstrap,
+            settings,
+            workdir / f"svc-{mode}-{i}.log",
+            CLAIM_EDIT_INSTANCE_ID=f"bench-{i}",
+            **env,
+        )
+        for i in range(instances)
+    ]
+    isolation = "read_committed" if mode == "exactly_once" else "read_uncommitted"
+    counting = asyncio.create_task(
+        count_until(
+            bootstrap,
+            [settings.topic_enriched, settings.topic_rejected, settings.topic_dlq],
+            claims,
+            isolation,
+        )
+    )
+    try:
+        for process in processes:
+            process.start()
+        first, last = await counting
+    finally:
+        for process in processes:
+            process.kill()
+    # From the first output to the last: start-up and group joins are not counted.
+    return claims / (last - first)
+
+
+async def ceiling_throughput(bootstrap: str, claims: int) -> float:
+    source, sink = unique("pass-in"), unique("pass-out")
+    await create_topics(bootstrap, [source, sink])
+    await load(bootstrap, source, events(claims, "p"))
+    counting = asyncio.create_task(count_until(bootstrap, [sink], claims, "read_uncommitted"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.passthrough", source, sink, unique("pass")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap},
+    )
+    try:
+        first, last = await counting
+    finally:
+        process.kill()
+    return claims / (last - first)
+
+
+async def latency(
+    bootstrap: str, workdir: Path, mode: str, rate: int, seconds: float
+) -> list[float]:
+    settings = service_settings(unique(f"lat-{mode[:3]}"), batch_max_records=500)
+    outputs = [settings.topic_enriched, settings.topic_rejected, settings.topic_dlq]
+    await create_topics(bootstrap, [settings.topic_submitted, *outputs])
+    service = ServiceProcess(
+        bootstrap,
+        settings,
+        workdir / f"lat-{mode}.log",
+        CLAIM_EDIT_PROCESSING_GUARANTEE=mode,
+        CLAIM_EDIT_LOG_LEVEL="WARNING",
+        CLAIM_EDIT_INSTANCE_ID="lat",
+    ).start()
+    total = int(rate * seconds)
+    records = events(total, "l")
+    sent_at: dict[str, float] = {}
+    delays: list[float] = []
+    isolation = "read_committed" if mode == "exactly_once" else "read_uncommitted"
+    consumer = AIOKafkaConsumer(
+        *outputs,
+        bootstrap_servers=bootstrap,
+        group_id=unique("lat"),
+        auto_offset_reset="earliest",
+        isolation_level=isolation,
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=0
+    )
+    try:
+        await asyncio.to_thread(service.wait_ready)
+        await consumer.start()
+        await producer.start()
+
+        async def offer() -> None:
+            began = time.monotonic()
+            for index, (key, value) in enumerate(records):
+                due = began + index / rate
+                pause = due - time.monotonic()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                sent_at[f"l-{index:07d}"] = time.monotonic()
+                await producer.send(settings.topic_submitted, value, key=key)
+
+        async def observe() -> None:
+            deadline = time.monotonic() + seconds + 60
+            while len(delays) < total and time.monotonic() < deadline:
+                for found in (await consumer.getmany(timeout_ms=50)).values():
+                    now = time.monotonic()
+                    for record in found:
+                        source = json.loads(record.value or b"{}").get("source_event_id")
+                        if source in sent_at:
+                            delays.append((now - sent_at[source]) * 1000)
+
+        await asyncio.gather(offer(), observe())
+    finally:
+        await producer.stop()
+        await consumer.stop()
+        service.kill()
+    warm = delays[len(delays) // 10 :]  # the first tenth warms caches and the group up
+    return warm
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def progress(message: str) -> None:
+    print(f"bench-e2e: {message}", file=sys.stderr, flush=True)
+
+
+async def run(args: argparse.Namespace) -> list[Run]:
+    bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    runs = []
+    with tempfile.TemporaryDirectory() as work:
+        workdir = Path(work)
+        for mode in args.modes:
+            progress(f"{mode}: pass-through ceiling on {args.claims} claims ...")
+            ceiling = await ceiling_throughput(bootstrap, args.claims)
+            progress(f"{mode}: the service on {args.claims} claims ...")
+            rate = await service_throughput(bootstrap, workdir, mode, args.claims)
+            two = None
+            if args.scale_out and mode == "at_least_once":
+                progress(f"{mode}: two instances on {args.claims} claims ...")
+                two = await service_throughput(bootstrap, workdir, mode, args.claims, instances=2)
+            progress(f"{mode}: latency at {args.rate}/s for {args.seconds:.0f}s ...")
+            delays = await latency(bootstrap, workdir, mode, args.rate, args.seconds)
+            runs.append(
+                Run(
+                    mode,
+                    args.claims,
+                    rate,
+                    ceiling,
+                    statistics.median(delays),
+                    percentile(delays, 0.99),
+                    args.rate,
+                    len(delays),
+                    two,
+                )
+            )
+            print(
+                f"bench-e2e: {mode}: service {rate:,.0f}/s, ceiling {ceiling:,.0f}/s"
+                + (f", two instances {two:,.0f}/s" if two else ""),
+                flush=True,
+            )
+    return runs
+
+
+def write_doc(runs: list[Run], args: argparse.Namespace) -> None:
+    lines = [
+        "# Performance through Kafka",
+        "",
+        f"Measured by `make bench-e2e` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Machine: "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        "broker: single-node Kafka 4.3.1 (KRaft, scripts/kafka-local) on the same machine, so "
+        "broker, service and load generator share the two cores.",
+        "",
+        f"Settings: {args.claims} claims (benchmarks.corpus: 1-8 lines, mixed codes and "
+        "documentation) on 6 partitions; producer acks=all, idempotent, linger 5 ms, no "
+        "compression, for the service and the pass-through alike; batches of up to 500 "
+        f"records; steady load {args.rate} claims/s for {args.seconds:.0f} s, latency from "
+        "the load generator's send to the output being readable (first tenth discarded).",
+        "",
+        "| mode | service claims/s | pass-through claims/s | ratio | p50 ms | p99 ms | "
+        "offered/s | latency samples | 2 instances claims/s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r.mode} | {r.service_rate:,.0f} | {r.ceiling_rate:,.0f} | "
+            f"{r.ratio:.2f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.offered} | "
+            f"{r.latency_samples} | "
+            f"{'' if r.two_instance_rate is None else f'{r.two_instance_rate:,.0f}'} |"
+        )
+    lines += ["", "```", *[r.line() for r in runs], "```", ""]
+    DOC.parent.mkdir(exist_ok=True)
+    marker = "<!-- measured above; notes below are kept by make bench-e2e -->"
+    notes = ""
+    if DOC.exists() and marker in DOC.read_text():
+        notes = DOC.read_text().split(marker, 1)[1]
+    DOC.write_text("\n".join(lines) + "\n" + marker + notes)
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__)
+    options.add_argument("--claims", type=int, default=50_000)
+    options.add_argument("--rate", type=int, default=1000)
+    options.add_argument("--seconds", type=float, default=20.0)
+    options.add_argument("--modes", nargs="+", default=["at_least_once", "exactly_once"])
+    options.add_argument("--no-scale-out", dest="scale_out", action="store_false")
+    options.add_argument("--no-doc", dest="doc", action="store_false")
+    args = options.parse_args()
+    runs = asyncio.run(run(args))
+    if args.doc:
+        write_doc(runs, args)
+    for r in runs:
+        print(r.line())
+
+
+if __name__ == "__main__":
+    main()
