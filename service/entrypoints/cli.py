@@ -81,6 +81,12 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rejections(args: argparse.Namespace) -> int:
+    from service.entrypoints.rejections import run_rejections
+
+    return run_rejections(args.window, args.once, args.interval, args.latest)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from service.entrypoints.demo import run_demo
 
@@ -121,6 +127,14 @@ def parser() -> argparse.ArgumentParser:
         "demo", help="a local broker if none is configured, the service, the sample claims"
     )
     demo.set_defaults(run=_demo)
+    rejections = commands.add_parser(
+        "rejections", help="follow claims.rejected and the DLQ: counts and latest reasons"
+    )
+    rejections.add_argument("--window", type=float, default=60.0, help="minutes (default 60)")
+    rejections.add_argument("--once", action="store_true", help="print a snapshot and exit")
+    rejections.add_argument("--interval", type=float, default=5.0, help="refresh seconds")
+    rejections.add_argument("--latest", type=int, default=10, help="latest rejections shown")
+    rejections.set_defaults(run=_rejections)
     return top
 
 

@@ -1,0 +1,107 @@
+"""What a billing team watches: rejections and dead letters over a time window.
+
+A pure read model over ClaimRejected and DeadLetter documents; `claim-edit rejections`
+feeds it from Kafka. It shows claim ids, payers, providers, edit ids and reasons, never
+patient data.
+"""
+
+import textwrap
+from collections import Counter, deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+WIDTH = 80
+BLOCKING = ("claim_rejection", "line_rejection")
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    at: datetime
+    kind: str  # "rejected" or the dead letter's error kind
+    claim_id: str
+    payer_id: str
+    rendering_npi: str
+    edit_ids: tuple[str, ...]
+    reason: str
+
+
+def _seen(document: dict[str, Any], at: datetime) -> Seen | None:
+    event_type = document.get("event_type")
+    if event_type == "claim.rejected":
+        claim = document.get("claim") or {}
+        blocking = [f for f in document.get("findings", []) if f.get("disposition") in BLOCKING]
+        first = blocking[0] if blocking else {}
+        return Seen(
+            at=at,
+            kind="rejected",
+            claim_id=str(document.get("claim_id", "?")),
+            payer_id=str((claim.get("payer") or {}).get("payer_id", "?")),
+            rendering_npi=str((claim.get("rendering_provider") or {}).get("npi", "?")),
+            edit_ids=tuple(dict.fromkeys(str(f.get("edit_id")) for f in blocking)),
+            reason=f"{first.get('edit_id', '')}: {first.get('message', '')}".strip(": "),
+        )
+    if event_type == "claim.dead_letter":
+        errors = document.get("errors") or [{}]
+        source = document.get("source") or {}
+        return Seen(
+            at=at,
+            kind=f"dead letter ({document.get('error_kind', '?')})",
+            claim_id=str(source.get("key") or "?"),
+            payer_id="-",
+            rendering_npi="-",
+            edit_ids=(),
+            reason=f"{errors[0].get('loc', '')}: {errors[0].get('msg', '')}",
+        )
+    return None
+
+
+class RejectionSummary:
+    def __init__(self, window: timedelta, latest: int = 10) -> None:
+        self.window = window
+        self.latest = latest
+        self.seen: deque[Seen] = deque()
+
+    def add(self, document: dict[str, Any], at: datetime) -> None:
+        item = _seen(document, at)
+        if item is not None:
+            self.seen.append(item)
+
+    def _current(self, now: datetime) -> list[Seen]:
+        while self.seen and self.seen[0].at < now - self.window:
+            self.seen.popleft()
+        return list(self.seen)
+
+    def render(self, now: datetime | None = None) -> str:
+        now = now or datetime.now(UTC)
+        items = self._current(now)
+        rejected = [i for i in items if i.kind == "rejected"]
+        dead = Counter(i.kind for i in items if i.kind != "rejected")
+        minutes = int(self.window.total_seconds() // 60)
+        out = [
+            f"claim-edit rejections, last {minutes} min (to {now:%Y-%m-%d %H:%M:%S} UTC)",
+            f"rejected claims: {len(rejected)}   dead letters: {sum(dead.values())}",
+            "",
+        ]
+        out += self._table("by edit id", Counter(e for i in rejected for e in i.edit_ids))
+        out += self._table("by payer", Counter(i.payer_id for i in rejected))
+        out += self._table(
+            "by rendering provider (NPI)", Counter(i.rendering_npi for i in rejected)
+        )
+        out += self._table("dead letters", dead)
+        out.append(f"latest {min(self.latest, len(items))}:")
+        for item in reversed(items[-self.latest :]):
+            head = f"  {item.at:%H:%M:%S} {item.claim_id[:24]:<24} {item.kind}"
+            out.append(head[:WIDTH])
+            out += textwrap.wrap(
+                item.reason, WIDTH, initial_indent="      ", subsequent_indent="      "
+            )[:2]
+        return "\n".join(out) + "\n"
+
+    @staticmethod
+    def _table(title: str, counts: Counter[str]) -> list[str]:
+        if not counts:
+            return [f"{title}: none", ""]
+        rows = [f"{title}:"]
+        rows += [f"  {count:>6}  {name[:68]}" for name, count in counts.most_common(8)]
+        return [*rows, ""]

@@ -1,0 +1,60 @@
+"""The billing team's summary: counts by edit id, payer and provider; latest reasons."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from service.processing import ClaimProcessor, Source
+from service.rejection_summary import RejectionSummary
+from tests.builders import event_document, line
+from tests.e2e_time import NOW
+
+
+def rejected(
+    processor: ClaimProcessor, *lines: dict[str, Any], payer_id: str = "PAYER-A"
+) -> dict[str, Any]:
+    raw = orjson.dumps(event_document(*lines, payer_id=payer_id))
+    document: dict[str, Any] = orjson.loads(processor.process(raw, Source(), NOW).value)
+    return document
+
+
+def test_counts_by_edit_id_payer_provider_and_dead_letters(processor: ClaimProcessor) -> None:
+    summary = RejectionSummary(timedelta(minutes=60))
+    summary.add(rejected(processor, line("92924")), NOW)
+    summary.add(rejected(processor, line("92924"), payer_id="PAYER-B"), NOW)
+    summary.add(rejected(processor, line("92924", "LD", units=2)), NOW)
+    summary.add(
+        {
+            "event_type": "claim.dead_letter",
+            "error_kind": "undecodable",
+            "errors": [{"loc": "event", "msg": "not JSON"}],
+            "source": {"key": "K1"},
+        },
+        NOW,
+    )
+    text = summary.render(NOW)
+    assert "rejected claims: 3   dead letters: 1" in text
+    assert "     2  PCI-TERR-002" in text
+    assert "     2  PAYER-A" in text and "     1  PAYER-B" in text
+    assert "     3  1234567893" in text
+    assert "dead letter (undecodable)" in text
+    assert max(len(row) for row in text.splitlines()) <= 80
+
+
+def test_events_older_than_the_window_drop_out(processor: ClaimProcessor) -> None:
+    summary = RejectionSummary(timedelta(minutes=15))
+    summary.add(rejected(processor, line("92924")), NOW - timedelta(minutes=20))
+    summary.add(rejected(processor, line("92924")), NOW - timedelta(minutes=5))
+    assert "rejected claims: 1" in summary.render(NOW)
+
+
+def test_enriched_claims_are_not_counted_and_no_patient_data_is_shown(
+    processor: ClaimProcessor,
+) -> None:
+    summary = RejectionSummary(timedelta(minutes=60))
+    summary.add(rejected(processor, line("92924", "LD")), NOW)  # enriched, not rejected
+    summary.add(rejected(processor, line("92924")), NOW)
+    text = summary.render(datetime(2026, 11, 26, 12, 30, tzinfo=UTC))
+    assert "rejected claims: 1" in text
+    assert "M-SECRET-4711" not in text
