@@ -87,6 +87,13 @@ class ServiceSettings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=8080, ge=0, le=65535)
     batch_max_records: int = Field(default=500, ge=1, le=10_000)
+    batch_timeout_ms: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="fetch wait; FastStream also sleeps this long after an empty fetch, so it "
+        "bounds the latency added at low load",
+    )
     linger_ms: int = Field(default=5, ge=0, le=1000)
     retry_backoff_max_seconds: float = Field(default=30.0, gt=0)
     session_timeout_ms: int = Field(

@@ -145,7 +145,7 @@ class ClaimEditService:
             auto_offset_reset="earliest",
             batch=True,
             max_records=settings.batch_max_records,
-            batch_timeout_ms=50,
+            batch_timeout_ms=settings.batch_timeout_ms,
             session_timeout_ms=settings.session_timeout_ms,
             ack_policy=AckPolicy.ACK,
             decoder=_raw_bodies,

@@ -32,7 +32,7 @@ def configure_logging(level: str = "INFO", stream: Any = None) -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=structlog.PrintLoggerFactory(stream or sys.stdout),
-        cache_logger_on_first_use=False,
+        cache_logger_on_first_use=True,  # no lazy-proxy lookup on every call (measured: ~2%)
     )
 
 
