@@ -88,7 +88,7 @@ class ClaimPipeline:
     def __init__(
         self,
         processor: ClaimProcessor,
-        sink: OutputSink,
+        sink: OutputSink | None,
         topics: Topics,
         metrics: ServiceMetrics,
         *,
@@ -139,6 +139,8 @@ class ClaimPipeline:
 
     async def handle(self, records: Sequence[InputRecord]) -> list[OutputRecord]:
         """Edit and publish; returns once every output is acknowledged."""
+        if self.sink is None:
+            raise RuntimeError("this pipeline only edits: its caller publishes")
         started = time.perf_counter()
         outputs = self.edit(records)
         attempt = 0

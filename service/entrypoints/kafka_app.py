@@ -5,7 +5,6 @@ committed after the handler returns, and the handler returns only when every out
 acknowledged by the brokers (acks=all, idempotent producer).
 """
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from faststream.message import StreamMessage
 from faststream.specification import AsyncAPI
 
 from contracts import ClaimEnriched, ClaimRejected, DeadLetter
+from service.adapters.kafka_output import send_and_confirm
 from service.adapters.kafka_security import aiokafka_options, faststream_security
 from service.config import KafkaSettings, ServiceSettings
 from service.observability.http import HealthServer
@@ -69,16 +69,7 @@ class ProducerSink:
         if producer is None:
             raise TransientPublishError("producer not started")
         try:
-            pending = [
-                await producer.send(
-                    record.topic,
-                    record.value,
-                    key=record.key,
-                    headers=[(name, value.encode()) for name, value in record.headers.items()],
-                )
-                for record in records
-            ]
-            await asyncio.gather(*pending)
+            await send_and_confirm(producer, records)
         except (KafkaError, TimeoutError) as error:
             raise TransientPublishError(str(type(error).__name__)) from error
 

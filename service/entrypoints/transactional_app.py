@@ -12,12 +12,13 @@ backoff, on a fresh producer when the old one is unusable.
 import asyncio
 import signal
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 
+from service.adapters.kafka_output import send_and_confirm
 from service.adapters.kafka_security import aiokafka_options
 from service.config import KafkaSettings, ServiceSettings
 from service.observability.http import HealthServer
@@ -27,11 +28,6 @@ from service.pipeline import ClaimPipeline, InputRecord, OutputRecord, Topics
 from service.processing import ClaimProcessor
 
 log = get_logger("claim_edit.exactly_once")
-
-
-class _UnusedSink:
-    async def send_all(self, records: Sequence[OutputRecord]) -> None:
-        raise AssertionError("exactly-once publishes inside its own transactions")
 
 
 class TransactionalService:
@@ -45,9 +41,8 @@ class TransactionalService:
         self.settings = settings
         self.kafka = kafka
         self.metrics = metrics or ServiceMetrics()
-        self.pipeline = ClaimPipeline(
-            processor, _UnusedSink(), Topics.from_settings(settings), self.metrics
-        )
+        # Only ClaimPipeline.edit is used: outputs are published inside the transactions.
+        self.pipeline = ClaimPipeline(processor, None, Topics.from_settings(settings), self.metrics)
         self.http = HealthServer(
             settings.http_host, settings.http_port, self.ready, self.metrics.exposition
         )
@@ -168,16 +163,7 @@ class TransactionalService:
             producer = self.producer
             try:
                 async with producer.transaction():
-                    pending = [
-                        await producer.send(
-                            o.topic,
-                            o.value,
-                            key=o.key,
-                            headers=[(k, v.encode()) for k, v in o.headers.items()],
-                        )
-                        for o in outputs
-                    ]
-                    await asyncio.gather(*pending)
+                    await send_and_confirm(producer, outputs)
                     await producer.send_offsets_to_transaction(offsets, self.settings.group_id)
                 return True
             except ProducerFenced:

@@ -16,15 +16,19 @@ from service.observability.metrics import ServiceMetrics
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-SCHEMA = json.loads((ROOT / "tests" / "fixtures" / "compose-spec" / "compose-spec.json").read_text())
-DASHBOARD = json.loads((ROOT / "monitoring" / "grafana" / "dashboards" / "claim-edit.json")
-                       .read_text())
+SCHEMA = json.loads(
+    (ROOT / "tests" / "fixtures" / "compose-spec" / "compose-spec.json").read_text()
+)
+DASHBOARD = json.loads(
+    (ROOT / "monitoring" / "grafana" / "dashboards" / "claim-edit.json").read_text()
+)
 
 
 def test_hadolint_passes() -> None:
     hadolint = Path(sys.executable).parent / "hadolint"
-    done = subprocess.run([str(hadolint), str(ROOT / "Dockerfile")], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [str(hadolint), str(ROOT / "Dockerfile")], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -68,9 +72,7 @@ def test_readme_documents_every_setting() -> None:
 
 def test_dashboard_queries_only_metrics_the_service_exports() -> None:
     exported = {
-        sample.name
-        for family in ServiceMetrics().registry.collect()
-        for sample in family.samples
+        sample.name for family in ServiceMetrics().registry.collect() for sample in family.samples
     } | {family.name for family in ServiceMetrics().registry.collect()}
     exported |= {name + suffix for name in exported for suffix in ("_bucket", "_total")}
     queried = {
