@@ -1,5 +1,6 @@
 """evaluate(): one ClaimSubmitted in, exactly one outcome out. Pure and deterministic."""
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,11 +16,19 @@ from service.domain.vocabulary import BLOCKING, SEVERITY_ORDER, x12_path
 from service.domain.working_claim import WorkingClaim
 
 OUTPUT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:output")
+_NAMESPACE_BYTES = OUTPUT_NAMESPACE.bytes
 
 
 def output_event_id(source_event_id: str, ruleset_version: str | None) -> str:
-    """The same input under the same ruleset always yields the same output id."""
-    return str(uuid.uuid5(OUTPUT_NAMESPACE, f"{source_event_id}\x1f{ruleset_version or '-'}"))
+    """UUIDv5(OUTPUT_NAMESPACE, "<input event id>\\x1f<ruleset>"): the same input under the
+    same ruleset always yields the same output id. Computed as RFC 4122 does it, without
+    uuid.UUID objects (measured: most of uuid5's cost per claim)."""
+    name = f"{source_event_id}\x1f{ruleset_version or '-'}".encode()
+    raw = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 @dataclass(slots=True)

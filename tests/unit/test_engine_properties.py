@@ -87,3 +87,14 @@ def test_arbitrary_bytes_are_an_outcome_or_a_dead_letter(
 ) -> None:
     result = processor.process(raw, SOURCE, NOW)
     MODELS[result.event_type].model_validate_json(result.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=128), st.none() | st.sampled_from(["pci-2025", "pci-2026.1"]))
+def test_output_event_id_is_the_rfc_4122_uuid5(source_event_id: str, ruleset: str | None) -> None:
+    import uuid
+
+    from service.domain.engine import OUTPUT_NAMESPACE, output_event_id
+
+    expected = uuid.uuid5(OUTPUT_NAMESPACE, f"{source_event_id}\x1f{ruleset or '-'}")
+    assert output_event_id(source_event_id, ruleset) == str(expected)
