@@ -3,6 +3,7 @@
 A wrong setting fails at start with a message naming the variable (`settings_error_text`).
 """
 
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -103,7 +104,7 @@ class ServiceSettings(BaseSettings):
         description="consumer group session: how soon a dead instance's partitions move",
     )
     instance_id: str = Field(
-        default_factory=lambda: __import__("socket").gethostname(),
+        default_factory=socket.gethostname,
         min_length=1,
         description="stable per instance: exactly-once uses <group_id>-<instance_id> as the "
         "transactional id, so a restarted instance fences its zombie",

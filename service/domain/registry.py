@@ -7,7 +7,6 @@ sees it removed when it goes on. `claim-edit rules` prints this registry.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -142,8 +141,9 @@ def catalog() -> tuple[EditSpec, ...]:
     return tuple(_REGISTRY[edit_id] for edit_id in EVALUATION_ORDER)
 
 
-def catalog_as_of(as_of: date | None, ruleset_version: str | None) -> tuple[EditSpec, ...]:
+def catalog_for(ruleset_version: str | None) -> tuple[EditSpec, ...]:
+    """The edits of one ruleset, or every edit when no ruleset is named."""
     specs = catalog()
-    if as_of is None or ruleset_version is None:
+    if ruleset_version is None:
         return specs
     return tuple(spec for spec in specs if ruleset_version in spec.rulesets)

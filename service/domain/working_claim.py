@@ -169,9 +169,6 @@ class WorkingClaim:
 
     # corrections -------------------------------------------------------------------------
 
-    def touch(self) -> None:
-        self.version += 1
-
     def remove(self, line: WorkLine, edit_id: str) -> None:
         line.removed_by = edit_id
         self.version += 1

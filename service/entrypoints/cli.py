@@ -13,7 +13,7 @@ from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
 from service.bootstrap import build_processor
 from service.config import EngineSettings
-from service.domain.registry import catalog_as_of
+from service.domain.registry import catalog_for
 from service.entrypoints import rendering
 from service.entrypoints.check_input import events_in
 from service.processing import Processed
@@ -71,7 +71,7 @@ def _rules(args: argparse.Namespace) -> int:
             print(f"claim-edit rules: no ruleset covers {args.as_of.isoformat()}", file=sys.stderr)
             return EXIT_USAGE
         ruleset = found.version
-    specs = catalog_as_of(args.as_of, ruleset)
+    specs = catalog_for(ruleset)
     render = {
         "table": rendering.rules_table,
         "json": rendering.rules_json,

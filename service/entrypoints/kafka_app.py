@@ -170,16 +170,9 @@ class ClaimEditService:
 
     def _observe_lag(self, message: KafkaMessage, records: Sequence[InputRecord]) -> None:
         consumer = getattr(message, "consumer", None)
-        if consumer is None:
-            return
-        last: dict[tuple[str, int], int] = {}
-        for record in records:
-            last[(record.topic, record.partition)] = record.offset
-        for (topic, partition), offset in last.items():
-            highwater = consumer.highwater(TopicPartition(topic, partition))
-            if highwater is not None:
-                lag = max(0, highwater - offset - 1)
-                self.metrics.consumer_lag.labels(topic, str(partition)).set(lag)
+        if consumer is not None:
+            next_offsets = {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
+            self.metrics.observe_lag(consumer.highwater, next_offsets)
 
     async def ready(self) -> tuple[bool, str]:
         if not self.broker.running or not await self.broker.ping(timeout=2.0):

@@ -143,12 +143,7 @@ class TransactionalService:
             if not await self._commit(outputs, offsets):
                 return  # stopped while the brokers were away: nothing committed, redelivered
             self.metrics.batch_seconds.observe(time.perf_counter() - started)
-            for tp, next_offset in offsets.items():
-                highwater = consumer.highwater(tp)
-                if highwater is not None:
-                    self.metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(
-                        max(0, highwater - next_offset)
-                    )
+            self.metrics.observe_lag(consumer.highwater, offsets)
 
     async def _commit(
         self, outputs: list[OutputRecord], offsets: dict[TopicPartition, int]

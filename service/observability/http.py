@@ -19,11 +19,6 @@ class HealthServer:
         self._ready, self._metrics = ready, metrics
         self._server: asyncio.Server | None = None
 
-    @property
-    def bound_port(self) -> int:
-        assert self._server is not None and self._server.sockets
-        return int(self._server.sockets[0].getsockname()[1])
-
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, self.host, self.port)
 

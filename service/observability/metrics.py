@@ -1,10 +1,14 @@
 """Prometheus metrics of the service, in a registry of its own."""
 
 from collections import Counter as CounterOf
+from collections.abc import Callable, Mapping
 
+from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from service.processing import Processed
+
+NextOffsets = Mapping[TopicPartition, int]
 
 
 class ServiceMetrics:
@@ -72,6 +76,15 @@ class ServiceMetrics:
             self.dead_letters.labels(kind).inc(amount)
         for value in seconds:
             self.latency.observe(value)
+
+    def observe_lag(
+        self, highwater: Callable[[TopicPartition], int | None], next_offsets: NextOffsets
+    ) -> None:
+        """Records behind the high watermark, per partition, after a batch."""
+        for tp, next_offset in next_offsets.items():
+            end = highwater(tp)
+            if end is not None:
+                self.consumer_lag.labels(tp.topic, str(tp.partition)).set(max(0, end - next_offset))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -82,12 +82,12 @@ async def collect(
     )
     await consumer.start()
     try:
-        partitions = []
-        for topic in topics:
-            found = await consumer._client.fetch_all_metadata()
-            partitions += [
-                TopicPartition(topic, p) for p in found.partitions_for_topic(topic) or ()
-            ]
+        found = await consumer._client.fetch_all_metadata()
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in found.partitions_for_topic(topic) or ()
+        ]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         records: list[ConsumerRecord[bytes, bytes]] = []
