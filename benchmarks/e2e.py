@@ -27,6 +27,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from benchmarks.corpus import corpus
+from benchmarks.passthrough import DEFAULT_LINGER_MS
 from tests.integration.kafka_helpers import create_topics, service_settings, unique
 from tests.integration.service_process import ServiceProcess
 
@@ -43,6 +44,8 @@ class Run:
     p99_ms: float
     offered: int
     latency_samples: int
+    ceiling_p50_ms: float
+    ceiling_p99_ms: float
     two_instance_rate: float | None = None
 
     @property
@@ -177,6 +180,66 @@ async def ceiling_throughput(bootstrap: str, claims: int) -> float:
     return claims / (last - first)
 
 
+async def offer_and_observe(
+    bootstrap: str,
+    source: str,
+    outputs: list[str],
+    *,
+    isolation: str,
+    rate: int,
+    seconds: float,
+    prefix: str,
+) -> list[float]:
+    """Offer `rate` claims/s to `source` and time each until its output is readable.
+
+    An output is matched by `source_event_id` (the service) or `event_id` (a copied input).
+    """
+    total = int(rate * seconds)
+    records = events(total, prefix)
+    sent_at: dict[str, float] = {}
+    delays: list[float] = []
+    consumer = AIOKafkaConsumer(
+        *outputs,
+        bootstrap_servers=bootstrap,
+        group_id=unique("lat"),
+        auto_offset_reset="earliest",
+        isolation_level=isolation,
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=0
+    )
+    await consumer.start()
+    await producer.start()
+    try:
+
+        async def offer() -> None:
+            began = time.monotonic()
+            for index, (key, value) in enumerate(records):
+                due = began + index / rate
+                pause = due - time.monotonic()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                sent_at[f"{prefix}-{index:07d}"] = time.monotonic()
+                await producer.send(source, value, key=key)
+
+        async def observe() -> None:
+            deadline = time.monotonic() + seconds + 60
+            while len(delays) < total and time.monotonic() < deadline:
+                for found in (await consumer.getmany(timeout_ms=50)).values():
+                    now = time.monotonic()
+                    for record in found:
+                        document = json.loads(record.value or b"{}")
+                        origin = document.get("source_event_id") or document.get("event_id")
+                        if origin in sent_at:
+                            delays.append((now - sent_at[origin]) * 1000)
+
+        await asyncio.gather(offer(), observe())
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return delays[len(delays) // 10 :]  # the first tenth warms caches and the group up
+
+
 async def latency(
     bootstrap: str, workdir: Path, mode: str, rate: int, seconds: float
 ) -> list[float]:
@@ -191,53 +254,49 @@ async def latency(
         CLAIM_EDIT_LOG_LEVEL="WARNING",
         CLAIM_EDIT_INSTANCE_ID="lat",
     ).start()
-    total = int(rate * seconds)
-    records = events(total, "l")
-    sent_at: dict[str, float] = {}
-    delays: list[float] = []
     isolation = "read_committed" if mode == "exactly_once" else "read_uncommitted"
-    consumer = AIOKafkaConsumer(
-        *outputs,
-        bootstrap_servers=bootstrap,
-        group_id=unique("lat"),
-        auto_offset_reset="earliest",
-        isolation_level=isolation,
-    )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=0
-    )
     try:
         await asyncio.to_thread(service.wait_ready)
-        await consumer.start()
-        await producer.start()
-
-        async def offer() -> None:
-            began = time.monotonic()
-            for index, (key, value) in enumerate(records):
-                due = began + index / rate
-                pause = due - time.monotonic()
-                if pause > 0:
-                    await asyncio.sleep(pause)
-                sent_at[f"l-{index:07d}"] = time.monotonic()
-                await producer.send(settings.topic_submitted, value, key=key)
-
-        async def observe() -> None:
-            deadline = time.monotonic() + seconds + 60
-            while len(delays) < total and time.monotonic() < deadline:
-                for found in (await consumer.getmany(timeout_ms=50)).values():
-                    now = time.monotonic()
-                    for record in found:
-                        source = json.loads(record.value or b"{}").get("source_event_id")
-                        if source in sent_at:
-                            delays.append((now - sent_at[source]) * 1000)
-
-        await asyncio.gather(offer(), observe())
+        return await offer_and_observe(
+            bootstrap,
+            settings.topic_submitted,
+            outputs,
+            isolation=isolation,
+            rate=rate,
+            seconds=seconds,
+            prefix="l",
+        )
     finally:
-        await producer.stop()
-        await consumer.stop()
         service.kill()
-    warm = delays[len(delays) // 10 :]  # the first tenth warms caches and the group up
-    return warm
+
+
+async def ceiling_latency(bootstrap: str, rate: int, seconds: float) -> list[float]:
+    """The same offered load through the bare pass-through: the floor Kafka and aiokafka
+    set on this machine (two hops, two lingers), with no engine in between."""
+    source, sink = unique("plat-in"), unique("plat-out")
+    await create_topics(bootstrap, [source, sink])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.passthrough", source, sink, unique("plat")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap},
+    )
+    try:
+        assert process.stdout is not None
+        ready = await asyncio.to_thread(process.stdout.readline)
+        if ready.strip() != "ready":
+            raise RuntimeError(f"pass-through did not start: {ready!r}")
+        return await offer_and_observe(
+            bootstrap,
+            source,
+            [sink],
+            isolation="read_uncommitted",
+            rate=rate,
+            seconds=seconds,
+            prefix="pl",
+        )
+    finally:
+        process.kill()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -252,6 +311,14 @@ def progress(message: str) -> None:
 async def run(args: argparse.Namespace) -> list[Run]:
     bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     runs = []
+    progress(f"pass-through latency at {args.rate}/s for {args.seconds:.0f}s ...")
+    floor = await ceiling_latency(bootstrap, args.rate, args.seconds)
+    floor_p50, floor_p99 = statistics.median(floor), percentile(floor, 0.99)
+    print(
+        f"bench-e2e: pass-through latency p50 {floor_p50:.1f} ms, p99 {floor_p99:.1f} ms "
+        f"at {args.rate}/s",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as work:
         workdir = Path(work)
         for mode in args.modes:
@@ -275,6 +342,8 @@ async def run(args: argparse.Namespace) -> list[Run]:
                     percentile(delays, 0.99),
                     args.rate,
                     len(delays),
+                    floor_p50,
+                    floor_p99,
                     two,
                 )
             )
@@ -296,19 +365,22 @@ def write_doc(runs: list[Run], args: argparse.Namespace) -> None:
         "broker, service and load generator share the two cores.",
         "",
         f"Settings: {args.claims} claims (benchmarks.corpus: 1-8 lines, mixed codes and "
-        "documentation) on 6 partitions; producer acks=all, idempotent, linger 5 ms, no "
+        "documentation) on 6 partitions; producer acks=all, idempotent, "
+        f"linger {DEFAULT_LINGER_MS} ms, no "
         "compression, for the service and the pass-through alike; batches of up to 500 "
         f"records; steady load {args.rate} claims/s for {args.seconds:.0f} s, latency from "
-        "the load generator's send to the output being readable (first tenth discarded).",
+        "the load generator's send to the output being readable (first tenth discarded), "
+        "for the service and, once per run, for the pass-through at the same load.",
         "",
         "| mode | service claims/s | pass-through claims/s | ratio | p50 ms | p99 ms | "
-        "offered/s | latency samples | 2 instances claims/s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "pass-through p50 / p99 ms | offered/s | latency samples | 2 instances claims/s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         lines.append(
             f"| {r.mode} | {r.service_rate:,.0f} | {r.ceiling_rate:,.0f} | "
-            f"{r.ratio:.2f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.offered} | "
+            f"{r.ratio:.2f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
+            f"{r.ceiling_p50_ms:.1f} / {r.ceiling_p99_ms:.1f} | {r.offered} | "
             f"{r.latency_samples} | "
             f"{'' if r.two_instance_rate is None else f'{r.two_instance_rate:,.0f}'} |"
         )

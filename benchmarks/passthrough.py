@@ -12,6 +12,12 @@ import sys
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from service.config import ServiceSettings
+
+# The service's own defaults, so the ceiling is measured with the same producer settings.
+DEFAULT_LINGER_MS = ServiceSettings.model_fields["linger_ms"].default
+DEFAULT_MAX_RECORDS = ServiceSettings.model_fields["batch_max_records"].default
+
 
 async def copy(source: str, sink: str, group: str, linger_ms: int, max_records: int) -> None:
     bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
@@ -55,7 +61,7 @@ if __name__ == "__main__":
             sys.argv[1],
             sys.argv[2],
             sys.argv[3],
-            int(os.environ.get("LINGER_MS", "5")),
-            int(os.environ.get("MAX_RECORDS", "500")),
+            int(os.environ.get("LINGER_MS", DEFAULT_LINGER_MS)),
+            int(os.environ.get("MAX_RECORDS", DEFAULT_MAX_RECORDS)),
         )
     )

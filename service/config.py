@@ -95,7 +95,13 @@ class ServiceSettings(BaseSettings):
         description="fetch wait; FastStream also sleeps this long after an empty fetch, so it "
         "bounds the latency added at low load",
     )
-    linger_ms: int = Field(default=5, ge=0, le=1000)
+    linger_ms: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="producer linger; a batch's outputs are sent together anyway, so waiting "
+        "adds latency (measured: 5 ms of linger moved p50 at 300 claims/s from 19 to 40 ms)",
+    )
     retry_backoff_max_seconds: float = Field(default=30.0, gt=0)
     session_timeout_ms: int = Field(
         default=10_000,

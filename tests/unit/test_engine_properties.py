@@ -1,5 +1,6 @@
 """Invariants over generated claims: one valid outcome, deterministic, idempotent."""
 
+import gc
 import json
 from typing import Any
 
@@ -87,6 +88,35 @@ def test_arbitrary_bytes_are_an_outcome_or_a_dead_letter(
 ) -> None:
     result = processor.process(raw, SOURCE, NOW)
     MODELS[result.event_type].model_validate_json(result.value)
+
+
+def _cyclic_garbage_left_by(processor: ClaimProcessor, raw: bytes) -> int:
+    gc.freeze()  # what lived before (garbage included) is not examined: only the new objects
+    gc.disable()
+    try:
+        processor.process(raw, SOURCE, NOW)
+        return gc.collect()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+@PROPERTY
+@given(claim_events())
+def test_editing_a_claim_leaves_no_reference_cycles(
+    processor: ClaimProcessor, document: dict[str, Any]
+) -> None:
+    """`serve` makes garbage collections rare (service.entrypoints.serve.GC_THRESHOLD)
+    because the engine's objects are freed by reference counting alone."""
+    assert _cyclic_garbage_left_by(processor, orjson.dumps(document)) == 0
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.binary(max_size=512) | st.just(b'{"event_id": 1}'))
+def test_dead_lettering_leaves_no_reference_cycles(processor: ClaimProcessor, raw: bytes) -> None:
+    assert _cyclic_garbage_left_by(processor, raw) == 0
 
 
 @settings(max_examples=300, deadline=None)
