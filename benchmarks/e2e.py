@@ -26,7 +26,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from benchmarks.corpus import corpus
-from benchmarks.passthrough import DEFAULT_LINGER_MS
+from benchmarks.passthrough import DEFAULT_BATCH_BYTES, DEFAULT_LINGER_MS
 from tests.integration.kafka_helpers import create_topics, service_settings, unique
 from tests.integration.service_process import ServiceProcess
 
@@ -366,7 +366,7 @@ def write_doc(runs: list[Run], args: argparse.Namespace) -> None:
         "",
         f"Settings: {args.claims} claims (benchmarks.corpus: 1-8 lines, mixed codes and "
         "documentation) on 6 partitions; producer acks=all, idempotent, "
-        f"linger {DEFAULT_LINGER_MS} ms, no "
+        f"linger {DEFAULT_LINGER_MS} ms, batches up to {DEFAULT_BATCH_BYTES // 1024} KiB, no "
         "compression, for the service and the pass-through alike; batches of up to 500 "
         f"records; steady load {args.rate} claims/s for {args.seconds:.0f} s, latency from "
         "the load generator's send to the output being readable (first tenth discarded), "

@@ -1,5 +1,5 @@
 """The ceiling: a bare aiokafka consume -> produce loop copying bytes, with the service's
-producer settings (acks=all, idempotence, linger) and commit-after-ack batches.
+producer settings (acks=all, idempotence, linger, batch size) and commit-after-ack batches.
 
 Run as a process of its own: `python -m benchmarks.passthrough IN OUT GROUP` (bootstrap
 from KAFKA_BOOTSTRAP_SERVERS). Prints "ready" once partitions are assigned.
@@ -17,6 +17,7 @@ from service.config import ServiceSettings
 # The service's own defaults, so the ceiling is measured with the same producer settings.
 DEFAULT_LINGER_MS = ServiceSettings.model_fields["linger_ms"].default
 DEFAULT_MAX_RECORDS = ServiceSettings.model_fields["batch_max_records"].default
+DEFAULT_BATCH_BYTES = ServiceSettings.model_fields["producer_batch_bytes"].default
 
 
 async def copy(source: str, sink: str, group: str, linger_ms: int, max_records: int) -> None:
@@ -29,7 +30,11 @@ async def copy(source: str, sink: str, group: str, linger_ms: int, max_records: 
         auto_offset_reset="earliest",
     )
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=linger_ms
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=linger_ms,
+        max_batch_size=DEFAULT_BATCH_BYTES,
     )
     await consumer.start()
     await producer.start()

@@ -102,6 +102,13 @@ class ServiceSettings(BaseSettings):
         description="producer linger; a batch's outputs are sent together anyway, so waiting "
         "adds latency (measured: 5 ms of linger moved p50 at 300 claims/s from 19 to 40 ms)",
     )
+    producer_batch_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="aiokafka max_batch_size; outputs are ~4.6 KB, so aiokafka's 16 KiB default "
+        "packs 3 to a batch (measured: ~1,300 vs ~1,750 claims/s with 256 KiB)",
+    )
     retry_backoff_max_seconds: float = Field(default=30.0, gt=0)
     session_timeout_ms: int = Field(
         default=10_000,

@@ -52,6 +52,7 @@ class ProducerSink:
             "acks": "all",
             "enable_idempotence": True,
             "linger_ms": settings.linger_ms,
+            "max_batch_size": settings.producer_batch_bytes,
         }
         self.producer: AIOKafkaProducer | None = None
 
@@ -96,6 +97,7 @@ class ClaimEditService:
             acks="all",
             enable_idempotence=True,
             linger_ms=settings.linger_ms,
+            max_batch_size=settings.producer_batch_bytes,
             graceful_timeout=30.0,
             logger=QUIET,
         )

@@ -59,6 +59,7 @@ class TransactionalService:
             enable_idempotence=True,
             acks="all",
             linger_ms=self.settings.linger_ms,
+            max_batch_size=self.settings.producer_batch_bytes,
         )
 
     async def _start_producer(self) -> None:
