@@ -29,6 +29,20 @@ class Limits:
     max_event_bytes: int = 16 * 1024 * 1024
 
 
+def largest_output_bytes(limits: Limits) -> int:
+    """A bound on the size of any output record the producer may have to send.
+
+    A dead letter carries the whole event base64-encoded (4/3 of it) beside at most
+    MAX_REPORTED_ERRORS short problems, for which 256 KiB is ample. An event over the limit
+    is dead-lettered whole too, so a lowered limit does not lower the bound below the
+    default's. Claim outcomes are bounded by the claim's own limits (50 lines) and stay far
+    below it. The producer's request limit is set from this so that no output is refused by
+    the client; the dead-letter topic's `max.message.bytes` must allow it too.
+    """
+    event_bytes = max(limits.max_event_bytes, Limits().max_event_bytes)
+    return (event_bytes + 2) // 3 * 4 + 256 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where the input came from: a topic position, or a file and line."""

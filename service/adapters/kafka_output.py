@@ -4,8 +4,12 @@ import asyncio
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 
+from service.observability.logging import get_logger
 from service.pipeline import OutputRecord
+
+log = get_logger("claim_edit.producer")
 
 
 async def send_and_confirm(producer: AIOKafkaProducer, records: Sequence[OutputRecord]) -> None:
@@ -20,3 +24,14 @@ async def send_and_confirm(producer: AIOKafkaProducer, records: Sequence[OutputR
         for record in records
     ]
     await asyncio.gather(*pending)
+
+
+def warn_if_too_large(error: BaseException) -> None:
+    """A record the broker refuses for its size is retried like any failure (dropping it
+    would lose the event), so the operator must hear why the partition does not move."""
+    if isinstance(error, (MessageSizeTooLargeError, RecordTooLargeError)):
+        log.error(
+            "output refused for its size: raise max.message.bytes on the output topics "
+            "(the dead-letter topic needs room for the largest event, base64-encoded)",
+            error=type(error).__name__,
+        )

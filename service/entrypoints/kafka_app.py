@@ -17,7 +17,7 @@ from faststream.message import StreamMessage
 from faststream.specification import AsyncAPI
 
 from contracts import ClaimEnriched, ClaimRejected, DeadLetter
-from service.adapters.kafka_output import send_and_confirm
+from service.adapters.kafka_output import send_and_confirm, warn_if_too_large
 from service.adapters.kafka_security import aiokafka_options, faststream_security
 from service.config import KafkaSettings, ServiceSettings
 from service.observability.http import HealthServer
@@ -30,7 +30,7 @@ from service.pipeline import (
     Topics,
     TransientPublishError,
 )
-from service.processing import ClaimProcessor
+from service.processing import ClaimProcessor, largest_output_bytes
 
 log = get_logger("claim_edit.service")
 QUIET = logging.getLogger("claim_edit.faststream")
@@ -45,7 +45,9 @@ class ProducerSink:
     producer with the same settings: acks=all, idempotent, linger.
     """
 
-    def __init__(self, kafka: KafkaSettings, settings: ServiceSettings) -> None:
+    def __init__(
+        self, kafka: KafkaSettings, settings: ServiceSettings, max_request_size: int
+    ) -> None:
         self.options = {
             **aiokafka_options(kafka),
             "client_id": settings.client_id,
@@ -53,6 +55,7 @@ class ProducerSink:
             "enable_idempotence": True,
             "linger_ms": settings.linger_ms,
             "max_batch_size": settings.producer_batch_bytes,
+            "max_request_size": max_request_size,
         }
         self.producer: AIOKafkaProducer | None = None
 
@@ -72,6 +75,7 @@ class ProducerSink:
         try:
             await send_and_confirm(producer, records)
         except (KafkaError, TimeoutError) as error:
+            warn_if_too_large(error)
             raise TransientPublishError(str(type(error).__name__)) from error
 
 
@@ -124,7 +128,7 @@ class ClaimEditService:
                 description="Events that could not be read, with the original bytes.",
             ),
         }
-        self.sink = ProducerSink(kafka, settings)
+        self.sink = ProducerSink(kafka, settings, largest_output_bytes(processor.limits))
         self.pipeline = ClaimPipeline(
             processor,
             self.sink,

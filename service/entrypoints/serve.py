@@ -14,6 +14,7 @@ from service.config import EngineSettings, KafkaSettings, ServiceSettings, setti
 from service.entrypoints.kafka_app import ClaimEditService
 from service.entrypoints.transactional_app import TransactionalService
 from service.observability.logging import configure_logging, get_logger
+from service.processing import largest_output_bytes
 
 EXIT_CONFIGURATION = 2
 
@@ -66,6 +67,8 @@ def run_service() -> int:
         group_id=service.settings.group_id,
         http_port=service.settings.http_port,
         reference=service.pipeline.processor.reference.fingerprint,
+        # the dead-letter topic's max.message.bytes must be at least this
+        largest_output_bytes=largest_output_bytes(service.pipeline.processor.limits),
     )
     if isinstance(service, TransactionalService):
         try:

@@ -18,14 +18,14 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 
-from service.adapters.kafka_output import send_and_confirm
+from service.adapters.kafka_output import send_and_confirm, warn_if_too_large
 from service.adapters.kafka_security import aiokafka_options
 from service.config import KafkaSettings, ServiceSettings
 from service.observability.http import HealthServer
 from service.observability.logging import get_logger
 from service.observability.metrics import ServiceMetrics
 from service.pipeline import ClaimPipeline, InputRecord, OutputRecord, Topics
-from service.processing import ClaimProcessor
+from service.processing import ClaimProcessor, largest_output_bytes
 
 log = get_logger("claim_edit.exactly_once")
 
@@ -40,6 +40,7 @@ class TransactionalService:
     ) -> None:
         self.settings = settings
         self.kafka = kafka
+        self.max_request_size = largest_output_bytes(processor.limits)
         self.metrics = metrics or ServiceMetrics()
         # Only ClaimPipeline.edit is used: outputs are published inside the transactions.
         self.pipeline = ClaimPipeline(processor, None, Topics.from_settings(settings), self.metrics)
@@ -60,6 +61,7 @@ class TransactionalService:
             acks="all",
             linger_ms=self.settings.linger_ms,
             max_batch_size=self.settings.producer_batch_bytes,
+            max_request_size=self.max_request_size,
         )
 
     async def _start_producer(self) -> None:
@@ -166,6 +168,7 @@ class TransactionalService:
                 log.error("fenced: another instance took over this transactional id")
                 raise
             except (KafkaError, TimeoutError) as error:
+                warn_if_too_large(error)
                 attempt += 1
                 self.metrics.publish_retries.inc()
                 delay = min(self.settings.retry_backoff_max_seconds, 0.1 * 2**attempt)

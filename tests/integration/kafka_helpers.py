@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from service.config import ServiceSettings
+from service.processing import Limits, largest_output_bytes
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -35,17 +36,33 @@ def output_topics(settings: ServiceSettings) -> list[str]:
     return [settings.topic_enriched, settings.topic_rejected, settings.topic_dlq]
 
 
-async def create_topics(bootstrap: str, names: Iterable[str], partitions: int = 6) -> None:
+async def create_topics(
+    bootstrap: str,
+    names: Iterable[str],
+    partitions: int = 6,
+    configs: dict[str, dict[str, str]] | None = None,
+) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(name, partitions, 1) for name in names])
+        await admin.create_topics(
+            [
+                NewTopic(name, partitions, 1, topic_configs=(configs or {}).get(name, {}))
+                for name in names
+            ]
+        )
     finally:
         await admin.close()
 
 
 async def create_service_topics(bootstrap: str, settings: ServiceSettings) -> None:
-    await create_topics(bootstrap, [settings.topic_submitted, *output_topics(settings)])
+    """As a deployment should: the dead-letter topic takes the largest dead letter."""
+    dlq_limit = {"max.message.bytes": str(largest_output_bytes(Limits()))}
+    await create_topics(
+        bootstrap,
+        [settings.topic_submitted, *output_topics(settings)],
+        configs={settings.topic_dlq: dlq_limit},
+    )
 
 
 async def produce(

@@ -131,3 +131,22 @@ async def test_poison_events_go_to_the_dlq_intact_and_good_ones_flow(kafka_boots
         assert headers_of(record)["event-type"] == "claim.dead_letter"
     good_sources = {json.loads(r.value).get("source_event_id") for r in outputs}
     assert {f"good-{i}" for i in range(len(good))} <= good_sources
+
+
+async def test_an_event_near_the_brokers_message_limit_is_dead_lettered_whole(
+    kafka_bootstrap: str,
+) -> None:
+    """900 KB fits the input topic's default limit (1 MB); its dead letter, base64 inside
+    JSON, does not fit aiokafka's default request size. It must not block the partition."""
+    settings = service_settings(unique("oversize"))
+    huge = b"\x00not json" + random.Random(5).randbytes(900_000)
+    good = orjson.dumps({**corpus(1, seed=9)[0], "event_id": "after-the-huge-one"})
+    async with running_service(kafka_bootstrap, settings):
+        await produce(
+            kafka_bootstrap, settings.topic_submitted, [(b"K", huge, []), (b"K", good, [])]
+        )
+        outputs = await collect(kafka_bootstrap, output_topics(settings), expected=2, timeout=60)
+    letters = [json.loads(r.value) for r in outputs if r.topic == settings.topic_dlq]
+    assert len(letters) == 1
+    assert base64.b64decode(letters[0]["original_base64"]) == huge
+    assert any(json.loads(r.value).get("source_event_id") == "after-the-huge-one" for r in outputs)

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from contracts import DeadLetter
-from service.processing import ClaimProcessor, Limits, Source
+from service.processing import ClaimProcessor, Limits, Source, largest_output_bytes
 from tests.builders import event_document, line
 from tests.e2e_time import NOW
 
@@ -116,6 +116,24 @@ def test_event_over_the_size_limit_is_a_dead_letter(processor: ClaimProcessor) -
     raw = orjson.dumps(with_claim(claim_id="C" * 60)) + b" " * 4096
     letter = DeadLetter.model_validate_json(small.process(raw, SOURCE, NOW).value)
     assert (letter.error_kind, letter.errors[0].loc) == ("schema_invalid", "event")
+
+
+SIXTEEN_MIB = 16 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("max_event_bytes", "event_bytes"),
+    [(SIXTEEN_MIB, SIXTEEN_MIB), (2048, SIXTEEN_MIB)],
+    ids=["at the default limit", "over a lowered limit"],
+)
+def test_the_largest_dead_letter_fits_the_producers_request_limit(
+    processor: ClaimProcessor, max_event_bytes: int, event_bytes: int
+) -> None:
+    limits = Limits(max_event_bytes=max_event_bytes)
+    processing = ClaimProcessor(processor.reference, processor.policy, limits)
+    letter = processing.process(b"\xff" * event_bytes, SOURCE, NOW)
+    assert letter.event_type == "claim.dead_letter"
+    assert len(letter.value) <= largest_output_bytes(limits)
 
 
 def test_a_crash_in_the_engine_is_a_processing_error_dead_letter(
