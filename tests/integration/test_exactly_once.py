@@ -1,6 +1,8 @@
 """Exactly-once mode on the real broker: one committed output per input, zombies fenced."""
 
+import base64
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -41,7 +43,8 @@ async def test_read_committed_sees_exactly_one_output_per_input_poison_included(
         unique("eos"), processing_guarantee="exactly_once", instance_id="one"
     )
     await create_service_topics(kafka_bootstrap, settings)
-    inputs = [*_sample_inputs(20), (b"poison", b"\x00not json", [])]
+    huge = b"\x00not json" + random.Random(5).randbytes(900_000)  # its dead letter is > 1 MiB
+    inputs = [*_sample_inputs(20), (b"poison", b"\x00not json", []), (b"huge", huge, [])]
     service = TransactionalService(
         PROCESSOR, KafkaSettings(bootstrap_servers=kafka_bootstrap), settings
     )
@@ -59,7 +62,9 @@ async def test_read_committed_sees_exactly_one_output_per_input_poison_included(
     finally:
         await service.stop()
     assert len(outputs) == len(inputs)
-    assert sum(1 for r in outputs if r.topic == settings.topic_dlq) == 1
+    letters = [json.loads(r.value) for r in outputs if r.topic == settings.topic_dlq]
+    assert len(letters) == 2
+    assert huge in {base64.b64decode(letter["original_base64"]) for letter in letters}
 
 
 async def test_a_second_instance_with_the_same_id_fences_the_zombie(kafka_bootstrap: str) -> None:
