@@ -41,6 +41,16 @@ def load_settings() -> tuple[EngineSettings, KafkaSettings, ServiceSettings]:
 GC_THRESHOLD = 50_000
 
 
+def settle_garbage_collection() -> None:
+    """Once the reference tables are loaded: they live as long as the process, so they
+    leave the collector's scans. A batch of outcomes stays alive until its outputs are
+    acknowledged; with the default threshold (700) the collector rescans them again and
+    again (measured: ~50 us a claim). The engine makes no reference cycles, so collections
+    can be rare."""
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 20, 100)
+
+
 def build_service() -> ClaimEditService | TransactionalService:
     engine, kafka, settings = load_settings()
     configure_logging(engine.log_level)
@@ -49,11 +59,7 @@ def build_service() -> ClaimEditService | TransactionalService:
     except (ReferenceDataError, PolicyError) as error:
         print(f"claim-edit: configuration error: {error}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIGURATION) from error
-    gc.freeze()  # reference tables live as long as the process: keep them out of GC scans
-    # A batch of outcomes is alive until its outputs are acknowledged; with the default
-    # threshold (700) the collector rescans them again and again (measured: ~50 us a claim).
-    # The engine makes no reference cycles, so collections can be rare.
-    gc.set_threshold(GC_THRESHOLD, 20, 100)
+    settle_garbage_collection()
     if settings.processing_guarantee == "exactly_once":
         return TransactionalService(processor, kafka, settings)
     return ClaimEditService(processor, kafka, settings)

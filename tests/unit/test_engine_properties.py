@@ -90,6 +90,21 @@ def test_arbitrary_bytes_are_an_outcome_or_a_dead_letter(
     MODELS[result.event_type].model_validate_json(result.value)
 
 
+@PROPERTY
+@given(st.lists(claim_events().map(orjson.dumps) | st.binary(max_size=64), max_size=8))
+def test_a_batch_gives_what_each_event_gives_alone(
+    processor: ClaimProcessor, events: list[bytes]
+) -> None:
+    sources = [Source(topic="claims.submitted", partition=0, offset=i) for i in range(len(events))]
+    batch = processor.process_batch(list(zip(events, sources, strict=True)), NOW)
+    alone = [
+        processor.process(raw, source, NOW) for raw, source in zip(events, sources, strict=True)
+    ]
+    assert [(r.event_type, r.key, r.value) for r in batch] == [
+        (r.event_type, r.key, r.value) for r in alone
+    ]
+
+
 def _cyclic_garbage_left_by(processor: ClaimProcessor, raw: bytes) -> int:
     gc.freeze()  # what lived before (garbage included) is not examined: only the new objects
     gc.disable()
