@@ -161,17 +161,24 @@ async def service_throughput(
     return claims / (last - first)
 
 
+def start_passthrough(
+    bootstrap: str, source: str, sink: str, group: str
+) -> "subprocess.Popen[str]":
+    """benchmarks.passthrough as a process of its own; it prints "ready" once assigned."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.passthrough", source, sink, group],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap},
+    )
+
+
 async def ceiling_throughput(bootstrap: str, claims: int) -> float:
     source, sink = unique("pass-in"), unique("pass-out")
     await create_topics(bootstrap, [source, sink])
     await load(bootstrap, source, events(claims, "p"))
     counting = asyncio.create_task(count_until(bootstrap, [sink], claims, "read_uncommitted"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.passthrough", source, sink, unique("pass")],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap},
-    )
+    process = start_passthrough(bootstrap, source, sink, unique("pass"))
     try:
         first, last = await counting
     finally:
@@ -272,15 +279,10 @@ async def latency(
 
 async def ceiling_latency(bootstrap: str, rate: int, seconds: float) -> list[float]:
     """The same offered load through the bare pass-through: the floor Kafka and aiokafka
-    set on this machine (two hops, two lingers), with no engine in between."""
+    set on this machine (two hops and the copy loop), with no engine in between."""
     source, sink = unique("plat-in"), unique("plat-out")
     await create_topics(bootstrap, [source, sink])
-    process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.passthrough", source, sink, unique("plat")],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap},
-    )
+    process = start_passthrough(bootstrap, source, sink, unique("plat"))
     try:
         assert process.stdout is not None
         ready = await asyncio.to_thread(process.stdout.readline)
