@@ -2,14 +2,33 @@
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 
+from service.adapters.kafka_security import aiokafka_options
+from service.config import KafkaSettings, ServiceSettings
 from service.observability.logging import get_logger
 from service.pipeline import OutputRecord
 
 log = get_logger("claim_edit.producer")
+
+
+def output_producer_options(
+    kafka: KafkaSettings, settings: ServiceSettings, max_request_size: int
+) -> dict[str, Any]:
+    """The producer settings outputs are sent with, under either guarantee (and the
+    benchmark's pass-through copies them): acks=all, idempotent, linger, batch size."""
+    return {
+        **aiokafka_options(kafka),
+        "client_id": settings.client_id,
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": settings.linger_ms,
+        "max_batch_size": settings.producer_batch_bytes,
+        "max_request_size": max_request_size,
+    }
 
 
 async def send_and_confirm(producer: AIOKafkaProducer, records: Sequence[OutputRecord]) -> None:

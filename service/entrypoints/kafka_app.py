@@ -17,8 +17,12 @@ from faststream.message import StreamMessage
 from faststream.specification import AsyncAPI
 
 from contracts import ClaimEnriched, ClaimRejected, DeadLetter
-from service.adapters.kafka_output import send_and_confirm, warn_if_too_large
-from service.adapters.kafka_security import aiokafka_options, faststream_security
+from service.adapters.kafka_output import (
+    output_producer_options,
+    send_and_confirm,
+    warn_if_too_large,
+)
+from service.adapters.kafka_security import faststream_security
 from service.config import KafkaSettings, ServiceSettings
 from service.observability.http import HealthServer
 from service.observability.logging import get_logger
@@ -48,15 +52,7 @@ class ProducerSink:
     def __init__(
         self, kafka: KafkaSettings, settings: ServiceSettings, max_request_size: int
     ) -> None:
-        self.options = {
-            **aiokafka_options(kafka),
-            "client_id": settings.client_id,
-            "acks": "all",
-            "enable_idempotence": True,
-            "linger_ms": settings.linger_ms,
-            "max_batch_size": settings.producer_batch_bytes,
-            "max_request_size": max_request_size,
-        }
+        self.options = output_producer_options(kafka, settings, max_request_size)
         self.producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:

@@ -18,7 +18,11 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 
-from service.adapters.kafka_output import send_and_confirm, warn_if_too_large
+from service.adapters.kafka_output import (
+    output_producer_options,
+    send_and_confirm,
+    warn_if_too_large,
+)
 from service.adapters.kafka_security import aiokafka_options
 from service.config import KafkaSettings, ServiceSettings
 from service.observability.http import HealthServer
@@ -54,14 +58,8 @@ class TransactionalService:
 
     def _new_producer(self) -> AIOKafkaProducer:
         return AIOKafkaProducer(
-            **aiokafka_options(self.kafka),
-            client_id=self.settings.client_id,
+            **output_producer_options(self.kafka, self.settings, self.max_request_size),
             transactional_id=self.settings.transactional_id,
-            enable_idempotence=True,
-            acks="all",
-            linger_ms=self.settings.linger_ms,
-            max_batch_size=self.settings.producer_batch_bytes,
-            max_request_size=self.max_request_size,
         )
 
     async def _start_producer(self) -> None:
