@@ -16,7 +16,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.errors import IllegalOperation, KafkaError, ProducerFenced
 
 from service.adapters.kafka_output import (
     output_producer_options,
@@ -32,6 +32,11 @@ from service.pipeline import ClaimPipeline, InputRecord, OutputRecord, Topics
 from service.processing import ClaimProcessor, largest_output_bytes
 
 log = get_logger("claim_edit.exactly_once")
+
+# Once fenced, aiokafka's sender stops and the transaction turns fatal: the fencing
+# surfaces as ProducerFenced on an awaited send, or as IllegalOperation ("not in
+# transaction") on the next send, whichever comes first. Either way the producer is done.
+FENCED = (ProducerFenced, IllegalOperation)
 
 
 class TransactionalService:
@@ -162,8 +167,11 @@ class TransactionalService:
                     await send_and_confirm(producer, outputs)
                     await producer.send_offsets_to_transaction(offsets, self.settings.group_id)
                 return True
-            except ProducerFenced:
-                log.error("fenced: another instance took over this transactional id")
+            except FENCED as error:
+                log.error(
+                    "fenced: another instance took over this transactional id",
+                    error=type(error).__name__,
+                )
                 raise
             except (KafkaError, TimeoutError) as error:
                 warn_if_too_large(error)

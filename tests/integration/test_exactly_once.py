@@ -6,10 +6,9 @@ import random
 from pathlib import Path
 
 import pytest
-from aiokafka.errors import ProducerFenced
 
 from service.config import KafkaSettings
-from service.entrypoints.transactional_app import TransactionalService
+from service.entrypoints.transactional_app import FENCED, TransactionalService
 from tests.integration.kafka_helpers import (
     collect,
     create_service_topics,
@@ -93,8 +92,8 @@ async def test_a_second_instance_with_the_same_id_fences_the_zombie(kafka_bootst
         )
     finally:
         await successor.stop()
-        with pytest.raises(ProducerFenced):
+        with pytest.raises(FENCED):
             await zombie.stop()
     sources = [json.loads(r.value or b"")["source_event_id"] for r in outputs]
     assert sorted(sources) == sorted(json.loads(raw)["event_id"] for _, raw, _ in inputs)
-    assert isinstance(zombie.failed, ProducerFenced)
+    assert isinstance(zombie.failed, FENCED)
