@@ -12,6 +12,9 @@ ChangeAction = Literal[
     "remove_line", "replace_code", "add_modifier", "remove_modifier", "set_units"
 ]
 Confidence = Literal["confirmed", "secondary", "guide", "derived", "provisional"]
+ErrorKind = Literal[
+    "undecodable", "schema_invalid", "processing_error", "too_large", "unpublishable"
+]
 DecimalText = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
 MoneyText = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+\.[0-9]{2}$")]
 
@@ -139,7 +142,14 @@ class DeadLetter(_Output):
     event_type: Literal["claim.dead_letter"]
     schema_version: Literal[1]
     occurred_at: AwareDatetime
-    error_kind: Literal["undecodable", "schema_invalid", "processing_error"]
+    error_kind: ErrorKind
     errors: list[ValidationProblem]
     source: DeadLetterSource
-    original_base64: str
+    original_base64: str | None = Field(
+        description="the event's bytes; null when they are too large to carry (too_large, "
+        "unpublishable): the original stays in the input topic at `source`"
+    )
+    original_size: int | None = Field(default=None, ge=0, description="bytes, when not carried")
+    original_sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="hex, when not carried"
+    )

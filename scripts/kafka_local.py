@@ -178,6 +178,10 @@ def start(port: int | None, keep_data: bool = False) -> int:
                 "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=true",
+                # An authorizer that allows everything no ACL names, so the fault suite
+                # can deny one topic to prove a refusal that never ends blocks nothing.
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "allow.everyone.if.no.acl.found=true",
                 "",
             ]
         )

@@ -1,9 +1,27 @@
-"""The composition root: settings → reference data, policy → one ClaimProcessor."""
+"""The composition root: settings → reference data, policy, processor → the stream service.
 
+Everything `check`, `serve`, the demo and the tests run is built here; each piece has a
+default that a caller may override (a processor, metrics, a clock).
+"""
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from service.adapters.kafka_security import aiokafka_options
 from service.adapters.policy_file import load_policy
 from service.adapters.reference_files import load_reference
-from service.config import EngineSettings
-from service.processing import ClaimProcessor, Limits
+from service.config import EngineSettings, KafkaSettings, ServiceSettings
+from service.observability.metrics import ServiceMetrics
+from service.processing import ClaimProcessor, Limits, largest_output_bytes
+from service.stream.editing import BatchEditor, Topics
+from service.stream.guarantees import AtLeastOnce, ExactlyOnce, Guarantee
+from service.stream.health import Health, HealthEndpoint, health_app
+from service.stream.loop import ClaimStream
+from service.stream.retrying import RetryPolicy
+from service.stream.service import StreamService
 
 
 def build_processor(settings: EngineSettings | None = None) -> ClaimProcessor:
@@ -11,3 +29,90 @@ def build_processor(settings: EngineSettings | None = None) -> ClaimProcessor:
     reference = load_reference(official_dir=settings.reference_dir)
     policy = load_policy(settings.policy_file)
     return ClaimProcessor(reference, policy, Limits(max_event_bytes=settings.max_event_bytes))
+
+
+def producer_options(
+    kafka: KafkaSettings, settings: ServiceSettings, limits: Limits
+) -> dict[str, object]:
+    """The output producer's settings under either guarantee (the benchmark's pass-through
+    copies them): acks=all, idempotent, linger, batch size, a request size that fits the
+    largest dead letter."""
+    return {
+        **aiokafka_options(kafka),
+        "client_id": settings.client_id,
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": settings.linger_ms,
+        "max_batch_size": settings.producer_batch_bytes,
+        "max_request_size": largest_output_bytes(limits),
+    }
+
+
+def build_service(
+    kafka: KafkaSettings,
+    settings: ServiceSettings,
+    processor: ClaimProcessor,
+    *,
+    metrics: ServiceMetrics | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> StreamService:
+    metrics = metrics or ServiceMetrics()
+    stopping = asyncio.Event()
+    editor = BatchEditor(processor, Topics.from_settings(settings), metrics, clock)
+    retry = RetryPolicy(settings.retry_backoff_max_seconds, metrics, stopping)
+    health = Health(settings.unready_after_seconds)
+    health.failing_since = lambda: retry.failing_since
+    options = producer_options(kafka, settings, processor.limits)
+    exactly_once = settings.processing_guarantee == "exactly_once"
+    consumer = AIOKafkaConsumer(
+        **aiokafka_options(kafka),
+        client_id=settings.client_id,
+        group_id=settings.group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed" if exactly_once else "read_uncommitted",
+        session_timeout_ms=settings.session_timeout_ms,
+        # the input may hold events up to the engine's limit and beyond: never refuse a fetch
+        max_partition_fetch_bytes=max(1024 * 1024, processor.limits.max_event_bytes),
+    )
+    guarantee: Guarantee
+    if exactly_once:
+        guarantee = ExactlyOnce(
+            lambda: AIOKafkaProducer(**options, transactional_id=settings.transactional_id),
+            settings.group_id,
+            editor,
+            retry,
+            settings.publish_timeout_seconds,
+        )
+    else:
+        guarantee = AtLeastOnce(
+            consumer,
+            options,
+            editor,
+            retry,
+            settings.publish_timeout_seconds,
+        )
+    stream = ClaimStream(
+        consumer,
+        settings.topic_submitted,
+        guarantee,
+        editor,
+        metrics,
+        health,
+        max_records=settings.batch_max_records,
+        max_seconds=settings.batch_max_seconds,
+        fetch_wait_ms=settings.batch_timeout_ms,
+    )
+    endpoint = HealthEndpoint(
+        health_app(health, metrics.registry), settings.http_host, settings.http_port
+    )
+    return StreamService(
+        consumer,
+        guarantee,
+        stream,
+        health,
+        endpoint,
+        stopping,
+        backoff_cap_seconds=settings.retry_backoff_max_seconds,
+        bootstrap_servers=kafka.bootstrap_servers,
+    )

@@ -49,6 +49,9 @@ class KafkaSettings(BaseSettings):
     ssl_cafile: Path | None = None
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
+    ssl_password: SecretStr | None = Field(
+        default=None, description="passphrase of KAFKA_SSL_KEYFILE; never prompted for"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "KafkaSettings":
@@ -64,6 +67,14 @@ class KafkaSettings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"{missing[0]}: required when security_protocol is SASL_*")
+        tls = ("ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_password")
+        if not self.security_protocol.endswith("SSL"):
+            given = [name for name in tls if getattr(self, name) is not None]
+            if given:
+                raise ValueError(
+                    f"{given[0]}: set, but security_protocol {self.security_protocol} does not "
+                    "use TLS (choose SSL or SASL_SSL, or unset it)"
+                )
         for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
             path = getattr(self, name)
             if path is not None and not Path(path).is_file():
@@ -109,12 +120,28 @@ class ServiceSettings(BaseSettings):
         description="aiokafka max_batch_size; outputs are ~4.6 KB, so aiokafka's 16 KiB default "
         "packs 3 to a batch (measured: ~1,300 vs ~1,750 claims/s with 256 KiB)",
     )
+    batch_max_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="a fetched batch is edited and committed in slices of at most this long, "
+        "so a batch of large claims neither holds offsets back nor starves heartbeats",
+    )
     retry_backoff_max_seconds: float = Field(default=30.0, gt=0)
+    publish_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="an output not acknowledged by then is sent again"
+    )
+    unready_after_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="/health/ready turns 503 once publishing has failed for this long",
+    )
     session_timeout_ms: int = Field(
-        default=10_000,
+        default=45_000,
         ge=6_000,
         le=300_000,
-        description="consumer group session: how soon a dead instance's partitions move",
+        description="consumer group session (Kafka's default): how soon a dead instance's "
+        "partitions move; heartbeats go on while a slice is edited",
     )
     instance_id: str = Field(
         default_factory=socket.gethostname,

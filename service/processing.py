@@ -6,6 +6,8 @@ engine becomes a `processing_error` dead letter (the exception's type only: its 
 carry claim data).
 """
 
+import dataclasses
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +25,11 @@ from service.domain.reference import ReferenceData
 
 DEAD_LETTER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:dead-letter")
 MAX_REPORTED_ERRORS = 20
+# A key longer than this is not echoed in a dead letter's `source` (it is still the record's
+# key, unless the dead letter itself could not be published with it).
+MAX_ECHOED_KEY_BYTES = 1024
+# pydantic's JSON parser refuses deeper nesting; the contract itself nests 7 levels.
+MAX_JSON_DEPTH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +38,17 @@ class Limits:
 
 
 def largest_output_bytes(limits: Limits) -> int:
-    """A bound on the size of any output record the producer may have to send.
+    """A bound on the size of any output record the service means to send.
 
-    A dead letter carries the whole event base64-encoded (4/3 of it) beside at most
-    MAX_REPORTED_ERRORS short problems, for which 256 KiB is ample. An event over the limit
-    is dead-lettered whole too, so a lowered limit does not lower the bound below the
-    default's. Claim outcomes are bounded by the claim's own limits (50 lines) and stay far
-    below it. The producer's request limit is set from this so that no output is refused by
-    the client; the dead-letter topic's `max.message.bytes` must allow it too.
+    A dead letter carries an event of up to `max_event_bytes` base64-encoded (4/3 of it)
+    beside at most MAX_REPORTED_ERRORS short problems, for which 256 KiB is ample; a larger
+    event is dead-lettered as `too_large`, without its bytes. Claim outcomes are bounded by
+    the claim's own limits (50 lines) and stay far below it. The producer's request limit is
+    set from this; the dead-letter topic's `max.message.bytes` should allow it too, and an
+    output refused anyway (a smaller topic limit, a huge key) becomes a bounded
+    `unpublishable` dead letter.
     """
-    event_bytes = max(limits.max_event_bytes, Limits().max_event_bytes)
-    return (event_bytes + 2) // 3 * 4 + 256 * 1024
+    return (limits.max_event_bytes + 2) // 3 * 4 + 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +63,12 @@ class Source:
     line: int | None = None
 
     def as_document(self) -> dict[str, Any]:
+        shown = self.key is not None and len(self.key) <= MAX_ECHOED_KEY_BYTES
         return {
             "topic": self.topic,
             "partition": self.partition,
             "offset": self.offset,
-            "key": self.key.decode("utf-8", "replace") if self.key is not None else None,
+            "key": self.key.decode("utf-8", "replace") if shown and self.key else None,
             "file": self.file,
             "line": self.line,
         }
@@ -148,19 +156,29 @@ class ClaimProcessor:
                 raw,
                 source,
                 now,
-                "schema_invalid",
+                "too_large",
                 [
                     (
                         "event",
-                        f"event is {len(raw)} bytes; the limit is {self.limits.max_event_bytes}",
+                        f"event is {len(raw)} bytes; the limit is {self.limits.max_event_bytes}"
+                        " (CLAIM_EDIT_MAX_EVENT_BYTES)",
                     )
                 ],
+                carry_original=False,
             )
         try:
             # pydantic parses and validates the bytes in one pass (faster than loads+validate)
             return ClaimSubmitted.model_validate_json(raw)
         except ValidationError as error:
             problems = _problems(error)
+            if any("recursion limit" in msg for kind, _, msg in problems if kind == "json_invalid"):
+                return self._dead_letter(
+                    raw,
+                    source,
+                    now,
+                    "schema_invalid",
+                    [("event", f"JSON nested deeper than the limit of {MAX_JSON_DEPTH} levels")],
+                )
             if any(kind == "json_invalid" for kind, _, _ in problems):
                 return self._dead_letter(
                     raw,
@@ -201,6 +219,24 @@ class ClaimProcessor:
             outcome=outcome,
         )
 
+    def unpublishable(
+        self, raw: bytes, source: Source, now: datetime, refusal: str, *, carry_original: bool
+    ) -> Processed:
+        """The dead letter that replaces an output the broker refused for good (too large
+        for its topic, not authorized): it names the refusal; the bounded form carries the
+        original's size and sha256 instead of its bytes, and no oversized key."""
+        letter = self._dead_letter(
+            raw,
+            source,
+            now,
+            "unpublishable",
+            [("event", f"the broker refused the outcome for good: {refusal}")],
+            carry_original=carry_original,
+        )
+        if carry_original or source.key is None or len(source.key) <= MAX_ECHOED_KEY_BYTES:
+            return letter
+        return dataclasses.replace(letter, key=None)
+
     def _crashed(self, raw: bytes, source: Source, now: datetime, error: Exception) -> Processed:
         return self._dead_letter(
             raw, source, now, "processing_error", [("event", type(error).__name__)]
@@ -213,6 +249,8 @@ class ClaimProcessor:
         now: datetime,
         kind: str,
         problems: list[tuple[str, str]],
+        *,
+        carry_original: bool = True,
     ) -> Processed:
         event_id = str(uuid.uuid5(DEAD_LETTER_NAMESPACE, source.identity()))
         shown = problems[:MAX_REPORTED_ERRORS]
@@ -224,7 +262,9 @@ class ClaimProcessor:
             error_kind=kind,
             errors=[{"loc": loc, "msg": msg} for loc, msg in shown],
             source=source.as_document(),
-            original=raw,
+            original=raw if carry_original else None,
+            original_size=len(raw),
+            original_sha256=hashlib.sha256(raw).hexdigest(),
         )
         return Processed(
             event_type="claim.dead_letter",

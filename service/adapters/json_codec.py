@@ -105,7 +105,9 @@ def dead_letter_document(
     error_kind: str,
     errors: list[dict[str, str]],
     source: dict[str, Any],
-    original: bytes,
+    original: bytes | None,
+    original_size: int,
+    original_sha256: str,
 ) -> dict[str, Any]:
     return {
         "event_id": event_id,
@@ -115,7 +117,11 @@ def dead_letter_document(
         "error_kind": error_kind,
         "errors": errors,
         "source": source,
-        "original_base64": base64.b64encode(original).decode("ascii"),
+        "original_base64": (
+            None if original is None else base64.b64encode(original).decode("ascii")
+        ),
+        "original_size": original_size,
+        "original_sha256": original_sha256,
     }
 
 

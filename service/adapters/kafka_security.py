@@ -20,7 +20,12 @@ def ssl_context(settings: KafkaSettings) -> ssl.SSLContext | None:
         cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None
     )
     if settings.ssl_certfile and settings.ssl_keyfile:
-        context.load_cert_chain(str(settings.ssl_certfile), str(settings.ssl_keyfile))
+        password = settings.ssl_password.get_secret_value() if settings.ssl_password else ""
+        # A password is always passed, so OpenSSL never prompts on a terminal: an encrypted
+        # key without KAFKA_SSL_PASSWORD fails at start instead of hanging.
+        context.load_cert_chain(
+            str(settings.ssl_certfile), str(settings.ssl_keyfile), password=lambda: password
+        )
     return context
 
 

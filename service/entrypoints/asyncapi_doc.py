@@ -1,36 +1,68 @@
-"""The AsyncAPI document of the service, as checked in at contracts/asyncapi.json."""
+"""The AsyncAPI document of the service, as checked in at contracts/asyncapi.json.
+
+FastStream describes the channels: the consumed topic with ClaimSubmitted, the three output
+topics with their contracts. The service itself runs one aiokafka loop (service/stream):
+FastStream has no Kafka transactions, and its batch parser decodes every header, which a
+null or binary header value breaks; so it declares the contract here and runs nothing.
+"""
 
 import json
 from pathlib import Path
 
-from contracts import ClaimSubmitted
-from service.adapters.reference_files import load_reference
-from service.config import KafkaSettings, ServiceSettings
-from service.domain.policy import Policy
-from service.entrypoints.kafka_app import ClaimEditService
-from service.processing import ClaimProcessor
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+
+from contracts import ClaimEnriched, ClaimRejected, ClaimSubmitted, DeadLetter
+from service.config import ServiceSettings
 
 ASYNCAPI_PATH = Path(__file__).resolve().parents[2] / "contracts" / "asyncapi.json"
+
+
+def declared_broker(settings: ServiceSettings) -> KafkaBroker:
+    broker = KafkaBroker()
+    outputs = (
+        (
+            settings.topic_enriched,
+            ClaimEnriched,
+            "Claims with no blocking finding: corrections applied, priced.",
+        ),
+        (
+            settings.topic_rejected,
+            ClaimRejected,
+            "Claims with a blocking finding: every finding and proposed change.",
+        ),
+        (
+            settings.topic_dlq,
+            DeadLetter,
+            "Events that could not be read or published, with the original bytes or their size and sha256.",
+        ),
+    )
+    for topic, schema, description in outputs:
+        broker.publisher(topic, schema=schema, title=topic, description=description)
+
+    @broker.subscriber(
+        settings.topic_submitted,
+        group_id=settings.group_id,
+        title=settings.topic_submitted,
+        description="ClaimSubmitted events from billing platforms (key: claim_id).",
+    )
+    async def edit(claim: ClaimSubmitted) -> None:
+        """Declared for the document only."""
+
+    return broker
 
 
 def render_asyncapi() -> str:
     # Defaults only (model_construct reads no environment): the document describes the
     # contract, not one deployment.
-    service = ClaimEditService(
-        ClaimProcessor(load_reference(), Policy()),
-        KafkaSettings.model_construct(),
-        ServiceSettings.model_construct(),
+    spec = AsyncAPI(
+        declared_broker(ServiceSettings.model_construct()),
+        title="claim-edit",
+        version="1",
+        description="PCI claim edits in the stream (contract v1).",
+        schema_version="3.0.0",
     )
-    document = json.loads(service.asyncapi())
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    # The handler takes raw bytes (poison must reach the DLQ intact); the topic's contract is
-    # ClaimSubmitted, so the document says that.
-    submitted = ClaimSubmitted.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in submitted.pop("$defs", {}).items():
-        schemas.setdefault(name, definition)
-    payload_names = [name for name in schemas if name.startswith("claims.submitted:")]
-    for name in payload_names:
-        schemas[name] = submitted
+    document = json.loads(spec.to_specification().to_json())
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 

@@ -20,11 +20,11 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from service.bootstrap import build_processor
+from service.bootstrap import build_processor, build_service
 from service.config import KafkaSettings, ServiceSettings
-from service.entrypoints.kafka_app import ClaimEditService
 from service.entrypoints.rendering import outcome_table
 from service.observability.logging import configure_logging
+from service.stream.service import running
 
 PROJECT = Path(__file__).resolve().parents[2]
 SAMPLES = PROJECT / "samples" / "claims.jsonl"
@@ -75,12 +75,9 @@ async def _run(bootstrap: str) -> int:
     await admin.create_topics([NewTopic(t, 3, 1) for t in [settings.topic_submitted, *outputs]])
     await admin.close()
     events = [line for line in SAMPLES.read_bytes().splitlines() if line.strip()]
-    service = ClaimEditService(
-        build_processor(), KafkaSettings(bootstrap_servers=bootstrap), settings
-    )
+    service = build_service(KafkaSettings(bootstrap_servers=bootstrap), settings, build_processor())
     say(f"demo: starting the service on {settings.topic_submitted} ...")
-    await service.start()
-    try:
+    async with running(service):
         producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap, acks="all", enable_idempotence=True
         )
@@ -91,8 +88,6 @@ async def _run(bootstrap: str) -> int:
         await producer.stop()
         say(f"demo: published {len(events)} sample claims; waiting for their outcomes ...")
         received = await _receive(bootstrap, outputs, len(events))
-    finally:
-        await service.stop()
     order = {json.loads(raw)["event_id"]: i for i, raw in enumerate(events)}
     received.sort(key=lambda item: order.get(item[1].get("source_event_id", ""), len(order)))
     print(outcome_table(received))

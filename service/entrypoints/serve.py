@@ -2,6 +2,8 @@
 
 import asyncio
 import gc
+import signal
+import ssl
 import sys
 
 from pydantic import ValidationError
@@ -9,13 +11,15 @@ from pydantic_settings import BaseSettings
 
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
-from service.bootstrap import build_processor
+from service.bootstrap import build_processor, build_service
 from service.config import EngineSettings, KafkaSettings, ServiceSettings, settings_error_text
-from service.entrypoints.kafka_app import ClaimEditService
-from service.entrypoints.transactional_app import TransactionalService
 from service.observability.logging import configure_logging, get_logger
-from service.processing import largest_output_bytes
+from service.processing import ClaimProcessor, largest_output_bytes
+from service.stream.guarantees import FENCED
+from service.stream.sending import UnpublishableError
+from service.stream.service import StartupError
 
+EXIT_FAILED = 1
 EXIT_CONFIGURATION = 2
 
 
@@ -51,38 +55,56 @@ def settle_garbage_collection() -> None:
     gc.set_threshold(GC_THRESHOLD, 20, 100)
 
 
-def build_service() -> ClaimEditService | TransactionalService:
+async def serve(kafka: KafkaSettings, settings: ServiceSettings, processor: ClaimProcessor) -> int:
+    log = get_logger("claim_edit.service")
+    try:
+        service = build_service(kafka, settings, processor)
+    except (ssl.SSLError, OSError) as error:  # the TLS files, read when the clients are built
+        print(
+            f"claim-edit: configuration error: KAFKA_SSL_CERTFILE / KAFKA_SSL_KEYFILE / "
+            f"KAFKA_SSL_PASSWORD / KAFKA_SSL_CAFILE: {type(error).__name__}: {error}",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIGURATION
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, service.stopping.set)
+    log.info(
+        "starting",
+        topic=settings.topic_submitted,
+        group_id=settings.group_id,
+        guarantee=settings.processing_guarantee,
+        http_port=settings.http_port,
+        reference=processor.reference.fingerprint,
+        # the dead-letter topic's max.message.bytes should be at least this
+        largest_output_bytes=largest_output_bytes(processor.limits),
+    )
+    try:
+        await service.start()
+        await service.run()
+    except StartupError as error:
+        print(f"claim-edit: cannot start: {error}", file=sys.stderr)
+        return EXIT_CONFIGURATION
+    except UnpublishableError as error:
+        log.error("stopped: an output cannot be published anywhere", reason=str(error))
+        print(f"claim-edit: stopped: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except FENCED as error:
+        log.error("stopped: fenced by a newer instance", error=type(error).__name__)
+        return EXIT_FAILED
+    finally:
+        await service.stop()
+    log.info("stopped")
+    return 0
+
+
+def run_service() -> int:
     engine, kafka, settings = load_settings()
     configure_logging(engine.log_level)
     try:
         processor = build_processor(engine)
     except (ReferenceDataError, PolicyError) as error:
         print(f"claim-edit: configuration error: {error}", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIGURATION) from error
+        return EXIT_CONFIGURATION
     settle_garbage_collection()
-    if settings.processing_guarantee == "exactly_once":
-        return TransactionalService(processor, kafka, settings)
-    return ClaimEditService(processor, kafka, settings)
-
-
-def run_service() -> int:
-    service = build_service()
-    get_logger("claim_edit.service").info(
-        "starting",
-        topic=service.settings.topic_submitted,
-        group_id=service.settings.group_id,
-        http_port=service.settings.http_port,
-        reference=service.pipeline.processor.reference.fingerprint,
-        # the dead-letter topic's max.message.bytes must be at least this
-        largest_output_bytes=largest_output_bytes(service.pipeline.processor.limits),
-    )
-    if isinstance(service, TransactionalService):
-        try:
-            asyncio.run(service.run_until_signalled())
-        except Exception as error:
-            get_logger("claim_edit.service").error("stopped on error", error=type(error).__name__)
-            return 1
-    else:
-        asyncio.run(service.app.run())
-    get_logger("claim_edit.service").info("stopped")
-    return 0
+    return asyncio.run(serve(kafka, settings, processor))

@@ -4,10 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from service.adapters.reference_files import load_reference
+from service.bootstrap import build_service
 from service.config import KafkaSettings, ServiceSettings
 from service.domain.policy import Policy
-from service.entrypoints.kafka_app import ClaimEditService
 from service.processing import ClaimProcessor
+from service.stream.service import StreamService, running
 from tests.integration.kafka_helpers import create_service_topics
 
 PROCESSOR = ClaimProcessor(load_reference(), Policy())
@@ -16,11 +17,8 @@ PROCESSOR = ClaimProcessor(load_reference(), Policy())
 @asynccontextmanager
 async def running_service(
     bootstrap: str, settings: ServiceSettings
-) -> AsyncIterator[ClaimEditService]:
+) -> AsyncIterator[StreamService]:
     await create_service_topics(bootstrap, settings)
-    service = ClaimEditService(PROCESSOR, KafkaSettings(bootstrap_servers=bootstrap), settings)
-    await service.start()
-    try:
+    service = build_service(KafkaSettings(bootstrap_servers=bootstrap), settings, PROCESSOR)
+    async with running(service):
         yield service
-    finally:
-        await service.stop()

@@ -1,5 +1,6 @@
 """Exactly-once mode on the real broker: one committed output per input, zombies fenced."""
 
+import asyncio
 import base64
 import json
 import random
@@ -7,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from service.bootstrap import build_service
 from service.config import KafkaSettings
-from service.entrypoints.transactional_app import FENCED, TransactionalService
+from service.stream.guarantees import FENCED
+from service.stream.service import running
 from tests.integration.kafka_helpers import (
     collect,
     create_service_topics,
@@ -44,11 +47,8 @@ async def test_read_committed_sees_exactly_one_output_per_input_poison_included(
     await create_service_topics(kafka_bootstrap, settings)
     huge = b"\x00not json" + random.Random(5).randbytes(900_000)  # its dead letter is > 1 MiB
     inputs = [*_sample_inputs(20), (b"poison", b"\x00not json", []), (b"huge", huge, [])]
-    service = TransactionalService(
-        PROCESSOR, KafkaSettings(bootstrap_servers=kafka_bootstrap), settings
-    )
-    await service.start()
-    try:
+    service = build_service(KafkaSettings(bootstrap_servers=kafka_bootstrap), settings, PROCESSOR)
+    async with running(service):
         await produce(kafka_bootstrap, settings.topic_submitted, inputs)
         outputs = await collect(
             kafka_bootstrap,
@@ -58,8 +58,6 @@ async def test_read_committed_sees_exactly_one_output_per_input_poison_included(
             settle=2.0,
             isolation_level="read_committed",
         )
-    finally:
-        await service.stop()
     assert len(outputs) == len(inputs)
     letters = [json.loads(r.value) for r in outputs if r.topic == settings.topic_dlq]
     assert len(letters) == 2
@@ -75,25 +73,27 @@ async def test_a_second_instance_with_the_same_id_fences_the_zombie(kafka_bootst
     )
     await create_service_topics(kafka_bootstrap, settings)
     kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap)
-    zombie = TransactionalService(PROCESSOR, kafka, settings)
+    zombie = build_service(kafka, settings, PROCESSOR)
     await zombie.start()
-    successor = TransactionalService(PROCESSOR, kafka, settings)
-    await successor.start()  # init_transactions with the same id bumps the epoch
+    zombie_loop = asyncio.create_task(zombie.run())
+    successor = build_service(kafka, settings, PROCESSOR)
     inputs = _sample_inputs(30)
     try:
-        await produce(kafka_bootstrap, settings.topic_submitted, inputs)
-        outputs = await collect(
-            kafka_bootstrap,
-            output_topics(settings),
-            expected=len(inputs),
-            timeout=90,
-            settle=2.0,
-            isolation_level="read_committed",
-        )
-    finally:
-        await successor.stop()
+        # init_transactions with the same id bumps the epoch: the zombie is fenced
+        async with running(successor):
+            await produce(kafka_bootstrap, settings.topic_submitted, inputs)
+            outputs = await collect(
+                kafka_bootstrap,
+                output_topics(settings),
+                expected=len(inputs),
+                timeout=90,
+                settle=2.0,
+                isolation_level="read_committed",
+            )
         with pytest.raises(FENCED):
-            await zombie.stop()
+            await asyncio.wait_for(zombie_loop, timeout=60)
+    finally:
+        await zombie.stop()
     sources = [json.loads(r.value or b"")["source_event_id"] for r in outputs]
     assert sorted(sources) == sorted(json.loads(raw)["event_id"] for _, raw, _ in inputs)
-    assert isinstance(zombie.failed, FENCED)
+    assert zombie.health.ready()[0] is False

@@ -94,6 +94,7 @@ def test_bad_input_is_a_dead_letter_naming_the_field(
     letter = DeadLetter.model_validate_json(result.value)
     assert letter.error_kind == kind
     assert loc in [e.loc for e in letter.errors]
+    assert letter.original_base64 is not None
     assert base64.b64decode(letter.original_base64) == raw
     assert (letter.source.topic, letter.source.partition, letter.source.offset) == (
         "claims.submitted",

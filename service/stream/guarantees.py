@@ -1,0 +1,249 @@
+"""The processing guarantee as a strategy of the one loop (loop.py): how a slice's outputs
+and its consumed offsets become durable.
+
+- AtLeastOnce: send every output, wait for every acknowledgement, then commit the offsets.
+  A crash in between repeats outputs (same deterministic event_id), never loses one.
+- ExactlyOnce: outputs and offsets in one Kafka transaction. A slice whose partitions were
+  revoked meanwhile is aborted, never committed: the new owner redoes it.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalOperation, KafkaError, ProducerFenced
+
+from service.observability.logging import get_logger
+from service.stream.editing import BatchEditor
+from service.stream.records import OutputRecord
+from service.stream.retrying import RefusedRecords, RetryPolicy
+from service.stream.sending import (
+    TransientPublishError,
+    UnpublishableError,
+    is_permanent,
+    refusal_text,
+    send_each,
+)
+
+log = get_logger("claim_edit.stream")
+
+Offsets = Mapping[TopicPartition, int]
+
+# Once fenced, aiokafka's sender stops: the fencing surfaces as ProducerFenced on an awaited
+# send, or as IllegalOperation ("not in transaction") on the next one.
+FENCED = (ProducerFenced, IllegalOperation)
+
+
+class Guarantee(Protocol):
+    isolation_level: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def deliver(
+        self, outputs: Sequence[OutputRecord], offsets: Offsets, owned: Callable[[], bool]
+    ) -> bool:
+        """Make the outputs and offsets durable; False if the work was abandoned (stopping,
+        or its partitions revoked) and nothing was committed."""
+
+
+def sort_results(
+    editor: BatchEditor,
+    outputs: Sequence[OutputRecord],
+    results: Sequence[BaseException | None],
+) -> tuple[list[OutputRecord], list[OutputRecord]]:
+    """(to retry after a backoff, replacements to send at once) from one send's results."""
+    retry, replacements = [], []
+    for output, error in zip(outputs, results, strict=True):
+        if error is None:
+            continue
+        if not is_permanent(error):
+            retry.append(output)
+            continue
+        replacements.append(fallback_or_stop(editor, output, error))
+    return retry, replacements
+
+
+def fallback_or_stop(
+    editor: BatchEditor, output: OutputRecord, error: BaseException
+) -> OutputRecord:
+    """The smaller form of a refused output; UnpublishableError when none is left."""
+    replacement = editor.fallback(output, refusal_text(error))
+    if replacement is None:
+        raise UnpublishableError(
+            f"the broker refused even the bounded dead letter on {output.topic} "
+            f"({refusal_text(error)}); check the dead-letter topic's max.message.bytes "
+            "and the service's write permission on it"
+        )
+    return replacement
+
+
+class AtLeastOnce:
+    isolation_level = "read_uncommitted"
+
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        producer_options: dict[str, Any],
+        editor: BatchEditor,
+        retry: RetryPolicy,
+        publish_timeout: float,
+    ) -> None:
+        self.consumer = consumer
+        self.producer = AIOKafkaProducer(**producer_options)
+        self.editor = editor
+        self.retry = retry
+        self.publish_timeout = publish_timeout
+
+    async def start(self) -> None:
+        await self.producer.start()
+
+    async def stop(self) -> None:
+        await self.producer.stop()
+
+    async def deliver(
+        self, outputs: Sequence[OutputRecord], offsets: Offsets, owned: Callable[[], bool]
+    ) -> bool:
+        pending = list(outputs)
+        try:
+            async for attempt in self.retry.attempts():
+                with attempt:
+                    # Only what is not yet acknowledged is sent again.
+                    results = await send_each(self.producer, pending, self.publish_timeout)
+                    retry, replacements = sort_results(self.editor, pending, results)
+                    pending = retry + replacements
+                    if retry:
+                        raise TransientPublishError(f"{len(retry)} outputs not acknowledged")
+                    if replacements:
+                        raise RefusedRecords(f"{len(replacements)} outputs replaced")
+        except TransientPublishError:
+            return False  # stopping while the brokers were away: redelivered on restart
+        try:
+            await self.consumer.commit(dict(offsets))
+        except (CommitFailedError, KafkaError) as error:
+            # Outputs are out; the next owner repeats them with the same event ids.
+            log.warning("offsets not committed", error=type(error).__name__)
+        return True
+
+
+class ExactlyOnce:
+    isolation_level = "read_committed"
+
+    def __init__(
+        self,
+        producer_factory: Callable[[], AIOKafkaProducer],
+        group_id: str,
+        editor: BatchEditor,
+        retry: RetryPolicy,
+        publish_timeout: float,
+    ) -> None:
+        self.producer_factory = producer_factory
+        self.group_id = group_id
+        self.editor = editor
+        self.retry = retry
+        self.publish_timeout = publish_timeout
+        self.producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        await self._ready_producer()
+
+    async def stop(self) -> None:
+        if self.producer is not None:
+            await _quietly_stop(self.producer)
+            self.producer = None
+
+    async def _ready_producer(self) -> AIOKafkaProducer:
+        if self.producer is None:
+            producer = self.producer_factory()
+            try:
+                await producer.start()  # init_transactions: fences an older epoch of this id
+            except KafkaError:
+                await _quietly_stop(producer)
+                raise
+            self.producer = producer
+        return self.producer
+
+    async def deliver(
+        self, outputs: Sequence[OutputRecord], offsets: Offsets, owned: Callable[[], bool]
+    ) -> bool:
+        current = list(outputs)
+        try:
+            async for attempt in self.retry.attempts():
+                with attempt:
+                    replaced = await self._transaction(current, offsets, owned)
+                    if replaced is not None:
+                        current = replaced
+                        raise RefusedRecords(f"{len(current)} outputs, some replaced")
+        except TransientPublishError:
+            return False
+        committed = owned()
+        if not committed:
+            log.info("slice abandoned: its partitions were revoked before it committed")
+        return committed
+
+    async def _transaction(
+        self, outputs: list[OutputRecord], offsets: Offsets, owned: Callable[[], bool]
+    ) -> list[OutputRecord] | None:
+        """One transaction: None when it committed (or was abandoned for a revocation);
+        the outputs to try again with when some were refused for good and replaced."""
+        try:
+            producer = await self._ready_producer()
+        except KafkaError as error:
+            raise TransientPublishError(type(error).__name__) from error
+        try:
+            async with producer.transaction():
+                results = await send_each(producer, outputs, self.publish_timeout)
+                fenced = next((e for e in results if isinstance(e, FENCED)), None)
+                if fenced is not None:
+                    raise fenced
+                retry, replacements = sort_results(self.editor, outputs, results)
+                if replacements:
+                    return _swap(outputs, replacements)  # leaving the block aborts
+                if retry:
+                    raise TransientPublishError(f"{len(retry)} outputs not acknowledged")
+                if owned():
+                    await producer.send_offsets_to_transaction(dict(offsets), self.group_id)
+                if not owned():
+                    raise _Abandon  # aborts: the partitions' new owner redoes this slice
+            return None
+        except _Abandon:
+            return None
+        except FENCED:
+            log.error("fenced: another instance took over this transactional id")
+            raise
+        except TransientPublishError:
+            raise
+        except (KafkaError, TimeoutError) as error:
+            if is_permanent(error):  # e.g. a topic the transaction may not write to
+                topics = _refused_topics(error)
+                refused = [o for o in outputs if o.topic in topics or not topics]
+                return _swap(outputs, [fallback_or_stop(self.editor, o, error) for o in refused])
+            await _quietly_stop(producer)
+            self.producer = None
+            raise TransientPublishError(type(error).__name__) from error
+
+
+class _Abandon(Exception):
+    """The slice's partitions were revoked: abort its transaction."""
+
+
+def _swap(outputs: list[OutputRecord], replacements: list[OutputRecord]) -> list[OutputRecord]:
+    """The outputs with each replaced one swapped for its replacement, in order."""
+    by_origin = {id(r.origin): r for r in replacements}
+    return [by_origin.get(id(o.origin), o) for o in outputs]
+
+
+def _refused_topics(error: BaseException) -> set[str]:
+    """aiokafka's TopicAuthorizationFailedError from a transaction names its topics."""
+    for argument in error.args:
+        if isinstance(argument, (set, frozenset, list, tuple)):
+            return {str(topic) for topic in argument}
+    return set()
+
+
+async def _quietly_stop(producer: AIOKafkaProducer) -> None:
+    try:
+        await producer.stop()
+    except Exception as error:  # closing a broken client must not mask why it broke
+        log.debug("close failed", error=type(error).__name__)

@@ -1,0 +1,124 @@
+"""The one consume-edit-produce loop, whatever the processing guarantee.
+
+Fetch, then work through the fetched records in slices bounded by count and by time: edit
+a slice (yielding to the event loop between small groups, so heartbeats and the health
+endpoint keep answering), hand its outputs and offsets to the guarantee, go on. Offsets
+move only after the guarantee made the outputs durable.
+
+A rebalance revokes partitions between two slices, never inside one's commit: the listener
+marks the revocation and waits for the slice in flight. That slice is abandoned if it had
+not committed yet (exactly-once: its transaction aborts); every record fetched before the
+rebalance is dropped, since the consumer fetches again from the committed offsets.
+"""
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+
+from service.observability.logging import get_logger
+from service.observability.metrics import ServiceMetrics
+from service.stream.editing import BatchEditor
+from service.stream.guarantees import Guarantee
+from service.stream.health import Health
+from service.stream.records import InputRecord, OutputRecord
+
+log = get_logger("claim_edit.stream")
+
+EDIT_GROUP = 25  # records edited between two yields to the event loop
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, stream: "ClaimStream") -> None:
+        self.stream = stream
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.stream.generation += 1  # the slice in flight and the fetched rest are void
+        async with self.stream.in_flight:
+            pass  # the slice in flight has committed or been abandoned
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self.stream.health.joined = True
+        self.stream.health.assigned = len(assigned)
+        log.info("partitions assigned", partitions=len(assigned))
+
+
+class ClaimStream:
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        topic: str,
+        guarantee: Guarantee,
+        editor: BatchEditor,
+        metrics: ServiceMetrics,
+        health: Health,
+        *,
+        max_records: int,
+        max_seconds: float,
+        fetch_wait_ms: int,
+    ) -> None:
+        self.consumer = consumer
+        self.topic = topic
+        self.guarantee = guarantee
+        self.editor = editor
+        self.metrics = metrics
+        self.health = health
+        self.max_records = max_records
+        self.max_seconds = max_seconds
+        self.fetch_wait_ms = fetch_wait_ms
+        self.generation = 0
+        self.in_flight = asyncio.Lock()
+
+    def subscribe(self) -> None:
+        self.consumer.subscribe([self.topic], listener=_Rebalance(self))
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            generation = self.generation
+            fetched = await self.consumer.getmany(
+                timeout_ms=self.fetch_wait_ms, max_records=self.max_records
+            )
+            records = [InputRecord.of(r) for batch in fetched.values() for r in batch]
+            while records and not stopping.is_set():
+                async with self.in_flight:
+                    if self.generation != generation:
+                        break  # a rebalance: fetch again from the committed offsets
+                    records = await self._one_slice(records, generation)
+
+    async def _one_slice(self, records: list[InputRecord], generation: int) -> list[InputRecord]:
+        """Edit and deliver records until the time bound; returns the records left."""
+        started = time.perf_counter()
+        outputs: list[OutputRecord] = []
+        done = 0
+        while done < len(records) and time.perf_counter() - started < self.max_seconds:
+            group = records[done : done + EDIT_GROUP]
+            outputs.extend(self.editor.edit(group))
+            done += len(group)
+            await asyncio.sleep(0)  # heartbeats, the health endpoint, signals
+            if self.generation != generation:
+                return []  # revoked while editing: nothing of this slice was sent
+        edited = records[:done]
+        offsets = _next_offsets(edited)
+        delivered = await self.guarantee.deliver(
+            outputs, offsets, owned=lambda: self.generation == generation
+        )
+        if not delivered:
+            return []
+        self.metrics.batch_seconds.observe(time.perf_counter() - started)
+        self._observe_lag(offsets)
+        log.debug("slice delivered", records=len(edited), seconds=time.perf_counter() - started)
+        return records[done:]
+
+    def _observe_lag(self, offsets: dict[TopicPartition, int]) -> None:
+        owned = self.consumer.assignment()
+        self.metrics.observe_lag(
+            self.consumer.highwater, {tp: n for tp, n in offsets.items() if tp in owned}
+        )
+
+
+def _next_offsets(records: Sequence[InputRecord]) -> dict[TopicPartition, int]:
+    offsets: dict[TopicPartition, int] = {}
+    for record in records:
+        offsets[record.position] = record.offset + 1
+    return offsets

@@ -1,0 +1,158 @@
+"""The running service: health endpoint, guarantee, consumer and the loop, started and
+stopped in the right order. Built by the composition root (service/bootstrap.py)."""
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import (
+    AuthenticationFailedError,
+    GroupAuthorizationFailedError,
+    KafkaError,
+    SaslAuthenticationFailed,
+    TopicAuthorizationFailedError,
+    TransactionalIdAuthorizationFailed,
+    UnsupportedSaslMechanismError,
+)
+from tenacity import AsyncRetrying, retry_if_exception, wait_exponential_jitter
+
+from service.observability.logging import get_logger
+from service.stream.guarantees import Guarantee
+from service.stream.health import Health, HealthEndpoint
+from service.stream.loop import ClaimStream
+
+log = get_logger("claim_edit.service")
+
+# Refusals that no retry will change: start-up stops and names the setting to fix.
+PERMANENT_AT_START: dict[type[BaseException], str] = {
+    AuthenticationFailedError: "KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD",
+    SaslAuthenticationFailed: "KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD",
+    UnsupportedSaslMechanismError: "KAFKA_SASL_MECHANISM",
+    ssl.SSLError: "KAFKA_SSL_CAFILE / KAFKA_SSL_CERTFILE / KAFKA_SSL_KEYFILE",
+    GroupAuthorizationFailedError: "CLAIM_EDIT_GROUP_ID (no READ permission on the group)",
+    TopicAuthorizationFailedError: "CLAIM_EDIT_TOPIC_SUBMITTED (no READ permission)",
+    TransactionalIdAuthorizationFailed: "CLAIM_EDIT_INSTANCE_ID (transactional id not allowed)",
+}
+
+
+class StartupError(Exception):
+    """A start-up failure that retrying cannot fix; its text names the setting."""
+
+
+def _transient(error: BaseException) -> bool:
+    return isinstance(error, (KafkaError, OSError, TimeoutError)) and not isinstance(
+        error, tuple(PERMANENT_AT_START)
+    )
+
+
+class StreamService:
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        guarantee: Guarantee,
+        stream: ClaimStream,
+        health: Health,
+        endpoint: HealthEndpoint,
+        stopping: asyncio.Event,
+        *,
+        backoff_cap_seconds: float,
+        bootstrap_servers: str,
+    ) -> None:
+        self.consumer = consumer
+        self.guarantee = guarantee
+        self.stream = stream
+        self.health = health
+        self.endpoint = endpoint
+        self.stopping = stopping
+        self.backoff_cap_seconds = backoff_cap_seconds
+        self.bootstrap_servers = bootstrap_servers
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Serve health at once (not ready), then connect, retrying with backoff while the
+        brokers are unreachable; a permanent refusal raises StartupError."""
+        self.endpoint.start()
+        self._tasks.append(asyncio.create_task(self.health.beat(self.stopping)))
+        for start in (self.consumer.start, self.guarantee.start):
+            await self._with_retries(start)
+        self.health.broker_reachable = True
+        self._tasks.append(asyncio.create_task(self._probe_broker()))
+        self.stream.subscribe()
+
+    async def _with_retries(self, start: "asyncio.Future[None] | object") -> None:
+        attempts = AsyncRetrying(
+            retry=retry_if_exception(_transient),
+            wait=wait_exponential_jitter(multiplier=0.5, max=self.backoff_cap_seconds, jitter=0.5),
+            before_sleep=lambda state: log.warning(
+                "brokers unreachable; retrying",
+                bootstrap_servers=self.bootstrap_servers,
+                attempt=state.attempt_number,
+                error=type(state.outcome.exception()).__name__ if state.outcome else None,
+            ),
+            stop=lambda _: self.stopping.is_set(),
+            reraise=True,
+        )
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    await start()  # type: ignore[operator]
+        except tuple(PERMANENT_AT_START) as error:
+            setting = next(v for k, v in PERMANENT_AT_START.items() if isinstance(error, k))
+            raise StartupError(f"{type(error).__name__}: check {setting}") from error
+
+    async def _probe_broker(self, every: float = 5.0) -> None:
+        while not self.stopping.is_set():
+            try:
+                await asyncio.wait_for(self.consumer.topics(), timeout=every)
+                self.health.broker_reachable = True
+            except (KafkaError, TimeoutError):
+                self.health.broker_reachable = False
+            try:
+                await asyncio.wait_for(self.stopping.wait(), timeout=every)
+            except TimeoutError:
+                pass
+
+    async def run(self) -> None:
+        """The loop, until asked to stop; a failure ends it and is re-raised."""
+        try:
+            await self.stream.run(self.stopping)
+        except BaseException as error:
+            self.health.stopped = type(error).__name__
+            # Leave the group now: a fenced or broken instance must not keep its partitions.
+            await _quietly(self.consumer.stop())
+            raise
+
+    async def stop(self) -> None:
+        """Leave the group and close: after run() returned, or instead of it."""
+        self.stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await _quietly(self.consumer.stop())
+        await _quietly(self.guarantee.stop())
+        self.endpoint.stop()
+
+
+async def _quietly(closing: Awaitable[object]) -> None:
+    try:
+        await closing
+    except Exception as error:  # closing a broken client must not mask why it broke
+        log.debug("close failed", error=type(error).__name__)
+
+
+@asynccontextmanager
+async def running(service: StreamService) -> AsyncIterator[StreamService]:
+    """Run the service in the caller's event loop (the demo and the tests); on leaving, it
+    finishes the slice in flight and closes. A loop that failed re-raises here."""
+    await service.start()
+    task = asyncio.create_task(service.run())
+    try:
+        yield service
+    finally:
+        service.stopping.set()
+        try:
+            await task
+        finally:
+            await service.stop()
