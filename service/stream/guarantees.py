@@ -199,7 +199,7 @@ class ExactlyOnce:
                     raise fenced
                 retry, replacements = sort_results(self.editor, outputs, results)
                 if replacements:
-                    return _swap(outputs, replacements)  # leaving the block aborts
+                    raise _Replace(_swap(outputs, replacements))  # raising aborts
                 if retry:
                     raise TransientPublishError(f"{len(retry)} outputs not acknowledged")
                 if owned():
@@ -209,6 +209,8 @@ class ExactlyOnce:
             return None
         except _Abandon:
             return None
+        except _Replace as replace:
+            return replace.outputs
         except FENCED:
             log.error("fenced: another instance took over this transactional id")
             raise
@@ -226,6 +228,14 @@ class ExactlyOnce:
 
 class _Abandon(Exception):
     """The slice's partitions were revoked: abort its transaction."""
+
+
+class _Replace(Exception):
+    """Some outputs were refused for good: abort, then try again with their replacements."""
+
+    def __init__(self, outputs: list[OutputRecord]) -> None:
+        super().__init__(f"{len(outputs)} outputs")
+        self.outputs = outputs
 
 
 def _swap(outputs: list[OutputRecord], replacements: list[OutputRecord]) -> list[OutputRecord]:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from contracts import ClaimEnriched, ClaimRejected, DeadLetter
-from tests.faults import scenarios
+from tests.faults import hostile, scenarios
 from tests.integration.kafka_helpers import (
     collect,
     output_topics,
@@ -128,3 +128,68 @@ def test_fuzzed_events_through_kafka_are_outcomes_or_dead_letters(
             MODELS[document["event_type"]].model_validate(document)
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_hostile_headers_lose_nothing_and_copy_only_bounded_values(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await hostile.hostile_headers(kafka_bootstrap, tmp_path, guarantee, total=300)
+    assert tally.lost == 0, tally
+    assert tally.unexpected_dead_letters == 0, tally  # a header never makes a claim poison
+    assert tally.repeats_with_other_event_id == 0, tally
+    assert any(
+        n.endswith(" 256 bytes") or int(n.split()[-2]) <= 256 for n in tally.notes if "longest" in n
+    )
+    if guarantee == "exactly_once":
+        assert tally.duplicates == 0, tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_outputs_refused_for_good_become_unpublishable_dead_letters(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await hostile.refused_outputs(kafka_bootstrap, tmp_path, guarantee, total=120)
+    assert tally.lost == 0, tally
+    assert tally.dead_letters == tally.inputs, tally
+    assert "dead-letter kinds: ['unpublishable']" in tally.notes, tally
+    assert "/health/ready afterwards: 200" in tally.notes, tally
+    if guarantee == "exactly_once":
+        assert tally.duplicates == 0, tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_a_denied_dead_letter_topic_stops_the_service_with_a_clear_error(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await hostile.dead_letter_topic_denied(kafka_bootstrap, tmp_path, guarantee, total=60)
+    assert "exit code: 1" in tally.notes, tally
+    assert "stderr names the refusal: True" in tally.notes, tally
+    assert tally.lost == 0, tally
+    if guarantee == "exactly_once":
+        assert tally.duplicates == 0, tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_long_batches_of_the_largest_claims_keep_the_member_and_liveness(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await hostile.long_batches(kafka_bootstrap, tmp_path, guarantee, total=500)
+    assert tally.lost == 0, tally
+    assert tally.repeats_with_other_event_id == 0, tally
+    assert tally.duplicates == 0, tally  # nobody was evicted, so nothing was redone
+    probes = next(n for n in tally.notes if n.startswith("/health/live"))
+    answered, _, total = probes.removeprefix("/health/live: ").partition(" of ")
+    assert answered == total.split()[0], tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_members_joining_and_leaving_mid_stream_double_nothing(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await hostile.members_join_and_leave(kafka_bootstrap, tmp_path, guarantee, total=600)
+    assert tally.lost == 0, tally
+    assert tally.repeats_with_other_event_id == 0, tally
+    assert "member b left with exit code 0" in tally.notes, tally
+    if guarantee == "exactly_once":
+        assert tally.duplicates == 0, tally

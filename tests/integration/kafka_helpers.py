@@ -12,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from service.config import ServiceSettings
 from service.processing import Limits, largest_output_bytes
 
-Headers = Sequence[tuple[str, bytes]]
+Headers = Sequence[tuple[str, bytes | None]]
 
 
 def unique(prefix: str) -> str:
@@ -134,3 +134,26 @@ def source_ids(records: Sequence[ConsumerRecord[bytes, bytes]]) -> set[str]:
 def covers(expected: set[str]) -> Callable[[list[ConsumerRecord[bytes, bytes]]], bool]:
     """Done when every expected source event id has at least one output."""
     return lambda records: expected <= source_ids(records)
+
+
+# Kafka's ACL protocol codes (org.apache.kafka.common.acl / resource).
+TOPIC, LITERAL, READ, WRITE, DESCRIBE, DENY, ALLOW = 2, 3, 3, 4, 8, 2, 3
+
+
+async def deny_writes(bootstrap: str, topic: str) -> None:
+    """A DENY ACL for every writer on one topic, which stays visible and readable, so
+    the broker refuses the produce request itself. The local broker runs an authorizer
+    that allows what no ACL names. aiokafka has no ACL admin call; its protocol class does."""
+    from aiokafka.client import AIOKafkaClient
+    from aiokafka.protocol.admin import CreateAclsRequest
+
+    client = AIOKafkaClient(bootstrap_servers=bootstrap)
+    await client.bootstrap()
+    try:
+        for operation, permission in ((WRITE, DENY), (DESCRIBE, ALLOW), (READ, ALLOW)):
+            request = CreateAclsRequest(TOPIC, topic, LITERAL, "User:*", "*", operation, permission)
+            response = await client.send(client.get_random_node(), request)
+            errors = [code for code, _ in response.creation_responses if code != 0]
+            assert not errors, f"CreateAcls failed: {response.creation_responses}"
+    finally:
+        await client.close()
