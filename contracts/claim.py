@@ -91,7 +91,11 @@ class ClaimLine(_Frozen):
     units: StrictInt = Field(ge=1, le=9999)
     charge: Money
     service_date: date
-    diagnosis_pointers: tuple[StrictInt, ...] = Field(min_length=1, max_length=MAX_POINTERS)
+    # Bounded so that no integer the contract carries overflows a consumer (or JSON encoder);
+    # the range check against the diagnoses is an edit (PCI-CLM-002), not the schema.
+    diagnosis_pointers: tuple[Annotated[StrictInt, Field(ge=-999, le=999)], ...] = Field(
+        min_length=1, max_length=MAX_POINTERS
+    )
 
 
 class Lesion(_Frozen):
@@ -107,7 +111,7 @@ class Lesion(_Frozen):
     balloon_inadequate: StrictBool = False
     cto: StrictBool = False
     acute_mi_culprit: StrictBool = False
-    line_number: StrictInt | None = None
+    line_number: Annotated[StrictInt, Field(ge=-999, le=999)] | None = None
 
 
 class Procedure(_Frozen):

@@ -26,6 +26,14 @@ class Seen:
     reason: str
 
 
+def _printable(value: object) -> str:
+    """Text from an event, safe for a terminal: control characters (an escape sequence in a
+    claim id could rewrite the screen) are shown escaped."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(value)
+    )
+
+
 def _seen(document: dict[str, Any], at: datetime) -> Seen | None:
     event_type = document.get("event_type")
     if event_type == "claim.rejected":
@@ -35,11 +43,13 @@ def _seen(document: dict[str, Any], at: datetime) -> Seen | None:
         return Seen(
             at=at,
             kind="rejected",
-            claim_id=str(document.get("claim_id", "?")),
-            payer_id=str((claim.get("payer") or {}).get("payer_id", "?")),
-            rendering_npi=str((claim.get("rendering_provider") or {}).get("npi", "?")),
-            edit_ids=tuple(dict.fromkeys(str(f.get("edit_id")) for f in blocking)),
-            reason=f"{first.get('edit_id', '')}: {first.get('message', '')}".strip(": "),
+            claim_id=_printable(document.get("claim_id", "?")),
+            payer_id=_printable((claim.get("payer") or {}).get("payer_id", "?")),
+            rendering_npi=_printable((claim.get("rendering_provider") or {}).get("npi", "?")),
+            edit_ids=tuple(dict.fromkeys(_printable(f.get("edit_id")) for f in blocking)),
+            reason=_printable(f"{first.get('edit_id', '')}: {first.get('message', '')}").strip(
+                ": "
+            ),
         )
     if event_type == "claim.dead_letter":
         errors = document.get("errors") or [{}]
@@ -47,11 +57,11 @@ def _seen(document: dict[str, Any], at: datetime) -> Seen | None:
         return Seen(
             at=at,
             kind=f"dead letter ({document.get('error_kind', '?')})",
-            claim_id=str(source.get("key") or "?"),
+            claim_id=_printable(source.get("key") or "?"),
             payer_id="-",
             rendering_npi="-",
             edit_ids=(),
-            reason=f"{errors[0].get('loc', '')}: {errors[0].get('msg', '')}",
+            reason=_printable(f"{errors[0].get('loc', '')}: {errors[0].get('msg', '')}"),
         )
     return None
 

@@ -1,14 +1,7 @@
-"""Client security options from settings: for aiokafka directly and for FastStream's broker."""
+"""Client security options from settings, for every aiokafka client of the service."""
 
 import ssl
 from typing import Any
-
-from faststream.security import (
-    BaseSecurity,
-    SASLPlaintext,
-    SASLScram256,
-    SASLScram512,
-)
 
 from service.config import KafkaSettings
 
@@ -45,20 +38,3 @@ def aiokafka_options(settings: KafkaSettings) -> dict[str, Any]:
             settings.sasl_password.get_secret_value() if settings.sasl_password else None
         )
     return options
-
-
-def faststream_security(settings: KafkaSettings) -> BaseSecurity | None:
-    context = ssl_context(settings)
-    use_ssl = context is not None
-    if settings.security_protocol.startswith("SASL_"):
-        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
-        username = settings.sasl_username or ""
-        kind = {
-            "PLAIN": SASLPlaintext,
-            "SCRAM-SHA-256": SASLScram256,
-            "SCRAM-SHA-512": SASLScram512,
-        }[settings.sasl_mechanism or "PLAIN"]
-        return kind(username=username, password=password, ssl_context=context, use_ssl=use_ssl)
-    if use_ssl:
-        return BaseSecurity(ssl_context=context, use_ssl=True)
-    return None

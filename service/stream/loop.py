@@ -75,10 +75,12 @@ class ClaimStream:
 
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
-            generation = self.generation
             fetched = await self.consumer.getmany(
                 timeout_ms=self.fetch_wait_ms, max_records=self.max_records
             )
+            # Taken after the fetch: a rebalance during it already reset the positions, and
+            # what it returned belongs to the new assignment. One after it voids the rest.
+            generation = self.generation
             records = [InputRecord.of(r) for batch in fetched.values() for r in batch]
             while records and not stopping.is_set():
                 async with self.in_flight:

@@ -77,6 +77,8 @@ class StreamService:
         self._tasks.append(asyncio.create_task(self.health.beat(self.stopping)))
         for start in (self.consumer.start, self.guarantee.start):
             await self._with_retries(start)
+            if self.stopping.is_set():
+                return  # asked to stop while the brokers were still away
         self.health.broker_reachable = True
         self._tasks.append(asyncio.create_task(self._probe_broker()))
         self.stream.subscribe()
@@ -101,6 +103,9 @@ class StreamService:
         except tuple(PERMANENT_AT_START) as error:
             setting = next(v for k, v in PERMANENT_AT_START.items() if isinstance(error, k))
             raise StartupError(f"{type(error).__name__}: check {setting}") from error
+        except (KafkaError, OSError, TimeoutError):
+            if not self.stopping.is_set():
+                raise
 
     async def _probe_broker(self, every: float = 5.0) -> None:
         while not self.stopping.is_set():

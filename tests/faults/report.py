@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.faults import scenarios
+from tests.faults import hostile, scenarios
 from tests.faults.tally import Tally
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
@@ -49,6 +49,11 @@ async def run_all(bootstrap: str, scale: float) -> list[Tally]:
                 scenarios.poison_flood(bootstrap, workdir, guarantee, good=n(2000), bad=n(1000)),
                 scenarios.sigterm_in_flight(bootstrap, workdir, guarantee, total=n(3000)),
                 scenarios.fuzzed_events(bootstrap, workdir, guarantee, total=n(2000)),
+                hostile.hostile_headers(bootstrap, workdir, guarantee, total=n(3000)),
+                hostile.refused_outputs(bootstrap, workdir, guarantee, total=n(2000)),
+                hostile.dead_letter_topic_denied(bootstrap, workdir, guarantee, total=n(600)),
+                hostile.long_batches(bootstrap, workdir, guarantee, total=n(1500)),
+                hostile.members_join_and_leave(bootstrap, workdir, guarantee, total=n(2400)),
             ]
             for step in steps:
                 tally = await step

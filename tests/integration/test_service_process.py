@@ -145,3 +145,42 @@ async def test_a_wrong_setting_fails_at_start_naming_it(
     ).start()
     assert await asyncio.to_thread(service.wait) == 2
     assert "CLAIM_EDIT_HTTP_PORT" in service.log_text()
+
+
+async def test_a_bad_tls_file_exits_2_with_one_line_naming_the_settings(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    garbage = tmp_path / "ca.pem"
+    garbage.write_text(
+        "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n"
+    )
+    settings = service_settings(unique("badtls"))
+    service = ServiceProcess(
+        kafka_bootstrap,
+        settings,
+        tmp_path / "service.log",
+        KAFKA_SECURITY_PROTOCOL="SSL",
+        KAFKA_SSL_CAFILE=str(garbage),
+    ).start()
+    assert await asyncio.to_thread(service.wait) == 2
+    errors = [line for line in service.log_text().splitlines() if line.startswith("claim-edit:")]
+    assert len(errors) == 1 and "KAFKA_SSL_CAFILE" in errors[0]
+    assert "Traceback" not in service.log_text()
+
+
+async def test_an_unreachable_broker_keeps_the_service_alive_and_not_ready(
+    tmp_path: Path,
+) -> None:
+    settings = service_settings(unique("nobroker"))
+    service = ServiceProcess("127.0.0.1:9", settings, tmp_path / "service.log").start()
+    try:
+        await asyncio.to_thread(service.wait_until, "/health/live", 30)
+        status, why = await asyncio.to_thread(service.get, "/health/ready")
+        assert (status, why.strip()) == (503, "broker unreachable")
+        await asyncio.sleep(2)
+        assert service.process is not None and service.process.poll() is None
+        service.signal(signal.SIGTERM)
+        assert await asyncio.to_thread(service.wait, 30) == 0
+    finally:
+        service.kill()
+    assert "brokers unreachable; retrying" in service.log_text()

@@ -1,6 +1,7 @@
 """Unreadable input is a clear dead letter naming the field, never a crash."""
 
 import base64
+import hashlib
 import json
 from typing import Any
 
@@ -112,11 +113,57 @@ def test_dead_letter_never_echoes_patient_data(processor: ClaimProcessor) -> Non
     assert "M-SECRET-4711" not in json.dumps(letter["errors"])
 
 
-def test_event_over_the_size_limit_is_a_dead_letter(processor: ClaimProcessor) -> None:
+def test_event_over_the_size_limit_is_a_too_large_dead_letter_without_its_bytes(
+    processor: ClaimProcessor,
+) -> None:
     small = ClaimProcessor(processor.reference, processor.policy, Limits(max_event_bytes=2048))
     raw = orjson.dumps(with_claim(claim_id="C" * 60)) + b" " * 4096
     letter = DeadLetter.model_validate_json(small.process(raw, SOURCE, NOW).value)
-    assert (letter.error_kind, letter.errors[0].loc) == ("schema_invalid", "event")
+    assert (letter.error_kind, letter.errors[0].loc) == ("too_large", "event")
+    assert letter.original_base64 is None
+    assert letter.original_size == len(raw)
+    assert letter.original_sha256 == hashlib.sha256(raw).hexdigest()
+    assert (letter.source.partition, letter.source.offset) == (3, 42)
+
+
+@pytest.mark.parametrize("depth", [199, 201, 5000])
+def test_json_nested_past_the_parsers_limit_is_schema_invalid_naming_the_limit(
+    processor: ClaimProcessor, depth: int
+) -> None:
+    nested = b"[" * depth + b"]" * depth
+    raw = orjson.dumps(with_claim())[:-1] + b', "extra": ' + nested + b"}"
+    result = processor.process(raw, SOURCE, NOW)
+    if depth < 200:
+        assert result.event_type == "claim.enriched"
+        return
+    letter = DeadLetter.model_validate_json(result.value)
+    assert letter.error_kind == "schema_invalid"
+    assert "200 levels" in letter.errors[0].msg
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        with_line(diagnosis_pointers=[2**70]),
+        with_line(line_number=2**64),
+        with_claim(procedure={"lesions": [{"lesion_id": "L1", "line_number": -(2**63) - 1}]}),
+    ],
+    ids=["pointer 2^70", "line number 2^64", "lesion line below int64"],
+)
+def test_integers_beyond_the_contracts_bounds_are_schema_invalid(
+    processor: ClaimProcessor, document: dict[str, Any]
+) -> None:
+    raw = json.dumps(document).encode()
+    letter = DeadLetter.model_validate_json(processor.process(raw, SOURCE, NOW).value)
+    assert letter.error_kind == "schema_invalid"
+
+
+def test_a_utf8_bom_before_an_event_is_not_a_crash(processor: ClaimProcessor) -> None:
+    raw = b"\xef\xbb\xbf" + orjson.dumps(with_claim())
+    assert processor.process(raw, SOURCE, NOW).event_type in {
+        "claim.enriched",
+        "claim.dead_letter",
+    }
 
 
 SIXTEEN_MIB = 16 * 1024 * 1024
@@ -124,8 +171,8 @@ SIXTEEN_MIB = 16 * 1024 * 1024
 
 @pytest.mark.parametrize(
     ("max_event_bytes", "event_bytes"),
-    [(SIXTEEN_MIB, SIXTEEN_MIB), (2048, SIXTEEN_MIB)],
-    ids=["at the default limit", "over a lowered limit"],
+    [(SIXTEEN_MIB, SIXTEEN_MIB), (2048, SIXTEEN_MIB), (SIXTEEN_MIB, 40 * 1024 * 1024)],
+    ids=["at the default limit", "over a lowered limit", "an event of 40 MiB"],
 )
 def test_the_largest_dead_letter_fits_the_producers_request_limit(
     processor: ClaimProcessor, max_event_bytes: int, event_bytes: int

@@ -58,3 +58,20 @@ def test_enriched_claims_are_not_counted_and_no_patient_data_is_shown(
     text = summary.render(datetime(2026, 11, 26, 12, 30, tzinfo=UTC))
     assert "rejected claims: 1" in text
     assert "M-SECRET-4711" not in text
+
+
+def test_control_characters_in_ids_are_shown_escaped() -> None:
+    summary = RejectionSummary(timedelta(minutes=15))
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    summary.add(
+        {
+            "event_type": "claim.dead_letter",
+            "error_kind": "undecodable",
+            "errors": [{"loc": "event", "msg": "bad\x1b[2J"}],
+            "source": {"key": "CLM\x1b]0;pwned\x07"},
+        },
+        at,
+    )
+    shown = summary.render(at)
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "CLM\\x1b]0;pwned\\x07" in shown

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from service.adapters.kafka_security import aiokafka_options, faststream_security
+from service.adapters.kafka_security import aiokafka_options
 from service.config import (
     EngineSettings,
     KafkaSettings,
@@ -93,7 +93,6 @@ def test_sasl_scram_settings_produce_the_client_configuration() -> None:
         options["sasl_plain_password"],
     ) == ("SCRAM-SHA-256", "svc", "s3cret")
     assert "ssl_context" not in options
-    assert type(faststream_security(settings)).__name__ == "SASLScram256"
     assert "s3cret" not in repr(settings)
 
 
@@ -130,11 +129,74 @@ def test_tls_settings_produce_an_ssl_context_with_the_ca(tmp_path: Path) -> None
     assert isinstance(context, ssl.SSLContext)
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert any(c.get("subject") == ((("commonName", "test-ca"),),) for c in context.get_ca_certs())
-    assert faststream_security(settings) is not None
+
+
+def _encrypted_key(tmp_path: Path, passphrase: str) -> tuple[Path, Path]:
+    import subprocess
+
+    key, cert = tmp_path / "enc-key.pem", tmp_path / "enc-cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=svc",
+            "-passout",
+            f"pass:{passphrase}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return key, cert
+
+
+def test_an_encrypted_key_opens_with_its_passphrase_setting(tmp_path: Path) -> None:
+    key, cert = _encrypted_key(tmp_path, "open-sesame")
+    settings = KafkaSettings(
+        security_protocol="SSL", ssl_certfile=cert, ssl_keyfile=key, ssl_password="open-sesame"
+    )
+    assert aiokafka_options(settings)["ssl_context"] is not None
+
+
+def test_an_encrypted_key_without_its_passphrase_fails_at_once_instead_of_prompting(
+    tmp_path: Path,
+) -> None:
+    import ssl
+
+    key, cert = _encrypted_key(tmp_path, "open-sesame")
+    settings = KafkaSettings(security_protocol="SSL", ssl_certfile=cert, ssl_keyfile=key)
+    with pytest.raises(ssl.SSLError):
+        aiokafka_options(settings)  # a prompt would hang here, reading the terminal
+
+
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SASL_PLAINTEXT"])
+def test_tls_settings_with_a_protocol_without_tls_are_a_configuration_error(
+    tmp_path: Path, protocol: str
+) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    with pytest.raises(ValidationError) as caught:
+        KafkaSettings(
+            security_protocol=protocol,
+            ssl_cafile=ca,
+            sasl_mechanism="PLAIN",
+            sasl_username="u",
+            sasl_password="p",
+        )
+    assert "KAFKA_SSL_CAFILE" in settings_error_text(KafkaSettings, caught.value)
 
 
 def test_plaintext_needs_no_security() -> None:
-    assert faststream_security(KafkaSettings()) is None
+    assert "ssl_context" not in aiokafka_options(KafkaSettings())
 
 
 def test_configuration_errors_never_print_the_secret(monkeypatch: pytest.MonkeyPatch) -> None:
