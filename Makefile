@@ -1,6 +1,9 @@
 # make test: set up (venv, install), lint, type-check, run every test (real Kafka included).
 # make demo: set up and run the main job on an embedded local broker.
-PYTHON ?= python3.11
+# The newest Python >= 3.11 on the PATH.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -8,6 +11,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install lint typecheck unit test demo faults schemas catalog bench-engine bench-e2e clean
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11 found (python3.13, python3.12, python3.11, python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
@@ -16,6 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
+	$(BIN)/python scripts/check_self_contained.py
 	$(BIN)/ruff check service contracts tests benchmarks scripts
 	$(BIN)/ruff format --check service contracts tests benchmarks scripts
 

@@ -34,7 +34,8 @@ def declared_broker(settings: ServiceSettings) -> KafkaBroker:
         (
             settings.topic_dlq,
             DeadLetter,
-            "Events that could not be read or published, with the original bytes or their size and sha256.",
+            "Events that could not be read or published, with the original bytes "
+            "or their size and sha256.",
         ),
     )
     for topic, schema, description in outputs:

@@ -16,7 +16,7 @@ from aiokafka.errors import CommitFailedError, IllegalOperation, KafkaError, Pro
 from service.observability.logging import get_logger
 from service.stream.editing import BatchEditor
 from service.stream.records import OutputRecord
-from service.stream.retrying import RefusedRecords, RetryPolicy
+from service.stream.retrying import RefusedRecordsError, RetryPolicy
 from service.stream.sending import (
     TransientPublishError,
     UnpublishableError,
@@ -116,7 +116,7 @@ class AtLeastOnce:
                     if retry:
                         raise TransientPublishError(f"{len(retry)} outputs not acknowledged")
                     if replacements:
-                        raise RefusedRecords(f"{len(replacements)} outputs replaced")
+                        raise RefusedRecordsError(f"{len(replacements)} outputs replaced")
         except TransientPublishError:
             return False  # stopping while the brokers were away: redelivered on restart
         try:
@@ -174,7 +174,7 @@ class ExactlyOnce:
                     replaced = await self._transaction(current, offsets, owned)
                     if replaced is not None:
                         current = replaced
-                        raise RefusedRecords(f"{len(current)} outputs, some replaced")
+                        raise RefusedRecordsError(f"{len(current)} outputs, some replaced")
         except TransientPublishError:
             return False
         committed = owned()
@@ -199,17 +199,17 @@ class ExactlyOnce:
                     raise fenced
                 retry, replacements = sort_results(self.editor, outputs, results)
                 if replacements:
-                    raise _Replace(_swap(outputs, replacements))  # raising aborts
+                    raise _ReplacedError(_swap(outputs, replacements))  # raising aborts
                 if retry:
                     raise TransientPublishError(f"{len(retry)} outputs not acknowledged")
                 if owned():
                     await producer.send_offsets_to_transaction(dict(offsets), self.group_id)
                 if not owned():
-                    raise _Abandon  # aborts: the partitions' new owner redoes this slice
+                    raise _AbandonedError  # aborts: the partitions' new owner redoes this slice
             return None
-        except _Abandon:
+        except _AbandonedError:
             return None
-        except _Replace as replace:
+        except _ReplacedError as replace:
             return replace.outputs
         except FENCED:
             log.error("fenced: another instance took over this transactional id")
@@ -226,11 +226,11 @@ class ExactlyOnce:
             raise TransientPublishError(type(error).__name__) from error
 
 
-class _Abandon(Exception):
+class _AbandonedError(Exception):
     """The slice's partitions were revoked: abort its transaction."""
 
 
-class _Replace(Exception):
+class _ReplacedError(Exception):
     """Some outputs were refused for good: abort, then try again with their replacements."""
 
     def __init__(self, outputs: list[OutputRecord]) -> None:

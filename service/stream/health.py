@@ -14,6 +14,8 @@ from typing import Any
 import uvicorn
 from prometheus_client import CollectorRegistry, make_asgi_app
 
+from service.stream.retrying import pause
+
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -34,10 +36,7 @@ class Health:
         """The loop's heartbeat: runs beside the consumer loop in the same event loop."""
         while not stopping.is_set():
             self.tick = time.monotonic()
-            try:
-                await asyncio.wait_for(stopping.wait(), timeout=every)
-            except TimeoutError:
-                pass
+            await pause(stopping, every)
 
     def live(self) -> tuple[bool, str]:
         stalled = time.monotonic() - self.tick

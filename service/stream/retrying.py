@@ -2,6 +2,7 @@
 jitter up to a cap, forever, until the service is asked to stop (tenacity)."""
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
@@ -20,7 +21,13 @@ from service.stream.sending import TransientPublishError
 log = get_logger("claim_edit.stream")
 
 
-class RefusedRecords(TransientPublishError):
+async def pause(stopping: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake up at once when the service is asked to stop."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+
+
+class RefusedRecordsError(TransientPublishError):
     """Some outputs were refused for good and replaced: send again at once, no backoff."""
 
 
@@ -36,13 +43,13 @@ class RetryPolicy:
 
     def _wait(self, state: RetryCallState) -> float:
         outcome = state.outcome
-        if outcome is not None and isinstance(outcome.exception(), RefusedRecords):
+        if outcome is not None and isinstance(outcome.exception(), RefusedRecordsError):
             return 0.0
         return float(self.backoff(state))
 
     def _before_sleep(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, RefusedRecords):
+        if isinstance(error, RefusedRecordsError):
             return
         if self.failing_since is None:
             self.failing_since = time.monotonic()
@@ -55,11 +62,7 @@ class RetryPolicy:
         )
 
     async def _sleep(self, seconds: float) -> None:
-        """Back off, but wake up at once when the service is asked to stop."""
-        try:
-            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
+        await pause(self.stopping, seconds)
 
     async def attempts(self) -> AsyncIterator[AttemptManager]:
         """Attempts until one succeeds; stops (re-raising the last error) once stopping."""

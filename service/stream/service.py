@@ -22,6 +22,7 @@ from service.observability.logging import get_logger
 from service.stream.guarantees import Guarantee
 from service.stream.health import Health, HealthEndpoint
 from service.stream.loop import ClaimStream
+from service.stream.retrying import pause
 
 log = get_logger("claim_edit.service")
 
@@ -55,8 +56,8 @@ class StreamService:
         stream: ClaimStream,
         health: Health,
         endpoint: HealthEndpoint,
-        stopping: asyncio.Event,
         *,
+        stopping: asyncio.Event,
         backoff_cap_seconds: float,
         bootstrap_servers: str,
     ) -> None:
@@ -107,17 +108,14 @@ class StreamService:
             if not self.stopping.is_set():
                 raise
 
-    async def _probe_broker(self, every: float = 5.0) -> None:
+    async def _probe_broker(self, every: float = 2.0) -> None:
         while not self.stopping.is_set():
             try:
                 await asyncio.wait_for(self.consumer.topics(), timeout=every)
                 self.health.broker_reachable = True
             except (KafkaError, TimeoutError):
                 self.health.broker_reachable = False
-            try:
-                await asyncio.wait_for(self.stopping.wait(), timeout=every)
-            except TimeoutError:
-                pass
+            await pause(self.stopping, every)
 
     async def run(self) -> None:
         """The loop, until asked to stop; a failure ends it and is re-raised."""

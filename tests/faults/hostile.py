@@ -7,12 +7,15 @@ import copy
 import json
 import signal
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from benchmarks.corpus import corpus
+from service.config import ServiceSettings
 from tests.faults.scenarios import (
     Inputs,
     _await_coverage,
@@ -20,6 +23,7 @@ from tests.faults.scenarios import (
     claims,
     env_for,
     isolation,
+    keyed,
 )
 from tests.faults.tally import Tally, count
 from tests.integration.kafka_helpers import (
@@ -43,6 +47,36 @@ HOSTILE_HEADERS: list[Headers] = [
 ]
 
 
+@asynccontextmanager
+async def serving(
+    bootstrap: str, settings: ServiceSettings, log: Path, guarantee: str
+) -> AsyncIterator[ServiceProcess]:
+    """One `claim-edit serve` process, ready; SIGTERM and wait on leaving."""
+    service = ServiceProcess(bootstrap, settings, log, **env_for(guarantee, "a")).start()
+    try:
+        await asyncio.to_thread(service.wait_ready)
+        yield service
+    finally:
+        service.signal(signal.SIGTERM)
+        await asyncio.to_thread(service.wait)
+
+
+async def covered_and_ready(
+    bootstrap: str,
+    settings: ServiceSettings,
+    inputs: Inputs,
+    guarantee: str,
+    *,
+    tally: Tally,
+    service: ServiceProcess,
+) -> list:  # type: ignore[type-arg]
+    """Every input's outcome, and what /health/ready says once they are all there."""
+    outputs = await _await_coverage(bootstrap, settings, inputs, guarantee, timeout=180)
+    ready, _ = await asyncio.to_thread(service.get, "/health/ready")
+    tally.notes.append(f"/health/ready afterwards: {ready}")
+    return outputs
+
+
 async def hostile_headers(bootstrap: str, workdir: Path, guarantee: str, total: int) -> Tally:
     """Every third record carries a null, binary, huge or repeated header."""
     settings = service_settings(unique(f"hdr-{guarantee[:3]}"), batch_max_records=100)
@@ -58,18 +92,11 @@ async def hostile_headers(bootstrap: str, workdir: Path, guarantee: str, total: 
         f"{total} claims, a third with hostile headers",
     )
     started = time.monotonic()
-    service = ServiceProcess(
-        bootstrap, settings, workdir / f"hdr-{guarantee}.log", **env_for(guarantee, "a")
-    ).start()
-    try:
-        await asyncio.to_thread(service.wait_ready)
+    async with serving(bootstrap, settings, workdir / f"hdr-{guarantee}.log", guarantee) as svc:
         await produce(bootstrap, settings.topic_submitted, records)
-        outputs = await _await_coverage(bootstrap, settings, inputs, guarantee, timeout=180)
-        ready, _ = await asyncio.to_thread(service.get, "/health/ready")
-        tally.notes.append(f"/health/ready afterwards: {ready}")
-    finally:
-        service.signal(signal.SIGTERM)
-        await asyncio.to_thread(service.wait)
+        outputs = await covered_and_ready(
+            bootstrap, settings, inputs, guarantee, tally=tally, service=svc
+        )
     longest = max(
         (len(v) for r in outputs for k, v in r.headers if k == "correlation-id"), default=0
     )
@@ -96,20 +123,12 @@ async def refused_outputs(bootstrap: str, workdir: Path, guarantee: str, total: 
         f"{total} claims whose outcomes cannot be published",
     )
     started = time.monotonic()
-    service = ServiceProcess(
-        bootstrap, settings, workdir / f"refuse-{guarantee}.log", **env_for(guarantee, "a")
-    ).start()
-    try:
-        await asyncio.to_thread(service.wait_ready)
-        await produce(
-            bootstrap, settings.topic_submitted, [(k.encode(), v, []) for k, v in inputs.items()]
+    log = workdir / f"refuse-{guarantee}.log"
+    async with serving(bootstrap, settings, log, guarantee) as service:
+        await produce(bootstrap, settings.topic_submitted, keyed(inputs))
+        outputs = await covered_and_ready(
+            bootstrap, settings, inputs, guarantee, tally=tally, service=service
         )
-        outputs = await _await_coverage(bootstrap, settings, inputs, guarantee, timeout=180)
-        ready, _ = await asyncio.to_thread(service.get, "/health/ready")
-        tally.notes.append(f"/health/ready afterwards: {ready}")
-    finally:
-        service.signal(signal.SIGTERM)
-        await asyncio.to_thread(service.wait)
     kinds = {json.loads(r.value or b"{}").get("error_kind") for r in outputs}
     tally.notes.append(f"dead-letter kinds: {sorted(str(k) for k in kinds)}")
     tally.seconds = round(time.monotonic() - started, 1)
@@ -194,16 +213,12 @@ async def long_batches(bootstrap: str, workdir: Path, guarantee: str, total: int
         f"{total} claims of ~{max(len(v) for v in inputs.values()) // 1024} KB",
     )
     started = time.monotonic()
-    service = ServiceProcess(
-        bootstrap, settings, workdir / f"long-{guarantee}.log", **env_for(guarantee, "a")
-    ).start()
     live_failures = 0
     probes = 0
-    try:
-        await asyncio.to_thread(service.wait_ready)
-        await produce(
-            bootstrap, settings.topic_submitted, [(k.encode(), v, []) for k, v in inputs.items()]
-        )
+    async with serving(
+        bootstrap, settings, workdir / f"long-{guarantee}.log", guarantee
+    ) as service:
+        await produce(bootstrap, settings.topic_submitted, keyed(inputs))
         coverage = asyncio.create_task(
             _await_coverage(bootstrap, settings, inputs, guarantee, timeout=300)
         )
@@ -213,9 +228,6 @@ async def long_batches(bootstrap: str, workdir: Path, guarantee: str, total: int
             live_failures += status != 200
             await asyncio.sleep(0.5)
         outputs = await coverage
-    finally:
-        service.signal(signal.SIGTERM)
-        await asyncio.to_thread(service.wait)
     tally.notes.append(f"/health/live: {probes - live_failures} of {probes} probes answered 200")
     tally.notes.append(f"rebalances logged: {service.log_text().count('partitions assigned')}")
     tally.seconds = round(time.monotonic() - started, 1)

@@ -297,7 +297,13 @@ async def broker_outage(
             isolation_level=isolation(guarantee),
         )
         await asyncio.to_thread(_kafka_local, home, "stop")
-        await asyncio.sleep(outage_seconds)
+        # Produce into the outage too, so publishing fails while the broker is away.
+        statuses = set()
+        deadline = time.monotonic() + outage_seconds
+        while time.monotonic() < deadline:
+            statuses.add((await asyncio.to_thread(service.get, "/health/ready"))[0])
+            await asyncio.sleep(0.5)
+        tally.notes.append(f"/health/ready during the outage: {sorted(statuses)}")
         await asyncio.to_thread(_kafka_local, home, "start", "--keep-data")
         back = time.monotonic()
         await produce(bootstrap, settings.topic_submitted, keyed(second))

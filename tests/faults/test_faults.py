@@ -85,6 +85,7 @@ async def test_broker_outage_is_waited_out_without_loss_or_dead_letters(
     tally = await scenarios.broker_outage(tmp_path, guarantee, total=400)
     assert tally.lost == 0, tally
     assert tally.dead_letters == 0, tally
+    assert any("during the outage" in n and "503" in n for n in tally.notes), tally
 
 
 JSON_VALUES = st.recursive(

@@ -61,14 +61,14 @@ def delivery(
     editor = BatchEditor(processor, Topics("ok", "no", "dlq"), ServiceMetrics(), clock=lambda: NOW)
     consumer = FakeConsumer()
     guarantee = AtLeastOnce(
-        consumer,  # type: ignore[arg-type]
+        consumer,
         {},
         editor,
         RetryPolicy(0.01, ServiceMetrics(), asyncio.Event()),
         publish_timeout=1.0,
     )
     producer = FakeProducer(verdict)
-    guarantee.producer = producer  # type: ignore[assignment]
+    guarantee.producer = producer
     return guarantee, producer, consumer, editor
 
 

@@ -1,4 +1,5 @@
-"""Every worked example in shared/samples/cases.jsonl produces its expected outcome."""
+"""Every worked sample (samples/claims.jsonl) produces the outcome samples/expected.jsonl
+documents for it."""
 
 import json
 from pathlib import Path
@@ -9,23 +10,23 @@ import pytest
 from contracts import ClaimSubmitted
 from tests.outcomes import final_lines, run
 
-CASES_FILE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "cases.jsonl"
-BUNDLED = Path(__file__).resolve().parents[2] / "samples" / "claims.jsonl"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+EVENTS = {
+    event["event_id"]: event
+    for event in (
+        json.loads(text) for text in (SAMPLES / "claims.jsonl").read_text().splitlines() if text
+    )
+}
+CASES = [json.loads(text) for text in (SAMPLES / "expected.jsonl").read_text().splitlines() if text]
 
 
-def _cases() -> list[dict[str, Any]]:
-    source = CASES_FILE if CASES_FILE.exists() else None
-    if source is None:
-        pytest.skip("shared/samples is not beside this checkout")
-    return [json.loads(text) for text in source.read_text().splitlines() if text.strip()]
-
-
-CASES = _cases() if CASES_FILE.exists() else []
+def test_every_sample_has_one_documented_outcome() -> None:
+    assert sorted(case["event_id"] for case in CASES) == sorted(EVENTS)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_worked_example(case: dict[str, Any]) -> None:
-    outcome = run(ClaimSubmitted.model_validate(case["event"]))
+    outcome = run(ClaimSubmitted.model_validate(EVENTS[case["event_id"]]))
     expect = case["expect"]
     assert outcome.event_type == expect["event_type"]
     reported = {f.edit_id for f in outcome.findings} | {c.edit_id for c in outcome.changes}
@@ -35,8 +36,3 @@ def test_worked_example(case: dict[str, Any]) -> None:
     if "total_allowed" in expect:
         assert outcome.pricing is not None
         assert outcome.pricing.total_allowed == expect["total_allowed"]
-
-
-def test_bundled_samples_are_the_worked_examples_events() -> None:
-    bundled = [json.loads(t) for t in BUNDLED.read_text().splitlines() if t.strip()]
-    assert bundled == [case["event"] for case in CASES]
