@@ -194,7 +194,7 @@ class ExactlyOnce:
         try:
             async with producer.transaction():
                 results = await send_each(producer, outputs, self.publish_timeout)
-                fenced = next((e for e in results if isinstance(e, FENCED)), None)
+                fenced = _fencing(results)
                 if fenced is not None:
                     raise fenced
                 retry, replacements = sort_results(self.editor, outputs, results)
@@ -210,20 +210,41 @@ class ExactlyOnce:
         except _AbandonedError:
             return None
         except _ReplacedError as replace:
+            # A refusal can leave aiokafka's transaction state unusable (a partition that
+            # could not join the transaction): go on with a fresh producer.
+            await self._discard(producer)
             return replace.outputs
         except FENCED:
             log.error("fenced: another instance took over this transactional id")
             raise
         except TransientPublishError:
             raise
-        except (KafkaError, TimeoutError) as error:
+        except (KafkaError, TimeoutError, AssertionError) as error:
+            # AssertionError: aiokafka's transaction manager refusing a state transition
+            await self._discard(producer)
             if is_permanent(error):  # e.g. a topic the transaction may not write to
                 topics = _refused_topics(error)
                 refused = [o for o in outputs if o.topic in topics or not topics]
                 return _swap(outputs, [fallback_or_stop(self.editor, o, error) for o in refused])
-            await _quietly_stop(producer)
-            self.producer = None
             raise TransientPublishError(type(error).__name__) from error
+
+    async def _discard(self, producer: AIOKafkaProducer) -> None:
+        await _quietly_stop(producer)
+        if self.producer is producer:
+            self.producer = None
+
+
+def _fencing(results: Sequence[BaseException | None]) -> BaseException | None:
+    """The error that says another instance took over this transactional id, if any.
+
+    IllegalOperation ("not in transaction") also follows a refusal that made the
+    transaction abortable while the slice was still being sent; only without such a
+    refusal does it mean fencing."""
+    errors: list[BaseException] = [e for e in results if e is not None]
+    fenced = [e for e in errors if isinstance(e, ProducerFenced)]
+    if not fenced and not any(is_permanent(e) for e in errors):
+        fenced = [e for e in errors if isinstance(e, IllegalOperation)]
+    return fenced[0] if fenced else None
 
 
 class _AbandonedError(Exception):

@@ -14,7 +14,6 @@ from aiokafka.errors import (
     CorruptRecordException,
     InvalidTimestampError,
     InvalidTopicError,
-    KafkaError,
     MessageSizeTooLargeError,
     PolicyViolationError,
     RecordListTooLargeError,
@@ -70,7 +69,8 @@ async def send_each(
             future = await producer.send(
                 record.topic, record.value, key=record.key, headers=list(record.headers)
             )
-        except (KafkaError, TimeoutError) as error:  # refused before it left the client
+        except Exception as error:  # refused before it left the client
+            # (aiokafka also asserts here when its transaction turned abortable meanwhile)
             results[index] = error
         else:
             waiting[future] = index
