@@ -1,4 +1,4 @@
-"""Settings from environment variables (and an optional .env). Names are binding (contract.md).
+"""Settings from environment variables (and an optional .env). Names are binding (docs/contract.md).
 
 A wrong setting fails at start with a message naming the variable (`settings_error_text`).
 """

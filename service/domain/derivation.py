@@ -1,4 +1,4 @@
-"""Documented treatments → the base code the documentation supports (reference-data.md)."""
+"""Documented treatments → the base code the documentation supports (docs/reference-data.md)."""
 
 from collections.abc import Callable, Sequence
 from datetime import date

@@ -48,7 +48,8 @@ class _Ledger:
             return
         apply = disposition == "correction"
         # A removal proposed by a blocking finding owns the line too, so no later edit
-        # proposes removing it again (edits.md: the first edit that removes a line owns it).
+        # proposes removing it again (docs/edit-catalog.md: the first edit that removes a
+        # line owns it).
         owns_removal = apply or disposition in BLOCKING
         for proposed in firing.changes:
             change = _apply(proposed, spec.edit_id, ctx, apply, owns_removal)

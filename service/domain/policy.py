@@ -1,4 +1,4 @@
-"""Per-edit actions, globally and per payer, and strict mode (edits.md, "Policy")."""
+"""Per-edit actions, globally and per payer, and strict mode (docs/edit-catalog.md, "Policy")."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field

@@ -1,4 +1,4 @@
-"""Medicare national reference prices (reference-data.md, "Medicare 2026 payment").
+"""Medicare national reference prices (docs/reference-data.md, "Medicare 2026 payment").
 
 Professional: total RVU × conversion factor (the qualifying-APM factor for a qualifying
 participant), each line rounded half-up to cents. OPPS: a J1 line is comprehensive, one

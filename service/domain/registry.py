@@ -17,7 +17,7 @@ from service.domain.working_claim import WorkLine
 if TYPE_CHECKING:
     from service.domain.context import EditContext
 
-# The order edits run in (edits.md, "Evaluation order").
+# The order edits run in (docs/edit-catalog.md, "Evaluation order").
 EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-CLM-001",
     "PCI-CLM-002",

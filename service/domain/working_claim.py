@@ -124,7 +124,8 @@ class WorkingClaim:
         return self.view().base_by_date.get(service_date, [])
 
     def territory_groups(self) -> list[list[WorkLine]]:
-        """edits.md: PCI base lines with the same date, rendering NPI, territory and kind.
+        """PCI base lines with the same date, rendering NPI, territory and kind
+        (docs/edit-catalog.md).
 
         The claim has one rendering provider, so the NPI is the same on every line.
         """
@@ -138,7 +139,8 @@ class WorkingClaim:
         return frozenset(t for t in found if t is not None)
 
     def owner_of(self, lesion: Lesion) -> WorkLine | None:
-        """edits.md, "lesion → line": by line number, else by territory and graft kind."""
+        """Lesion → line (docs/edit-catalog.md): by line number, else by territory and graft
+        kind."""
         bases = self.base_lines()
         if lesion.line_number is not None:
             named = [line for line in bases if line.line_number == lesion.line_number]

@@ -1,4 +1,4 @@
-"""How `claim-edit check` splits a file into events (contract.md, Command line)."""
+"""How `claim-edit check` splits a file into events (docs/contract.md, Command line)."""
 
 from collections.abc import Iterator
 

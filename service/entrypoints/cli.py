@@ -1,4 +1,4 @@
-"""`claim-edit`: check, rules, serve, demo (contract.md, Command line)."""
+"""`claim-edit`: check, rules, serve, demo (docs/contract.md, Command line)."""
 
 import argparse
 import sys

@@ -13,11 +13,11 @@ from service.domain.registry import Firing, edit
     title="Service date has no loaded ruleset",
     default="claim_rejection",
     element="service_date",
-    citation="edits.md, Rulesets by service date (reference/rulesets.toml)",
+    citation="docs/edit-catalog.md, Rulesets by service date (reference/rulesets.toml)",
 )
 def service_date_without_ruleset(ctx: EditContext) -> Iterator[Firing]:
     """A line dated outside every loaded ruleset cannot be edited; after this edit fires no
-    other edit runs. Source: edits.md, "Rulesets by service date"."""
+    other edit runs. Source: docs/edit-catalog.md, "Rulesets by service date"."""
     orphans = tuple(line for line in ctx.working.lines if line.ruleset is None)
     if orphans:
         dates = sorted({line.service_date.isoformat() for line in orphans})
@@ -37,13 +37,14 @@ def service_date_without_ruleset(ctx: EditContext) -> Iterator[Firing]:
     carc="16",
     citation=(
         "ASC X12 837 005010 implementation guides (LX, SV107, NM109, DTP*472); "
-        "NPI check digit per 45 CFR 162.406 (Luhn, prefix 80840); edits.md PCI-CLM-002"
+        "NPI check digit per 45 CFR 162.406 (Luhn, prefix 80840); docs/edit-catalog.md PCI-CLM-002"
     ),
 )
 def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
     """Structural problems a billing user can fix: duplicate line numbers, a diagnosis
     pointer outside the diagnosis list, an NPI with a bad check digit, a service date after
-    the event's `occurred_at`, lines under two rulesets. Source: edits.md PCI-CLM-002."""
+    the event's `occurred_at`, lines under two rulesets.
+    Source: docs/edit-catalog.md PCI-CLM-002."""
     lines = ctx.working.lines
     counts = Counter(line.line_number for line in lines)
     duplicated = tuple(line for line in lines if counts[line.line_number] > 1)

@@ -20,7 +20,7 @@ DOC_TIPS = "2026 coder's guide to CPT 92924, 'Tips for documentation and complia
     element="code",
     carc="16",
     rarc="N657",
-    citation=DOC_TIPS + "; reference-data.md, Derivation",
+    citation=DOC_TIPS + "; docs/reference-data.md, Derivation",
 )
 def base_code_matches_documentation(ctx: EditContext) -> Iterator[Firing]:
     """The base code derived from the treatments of the line's lesions (derivation.csv) must
@@ -125,11 +125,11 @@ def documented_segment(ctx: EditContext) -> Iterator[Firing]:
     title="Documentation edits skipped (no procedure documentation)",
     default="info",
     element="claim",
-    citation="contract.md, procedure (optional documentation): never a silent pass",
+    citation="docs/contract.md, procedure (optional documentation): never a silent pass",
 )
 def documentation_absent(ctx: EditContext) -> Iterator[Firing]:
     """The claim has PCI lines and no `procedure`: PCI-DOC-001..003 and 005 did not run, and
-    the result says so. Source: contract.md; edits.md PCI-DOC-004."""
+    the result says so. Source: docs/contract.md; docs/edit-catalog.md PCI-DOC-004."""
     if ctx.procedure is not None:
         return
     pci_lines = tuple(

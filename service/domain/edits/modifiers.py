@@ -73,11 +73,12 @@ def prefer_x_modifier(ctx: EditContext) -> Iterator[Firing]:
     element="modifier",
     carc="4",
     rarc="N823",
-    citation="CPT coronary modifiers LC, LD, LM, RC, RI (coronary procedures only); edits.md",
+    citation="CPT coronary modifiers LC, LD, LM, RC, RI (coronary procedures only); "
+    "docs/edit-catalog.md",
 )
 def coronary_modifier_off_coronary(ctx: EditContext) -> Iterator[Firing]:
     """A coronary modifier on a code outside the coronary procedures (an E/M code, say).
-    Runs on lines outside rule scope too. Source: CPT modifier definitions; edits.md."""
+    Runs on lines outside rule scope too. Source: CPT modifier definitions; docs/edit-catalog.md."""
     for line in ctx.working.lines:
         if (
             line.active

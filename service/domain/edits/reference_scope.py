@@ -14,13 +14,14 @@ from service.domain.registry import Firing, edit
     carc="181",
     rarc="N56",
     citation=(
-        "CPT/HCPCS code validity by date (reference/<ruleset>/codes.csv); edits.md PCI-REF-002"
+        "CPT/HCPCS code validity by date (reference/<ruleset>/codes.csv); "
+        "docs/edit-catalog.md PCI-REF-002"
     ),
 )
 def code_not_valid_on_date(ctx: EditContext) -> Iterator[Firing]:
     """A code the reference data knows but that has no row in force on the line's service
     date (92930 or 92945 before 2026, say). Deleted branch add-ons are PCI-TERR-004's.
-    Source: edits.md PCI-REF-002; CMS HCPCS/CPT effective dates."""
+    Source: docs/edit-catalog.md PCI-REF-002; CMS HCPCS/CPT effective dates."""
     for line in ctx.working.lines:
         if line.active and line.in_scope and line.row is None:
             yield Firing(
@@ -37,11 +38,11 @@ def code_not_valid_on_date(ctx: EditContext) -> Iterator[Firing]:
     title="Code outside rule scope",
     default="info",
     element="code",
-    citation="edits.md PCI-REF-001 (rule scope: reference/<ruleset>/codes.csv)",
+    citation="docs/edit-catalog.md PCI-REF-001 (rule scope: reference/<ruleset>/codes.csv)",
 )
 def outside_rule_scope(ctx: EditContext) -> Iterator[Firing]:
     """A code no loaded table knows: the line is kept as submitted, not corrected and not
-    priced; PCI-CLM-* and PCI-MOD-003 still apply. Source: edits.md PCI-REF-001."""
+    priced; PCI-CLM-* and PCI-MOD-003 still apply. Source: docs/edit-catalog.md PCI-REF-001."""
     for line in ctx.working.lines:
         if line.active and not line.known:
             yield Firing(

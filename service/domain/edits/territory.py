@@ -77,7 +77,7 @@ def missing_territory_modifier(ctx: EditContext) -> Iterator[Firing]:
 def conflicting_territory_modifier(ctx: EditContext) -> Iterator[Firing]:
     """A base line names two or more coronary territories, or its one territory disagrees
     with the segments of a lesion documented for it (a lesion spanning two territories
-    agrees with either). Source: 92924 guide, guideline 1; reference-data.md segments."""
+    agrees with either). Source: 92924 guide, guideline 1; docs/reference-data.md segments."""
     for line in ctx.base_lines():
         modifiers = line.coronary_modifiers
         if len(modifiers) > 1:
