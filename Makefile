@@ -21,8 +21,8 @@ install: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/python scripts/check_self_contained.py
-	$(BIN)/ruff check service contracts tests benchmarks scripts
-	$(BIN)/ruff format --check service contracts tests benchmarks scripts
+	$(BIN)/ruff check service contracts tests benchmarks scripts reference samples
+	$(BIN)/ruff format --check service contracts tests benchmarks scripts reference samples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

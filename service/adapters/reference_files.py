@@ -10,6 +10,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 
 from service.adapters.csv_tables import (
@@ -36,7 +37,8 @@ from service.domain.reference import (
     index_by,
 )
 
-SHIPPED_REFERENCE_DIR = Path(__file__).resolve().parents[2] / "reference"
+# Package data, so an installed wheel finds them as a source checkout does.
+SHIPPED_REFERENCE_DIR = Path(str(files("reference")))
 CODE_KINDS = ("pci_base", "branch_addon", "addon", "diagnostic")
 PRIMARY_KINDS = ("", "base", "base_or_diagnostic", "base_same_territory")
 

@@ -4,6 +4,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,7 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="claim-edit", description="PCI claim edits: check, catalog, Kafka service."
     )
+    top.add_argument("--version", action="version", version=f"claim-edit {version('claim-edit')}")
     commands = top.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="edit ClaimSubmitted events from files or stdin")
     check.add_argument("files", nargs="*", help="files of events ('-' or none: stdin)")

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -26,9 +26,8 @@ from service.entrypoints.rendering import outcome_table
 from service.observability.logging import configure_logging
 from service.stream.service import running
 
-PROJECT = Path(__file__).resolve().parents[2]
-SAMPLES = PROJECT / "samples" / "claims.jsonl"
-KAFKA_LOCAL = PROJECT / "scripts" / "kafka_local.py"
+SAMPLES = files("samples") / "claims.jsonl"
+KAFKA_LOCAL = [sys.executable, "-m", "service.kafka_local"]
 
 
 def say(message: str) -> None:
@@ -44,9 +43,7 @@ def broker_address() -> Iterator[str]:
         return
     say("demo: starting a local single-node Kafka broker (first run fetches its jars) ...")
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, str(KAFKA_LOCAL), "start"], stdout=subprocess.PIPE, text=True, check=False
-    )
+    done = subprocess.run([*KAFKA_LOCAL, "start"], stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit("demo: the local broker did not start (see .kafka/logs/server.log)")
     address = done.stdout.strip().splitlines()[-1]
@@ -55,7 +52,7 @@ def broker_address() -> Iterator[str]:
         yield address
     finally:
         say("demo: stopping the local broker ...")
-        subprocess.run([sys.executable, str(KAFKA_LOCAL), "stop"], check=False)
+        subprocess.run([*KAFKA_LOCAL, "stop"], check=False)
 
 
 async def _run(bootstrap: str) -> int:

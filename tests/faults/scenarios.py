@@ -31,7 +31,7 @@ from tests.integration.kafka_helpers import (
 from tests.integration.service_process import ServiceProcess
 
 PROJECT = Path(__file__).resolve().parents[2]
-KAFKA_LOCAL = PROJECT / "scripts" / "kafka_local.py"
+KAFKA_LOCAL = PROJECT / "service" / "kafka_local.py"
 Inputs = dict[str, bytes]
 
 

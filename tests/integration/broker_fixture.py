@@ -47,6 +47,12 @@ def _testcontainers_kafka() -> Iterator[str]:
         .with_env("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
         .with_env("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
         .with_env("KAFKA_NUM_PARTITIONS", "6")
+        # as the local broker: an authorizer that allows what no ACL names (the ACL faults)
+        .with_env(
+            "KAFKA_AUTHORIZER_CLASS_NAME",
+            "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        )
+        .with_env("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND", "true")
         .with_bind_ports(port, port)
         .with_env("KAFKA_ADVERTISED_LISTENERS", f"PLAINTEXT://localhost:{port}")
     )
@@ -58,12 +64,12 @@ def _testcontainers_kafka() -> Iterator[str]:
 @contextmanager
 def _local_script_kafka(home: Path) -> Iterator[str]:
     env = {**os.environ, "KAFKA_LOCAL_HOME": str(home)}
-    script = str(PROJECT / "scripts" / "kafka_local.py")
+    script = str(PROJECT / "service" / "kafka_local.py")
     started = subprocess.run(
         [sys.executable, script, "start"], env=env, capture_output=True, text=True, check=False
     )
     if started.returncode != 0:
-        raise RuntimeError(f"scripts/kafka-local start failed: {started.stderr[-2000:]}")
+        raise RuntimeError(f"kafka_local start failed: {started.stderr[-2000:]}")
     try:
         yield started.stdout.strip().splitlines()[-1]
     finally:

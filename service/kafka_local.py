@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Run a real single-node Apache Kafka (KRaft) broker on 127.0.0.1 without Docker.
 
-    scripts/kafka-local start [--port P]   fetch jars (cached), format, start, wait until ready
-    scripts/kafka-local stop               SIGTERM (controlled shutdown), SIGKILL after 30 s
-    scripts/kafka-local status             running or not, and the bootstrap address
+    python -m service.kafka_local start [--port P]   fetch jars (cached), format, start, wait
+    python -m service.kafka_local stop               SIGTERM, then SIGKILL after 30 s
+    python -m service.kafka_local status             running or not, and the bootstrap address
+
+(scripts/kafka-local runs it from a checkout; `claim-edit demo` from an installed package.)
 
 Jars come from Maven Central through Maven into a cache shared by every checkout
 ($KAFKA_LOCAL_CACHE, default ~/.cache/claim-edit/kafka-<version>). State lives in
-$KAFKA_LOCAL_HOME (default <project>/.kafka). Standard library only.
+$KAFKA_LOCAL_HOME (default ~/.cache/claim-edit/broker). Standard library only, so any
+Python 3 can run the file directly.
 """
 
 import argparse
@@ -26,8 +29,7 @@ from pathlib import Path
 KAFKA_VERSION = os.environ.get("KAFKA_LOCAL_VERSION", "4.3.1")
 LOG4J_VERSION = "2.25.3"
 DEPENDENCY_PLUGIN = "3.8.1"
-PROJECT = Path(__file__).resolve().parents[1]
-HOME = Path(os.environ.get("KAFKA_LOCAL_HOME", PROJECT / ".kafka"))
+HOME = Path(os.environ.get("KAFKA_LOCAL_HOME", Path.home() / ".cache" / "claim-edit" / "broker"))
 CACHE = Path(
     os.environ.get(
         "KAFKA_LOCAL_CACHE", Path.home() / ".cache" / "claim-edit" / f"kafka-{KAFKA_VERSION}"

@@ -1,0 +1,1 @@
+"""The bundled sample claims (package data: claims.jsonl) and their expected outcomes."""
