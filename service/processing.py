@@ -102,11 +102,28 @@ def _loc(parts: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in parts) or "event"
 
 
+def _plain(message: str) -> str:
+    """pydantic's wording without its jargon: a claim's lists are lists to the sender."""
+    return (
+        message.replace("Tuple should", "List should")
+        .replace("valid tuple", "valid list")
+        .replace(" after validation", "")
+    )
+
+
 def _problems(error: ValidationError) -> list[tuple[str, str, str]]:
-    """(error type, location, message) without the input value (it may be patient data)."""
-    return [
-        (e["type"], _loc(e["loc"]), e["msg"])
+    """(error type, location, message) without the input value (it may be patient data).
+
+    A list that is short only because one of its items failed (`claim.lines` after
+    `claim.lines.0.units`) is not a second problem: only the item's error is kept."""
+    found = [
+        (e["type"], _loc(e["loc"]), _plain(e["msg"]))
         for e in error.errors(include_url=False, include_input=False, include_context=False)
+    ]
+    return [
+        (kind, loc, msg)
+        for kind, loc, msg in found
+        if not (kind == "too_short" and any(o.startswith(loc + ".") for _, o, _ in found))
     ]
 
 
@@ -137,18 +154,6 @@ class ClaimProcessor:
             self._encoded(step, raw, source, now) if isinstance(step, _Edited) else step
             for step, (raw, source) in zip(edited, items, strict=True)
         ]
-
-    def process_parsed(
-        self, parsed: object, raw: bytes, source: Source, now: datetime
-    ) -> Processed:
-        """For input already parsed as JSON (an element of a file's JSON array)."""
-        try:
-            event = ClaimSubmitted.model_validate(parsed)
-        except ValidationError as error:
-            problems = [(loc, msg) for _, loc, msg in _problems(error)]
-            return self._dead_letter(raw, source, now, "schema_invalid", problems)
-        step = self._evaluated(event, raw, source, now)
-        return self._encoded(step, raw, source, now) if isinstance(step, _Edited) else step
 
     def _read(self, raw: bytes, source: Source, now: datetime) -> ClaimSubmitted | Processed:
         if len(raw) > self.limits.max_event_bytes:

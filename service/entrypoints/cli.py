@@ -1,6 +1,7 @@
 """`claim-edit`: check, rules, serve, demo (docs/contract.md, Command line)."""
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -9,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 
+from service.adapters.broker_wait import EXIT_NO_BROKER, NoBrokerError
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
 from service.bootstrap import build_processor
-from service.config import EngineSettings
+from service.config import EngineSettings, settings_error_text
 from service.domain.registry import catalog_for
 from service.entrypoints import rendering
 from service.entrypoints.check_input import events_in
@@ -29,7 +32,15 @@ def _check(args: argparse.Namespace) -> int:
         overrides["policy_file"] = args.policy
     if args.reference_dir:
         overrides["reference_dir"] = args.reference_dir
-    processor = build_processor(EngineSettings(**overrides))
+    try:
+        settings = EngineSettings(**overrides)
+    except ValidationError as error:  # the same line `serve` gives for its variables
+        print(
+            f"claim-edit: configuration error: {settings_error_text(EngineSettings, error)}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    processor = build_processor(settings)
     names = args.files or ["-"]
     results: list[tuple[str, Processed]] = []
     table_rows: list[tuple[str, dict[str, Any]]] = []
@@ -41,13 +52,11 @@ def _check(args: argparse.Namespace) -> int:
             print(f"claim-edit check: {name}: {error.strerror}", file=sys.stderr)
             return EXIT_USAGE
         label = "<stdin>" if name == "-" else name
-        for raw, parsed, source in events_in(label, content):
-            now = datetime.now(UTC)
-            result = (
-                processor.process(raw, source, now)
-                if parsed is None
-                else processor.process_parsed(parsed, raw, source, now)
-            )
+        events = list(events_in(label, content))
+        if not events:
+            print(f"claim-edit check: {label}: no events in it", file=sys.stderr)
+        for raw, source in events:
+            result = processor.process(raw, source, datetime.now(UTC))
             position = source.line if source.line is not None else source.offset
             where = f"{Path(label).name}:{position}"
             results.append((where, result))
@@ -147,6 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ReferenceDataError, PolicyError) as error:
         print(f"claim-edit {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except NoBrokerError as error:
+        print(f"claim-edit {args.command}: {error}", file=sys.stderr)
+        return EXIT_NO_BROKER
+    except BrokenPipeError:  # `claim-edit check ... | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return code
 
 

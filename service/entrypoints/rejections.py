@@ -1,6 +1,7 @@
 """`claim-edit rejections`: follow claims.rejected and the DLQ; a live summary or a snapshot."""
 
 import asyncio
+import logging
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from service.adapters.broker_wait import start_within
 from service.adapters.kafka_security import aiokafka_options
 from service.config import KafkaSettings, ServiceSettings
 from service.rejection_summary import RejectionSummary
@@ -42,9 +44,9 @@ async def watch(window: timedelta, once: bool, interval: float, latest: int) -> 
         enable_auto_commit=False,
         client_id=f"{settings.client_id}-rejections",
     )
-    await consumer.start()
+    await start_within(consumer, kafka.bootstrap_servers)
     try:
-        await consumer._client.force_metadata_update()
+        await consumer.topics()  # metadata for every topic, so the assignment finds them
         await _assign_from(consumer, topics, datetime.now(UTC) - window)
         ends = await consumer.end_offsets(list(consumer.assignment()))
         shown = 0.0
@@ -75,6 +77,8 @@ async def _position(consumer: AIOKafkaConsumer, tp: TopicPartition) -> int:
 
 
 def run_rejections(window_minutes: float, once: bool, interval: float, latest: int) -> int:
+    # A terminal view: the client's own connection chatter would scroll it away.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     try:
         return asyncio.run(watch(timedelta(minutes=window_minutes), once, interval, latest))
     except KeyboardInterrupt:

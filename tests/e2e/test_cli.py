@@ -1,6 +1,7 @@
 """`claim-edit check` and `claim-edit rules` as a user runs them."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,95 @@ def test_installed_command_reads_stdin() -> None:
         timeout=60,
     )
     assert json.loads(done.stdout)["event_type"] == "claim.enriched"
+
+
+def test_a_bom_and_crlf_line_ends_are_accepted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + orjson.dumps(GOOD) + b"\r\n" + orjson.dumps(REJECTED) + b"\r\n"
+    )
+    _, outputs = check(capsys, str(path))
+    assert [o["event_type"] for o in outputs] == ["claim.enriched", "claim.rejected"]
+
+
+def test_array_elements_are_numbered_from_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_bytes(orjson.dumps([GOOD, "not an event"]))
+    _, outputs = check(capsys, str(path))
+    assert outputs[1]["source"]["offset"] == 2
+
+
+@pytest.mark.parametrize("form", ["line", "array", "object"])
+def test_an_event_over_the_limit_is_the_same_too_large_dead_letter_in_every_form(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    form: str,
+) -> None:
+    monkeypatch.setenv("CLAIM_EDIT_MAX_EVENT_BYTES", "4096")
+    big = {**GOOD, "padding": "x" * 8000}
+    content = {
+        "line": orjson.dumps(big) + b"\n",
+        "array": orjson.dumps([big]),
+        "object": orjson.dumps(big),
+    }[form]
+    path = tmp_path / "big.json"
+    path.write_bytes(content)
+    _, [letter] = check(capsys, str(path))
+    assert letter["error_kind"] == "too_large"
+    assert letter["original_base64"] is None
+
+
+def test_empty_input_says_so_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"\n\n")
+    code = main(["check", str(path)])
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (0, "")
+    assert "empty.jsonl: no events in it" in captured.err
+
+
+def test_a_missing_policy_file_is_the_same_error_as_for_serve(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", "--policy", str(tmp_path / "nope.toml"), str(SAMPLES)])
+    assert code == 2
+    assert capsys.readouterr().err.startswith(
+        "claim-edit: configuration error: CLAIM_EDIT_POLICY_FILE: no such file"
+    )
+
+
+def test_a_closed_pipe_ends_check_quietly() -> None:
+    claim_edit = Path(sys.executable).parent / "claim-edit"
+    many = SAMPLES.read_bytes() * 200
+    done = subprocess.run(
+        f"{claim_edit} check | head -c 100 > /dev/null; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        input=many,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert b"Traceback" not in done.stderr
+
+
+def test_no_broker_is_one_line_naming_the_address() -> None:
+    claim_edit = Path(sys.executable).parent / "claim-edit"
+    done = subprocess.run(
+        [str(claim_edit), "rejections", "--once"],
+        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 4
+    assert done.stderr.strip().splitlines() == [
+        "claim-edit rejections: no Kafka broker answered at 127.0.0.1:9 within 10s "
+        "(set KAFKA_BOOTSTRAP_SERVERS)"
+    ]

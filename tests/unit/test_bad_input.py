@@ -208,3 +208,21 @@ def test_dead_letter_id_is_deterministic_from_the_source_position(
         b"nope", Source(topic="claims.submitted", partition=3, offset=43), NOW
     )
     assert first.event_id == again.event_id != elsewhere.event_id
+
+
+@pytest.mark.parametrize(
+    ("document", "loc"),
+    [
+        (with_line(units="1"), "claim.lines.0.units"),
+        (with_line(modifiers="LD"), "claim.lines.0.modifiers"),
+    ],
+    ids=["units as a string", "modifiers as a string"],
+)
+def test_a_bad_line_field_is_one_error_in_plain_words(
+    processor: ClaimProcessor, document: dict[str, Any], loc: str
+) -> None:
+    letter = DeadLetter.model_validate_json(
+        processor.process(orjson.dumps(document), SOURCE, NOW).value
+    )
+    assert [e.loc for e in letter.errors] == [loc]
+    assert "tuple" not in letter.errors[0].msg.lower()
