@@ -141,7 +141,8 @@ def test_array_elements_are_numbered_from_1(
     path = tmp_path / "events.json"
     path.write_bytes(orjson.dumps([GOOD, "not an event"]))
     _, outputs = check(capsys, str(path))
-    assert outputs[1]["source"]["offset"] == 2
+    source = outputs[1]["source"]
+    assert isinstance(source, dict) and source["offset"] == 2
 
 
 @pytest.mark.parametrize("form", ["line", "array", "object"])
