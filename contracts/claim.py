@@ -1,8 +1,8 @@
 """The claim as a billing platform submits it (837P/837I abstracted to JSON).
 
 Frozen models; integers and booleans are strict so that `"1"` or `1` for `true` is a
-schema error the sender hears about instead of a silent coercion. Unknown fields are
-ignored so a sender may add fields without breaking its own stream. Semantic checks
+schema error the sender hears about instead of a silent coercion. Unknown fields are kept
+and echoed, never interpreted, so a sender may add its own references. Semantic checks
 (pointer ranges, duplicate line numbers, NPI check digits) are edits, not schema.
 """
 
@@ -59,7 +59,9 @@ Setting = Literal["professional", "hospital_outpatient", "asc"]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Fields the contract does not name are kept as sent and echoed in the enriched claim
+    # (a billing platform's own references must survive the trip); never interpreted.
+    model_config = ConfigDict(frozen=True, extra="allow")
 
 
 class Payer(_Frozen):

@@ -215,3 +215,18 @@ def test_no_broker_is_one_line_naming_the_address() -> None:
         "claim-edit rejections: no Kafka broker answered at 127.0.0.1:9 within 10s "
         "(set KAFKA_BOOTSTRAP_SERVERS)"
     ]
+
+
+def test_fields_the_contract_does_not_name_are_kept_in_the_enriched_claim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = event_document(line("92924", "LD"), event_id="extras")
+    document["claim"]["platform_ref"] = {"batch": "B-7", "sequence": 3}
+    document["claim"]["lines"][0]["x_line_ref"] = "L-9"
+    path = tmp_path / "extras.json"
+    path.write_bytes(orjson.dumps(document))
+    _, [outcome] = check(capsys, str(path))
+    claim = outcome["claim"]
+    assert isinstance(claim, dict)
+    assert claim["platform_ref"] == {"batch": "B-7", "sequence": 3}
+    assert claim["lines"][0]["x_line_ref"] == "L-9"
