@@ -87,7 +87,17 @@ async def _run(bootstrap: str) -> int:
         received = await _receive(bootstrap, outputs, len(events))
     order = {json.loads(raw)["event_id"]: i for i, raw in enumerate(events)}
     received.sort(key=lambda item: order.get(item[1].get("source_event_id", ""), len(order)))
-    print(outcome_table(received))
+    # Where each outcome came from: the sample's file and line (the samples' order).
+    shown = [
+        (
+            f"claims.jsonl:{order[d['source_event_id']] + 1}"
+            if d.get("source_event_id") in order
+            else where,
+            d,
+        )
+        for where, d in received
+    ]
+    print(outcome_table(shown), end="")
     counts = {
         t: sum(1 for _, d in received if d["event_type"] == t)
         for t in ("claim.enriched", "claim.rejected", "claim.dead_letter")

@@ -1,9 +1,18 @@
 """Human-readable renderings: the rules catalog and `check --table` (80 columns)."""
 
+import io
 import json
+import shutil
+import sys
 import textwrap
 from datetime import date
 from typing import Any
+
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
 
 from service.domain.registry import EditSpec
 
@@ -56,7 +65,7 @@ def rules_table(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date | 
     out = [f"Edit catalog: {scope}", ""]
     for s in specs:
         codes = "/".join(c for c in (s.carc, s.rarc) if c) or "-"
-        out.append(f"{s.edit_id:<13} {s.title}"[:WIDTH])
+        out.extend(textwrap.wrap(f"{s.edit_id:<13} {s.title}", WIDTH, subsequent_indent=" " * 14))
         out.extend(
             textwrap.wrap(
                 f"default: {s.default}; CARC/RARC: {codes}",
@@ -73,38 +82,71 @@ def rules_table(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date | 
     return "\n".join(out) + "\n"
 
 
-def _wrapped(text: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent="    ", subsequent_indent="      ")
+def _detail_lines(document: dict[str, Any]) -> list[str]:
+    event_type = str(document.get("event_type", ""))
+    lines = [f"{error['loc']}: {error['msg']}" for error in document.get("errors", [])]
+    for finding in document.get("findings", []):
+        numbers = ",".join(map(str, finding["line_numbers"])) or "-"
+        text = f"{finding['edit_id']} {finding['disposition']} line {numbers}: {finding['message']}"
+        if finding.get("fix"):
+            text += f" Fix: {finding['fix']}"
+        lines.append(text)
+    verb = "proposed" if event_type == "claim.rejected" else "applied"
+    lines += [
+        f"{verb} {change['action']} line {change['line_number']} "
+        f"({change['edit_id']}): {change['reason']}"
+        for change in document.get("changes", document.get("proposed_changes", []))
+    ]
+    return lines
+
+
+def _total(document: dict[str, Any]) -> str:
+    pricing = document.get("pricing")
+    if isinstance(pricing, dict):
+        return str(pricing.get("total_allowed") or "n/a")
+    return {"claim.rejected": "rejected", "claim.dead_letter": "dead letter"}.get(
+        str(document.get("event_type")), ""
+    )
+
+
+def _outcome_grid() -> Table:
+    """Fixed widths (80 columns in all), so the rows of separate grids line up."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=18, overflow="fold")
+    grid.add_column(width=36, overflow="fold")  # claim ids in full, folded if longer
+    grid.add_column(width=11)
+    grid.add_column(width=12, justify="right")
+    return grid
 
 
 def outcome_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
-    """Output events (as JSON documents) for a person, in 80 columns."""
-    out = [f"{'input':<18} {'claim':<22} {'outcome':<10} {'total':>10}", "-" * WIDTH]
+    """Output events (as JSON documents) for a person: where each came from (file and line),
+    the whole claim id, the outcome and the total ("rejected" where there is none), then
+    its findings and changes, wrapped at word boundaries."""
+    header = _outcome_grid()
+    header.add_row("input", "claim", "outcome", "total")
+    parts: list[Any] = [header, Rule(style="")]
     for where, document in rows:
-        event_type = str(document.get("event_type", ""))
-        total = ""
-        pricing = document.get("pricing")
-        if isinstance(pricing, dict):
-            total = pricing.get("total_allowed") or "n/a"
-        claim_id = str(document.get("claim_id") or "-")
-        short = event_type.removeprefix("claim.")
-        out.append(f"{where[-18:]:<18} {claim_id[:22]:<22} {short:<10} {total:>10}")
-        for error in document.get("errors", []):
-            out.extend(_wrapped(f"{error['loc']}: {error['msg']}"))
-        for finding in document.get("findings", []):
-            lines = ",".join(map(str, finding["line_numbers"])) or "-"
-            text = (
-                f"{finding['edit_id']} {finding['disposition']} line {lines}: {finding['message']}"
-            )
-            if finding.get("fix"):
-                text += f" Fix: {finding['fix']}"
-            out.extend(_wrapped(text))
-        verb = "proposed" if event_type == "claim.rejected" else "applied"
-        for change in document.get("changes", document.get("proposed_changes", [])):
-            out.extend(
-                _wrapped(
-                    f"{verb} {change['action']} line {change['line_number']} "
-                    f"({change['edit_id']}): {change['reason']}"
-                )
-            )
-    return "\n".join(out) + "\n"
+        grid = _outcome_grid()
+        outcome = str(document.get("event_type", "")).removeprefix("claim.")
+        grid.add_row(where, str(document.get("claim_id") or "-"), outcome, _total(document))
+        parts.append(grid)
+        parts += [Padding(Text(text), (0, 0, 0, 4)) for text in _detail_lines(document)]
+    return render(Group(*parts))
+
+
+def render(renderable: Any) -> str:
+    """Text for the terminal (its width, colours) or, when stdout is not one, plain text in
+    80 columns with no escape codes."""
+    terminal = sys.stdout.isatty()
+    console = Console(
+        file=io.StringIO(),
+        record=True,
+        width=shutil.get_terminal_size().columns if terminal else WIDTH,
+        force_terminal=terminal,
+        color_system="auto" if terminal else None,
+        highlight=False,
+    )
+    console.print(renderable)
+    output = console.export_text(styles=terminal)
+    return "\n".join(line.rstrip() for line in output.splitlines()) + "\n"
