@@ -56,15 +56,65 @@ def declared_broker(settings: ServiceSettings) -> KafkaBroker:
 def render_asyncapi() -> str:
     # Defaults only (model_construct reads no environment): the document describes the
     # contract, not one deployment.
+    settings = ServiceSettings.model_construct()
     spec = AsyncAPI(
-        declared_broker(ServiceSettings.model_construct()),
+        declared_broker(settings),
         title="claim-edit",
         version="1",
         description="PCI claim edits in the stream (contract v1).",
         schema_version="3.0.0",
     )
     document = json.loads(spec.to_specification().to_json())
+    for name, message in document["components"]["messages"].items():
+        inbound = name.startswith(settings.topic_submitted)
+        message["headers"] = INPUT_HEADERS if inbound else OUTPUT_HEADERS
+        # FastStream points at its own header name; the service reads and writes this one.
+        message["correlationId"] = {"location": "$message.header#/correlation-id"}
+        message["bindings"] = {
+            "kafka": {
+                "bindingVersion": "0.5.0",
+                "key": {"type": "string", "description": KEY_DESCRIPTION[inbound]},
+            }
+        }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def _header(description: str, **extra: object) -> dict[str, object]:
+    return {"type": "string", "description": description, **extra}
+
+
+KEY_DESCRIPTION = {
+    True: "the claim id (UTF-8); any key is accepted, and outputs keep it",
+    False: "the input record's key, unchanged (per-claim order is kept)",
+}
+INPUT_HEADERS = {
+    "type": "object",
+    "description": "Any header Kafka allows is accepted (null, binary, large); only this one "
+    "is read.",
+    "properties": {
+        "correlation-id": _header(
+            "copied to the outputs when non-null, valid UTF-8 and at most 256 bytes",
+            maxLength=256,
+        )
+    },
+}
+OUTPUT_HEADERS = {
+    "type": "object",
+    "properties": {
+        "content-type": _header("application/json", const="application/json"),
+        "event-type": _header(
+            "claim.enriched, claim.rejected or claim.dead_letter",
+            enum=["claim.enriched", "claim.rejected", "claim.dead_letter"],
+        ),
+        "schema-version": _header("1", const="1"),
+        "correlation-id": _header(
+            "the input's correlation-id header if it could be copied, else the input event_id",
+            maxLength=256,
+        ),
+        "source-event-id": _header("the input event_id; empty for a dead letter"),
+    },
+    "required": ["content-type", "event-type", "schema-version", "correlation-id"],
+}
 
 
 if __name__ == "__main__":
