@@ -13,9 +13,11 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11 found (python3.13, python3.12, python3.11, python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	@echo "make: installing into $(VENV) (the first time takes a minute or two) ..."
+	@$(BIN)/pip install -q --upgrade pip > $(VENV)/install.log 2>&1 \
+	  && $(BIN)/pip install -q -e '.[dev]' >> $(VENV)/install.log 2>&1 \
+	  || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 install: $(STAMP)
 
@@ -33,7 +35,9 @@ unit: $(STAMP)
 test: lint typecheck
 	scripts/with-kafka $(BIN)/pytest -q
 
-demo: $(STAMP)
+demo:
+	@$(PYTHON) scripts/check_prerequisites.py
+	@$(MAKE) -s $(STAMP)
 	$(BIN)/claim-edit demo
 
 faults: $(STAMP)

@@ -7,6 +7,7 @@ names), so a demo never writes to a deployment's claim topics.
 
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -139,5 +140,7 @@ async def _receive(
 
 def run_demo() -> int:
     configure_logging("WARNING", stream=sys.stderr)
+    # A person reads this screen: the client's rebalance and connection chatter is not news.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     with broker_address() as bootstrap:
         return asyncio.run(_run(bootstrap))

@@ -1,6 +1,7 @@
 """The service on a real broker: same outcomes as `claim-edit check`, right topic/key/headers,
 exactly one output per input, per-key order, poison dead-lettered intact."""
 
+import asyncio
 import base64
 import json
 import random
@@ -150,3 +151,27 @@ async def test_an_event_near_the_brokers_message_limit_is_dead_lettered_whole(
     assert len(letters) == 1
     assert base64.b64decode(letters[0]["original_base64"]) == huge
     assert any(json.loads(r.value).get("source_event_id") == "after-the-huge-one" for r in outputs)
+
+
+async def test_a_standby_member_without_partitions_is_ready(kafka_bootstrap: str) -> None:
+    """Two members, one partition: the one that got nothing is healthy, just idle."""
+    from service.bootstrap import build_service
+    from service.config import KafkaSettings
+    from service.stream.service import running
+    from tests.integration.kafka_helpers import create_topics, output_topics
+    from tests.integration.running_service import PROCESSOR
+
+    settings = service_settings(unique("standby"))
+    await create_topics(
+        kafka_bootstrap, [settings.topic_submitted, *output_topics(settings)], partitions=1
+    )
+    kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap)
+    first = build_service(kafka, settings, PROCESSOR)
+    second = build_service(kafka, settings, PROCESSOR)
+    async with running(first), running(second):
+        for _ in range(100):
+            if first.health.ready()[0] and second.health.ready()[0]:
+                break
+            await asyncio.sleep(0.2)
+        answers = sorted([first.health.ready()[1], second.health.ready()[1]])
+    assert answers == ["ready: 0 partition(s) assigned", "ready: 1 partition(s) assigned"]
