@@ -49,6 +49,7 @@ class OfficialTables:
     mue_outpatient: tuple[MueRow, ...] | None = None
     ptp_practitioner: tuple[PtpRow, ...] | None = None
     ptp_outpatient: tuple[PtpRow, ...] | None = None
+    ignored: tuple[str, ...] = ()
 
 
 def _optional(path: Path) -> list[CsvRow]:
@@ -236,8 +237,10 @@ def _ptp_codes(*tables: Iterable[PtpRow]) -> frozenset[str]:
 def load_official(directory: Path) -> OfficialTables:
     """Official CMS NCCI MUE and PTP files (CSV or tab-separated text), found by their headers."""
     found: dict[str, list[MueRow] | list[PtpRow]] = {}
-    for path in sorted(directory.iterdir()):
+    ignored: list[str] = []
+    for path in sorted(p for p in directory.iterdir() if p.is_file()):
         if path.suffix.lower() not in (".csv", ".txt"):
+            ignored.append(path.name)
             continue
         head = path.read_text(encoding="utf-8-sig", errors="replace")[:8192]
         outpatient = any(w in path.name.lower() for w in ("hosp", "outpatient", "opps"))
@@ -263,7 +266,15 @@ def load_official(directory: Path) -> OfficialTables:
         elif "Column 1" in head and "Column 2" in head:
             kind = "ptp_outpatient" if outpatient else "ptp_practitioner"
             found.setdefault(kind, []).extend(_official_ptp(path))  # type: ignore[arg-type]
-    return OfficialTables(**{k: tuple(v) for k, v in found.items()})  # type: ignore[arg-type]
+        else:
+            ignored.append(path.name)
+    if not found:
+        raise ReferenceDataError(
+            f"{directory}: no file of a known layout (NCCI MUE or PTP)"
+            + (f"; not recognised: {', '.join(ignored)}" if ignored else ": the directory is empty")
+        )
+    tables = {k: tuple(v) for k, v in found.items()}
+    return OfficialTables(**tables, ignored=tuple(ignored))  # type: ignore[arg-type]
 
 
 def _with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
@@ -323,7 +334,13 @@ def load_reference(
     coronary = frozenset(
         code for r in rulesets for code, rows in r.codes.items() if any(x.coronary for x in rows)
     )
-    return ReferenceData(tuple(rulesets), known, coronary, _fingerprint(root, official_dir))
+    return ReferenceData(
+        tuple(rulesets),
+        known,
+        coronary,
+        _fingerprint(root, official_dir),
+        ignored_files=official.ignored if official else (),
+    )
 
 
 def _fingerprint(*directories: Path | None) -> str:

@@ -213,6 +213,8 @@ class ReferenceData:
     known_codes: frozenset[str]
     coronary_codes: frozenset[str]
     fingerprint: str = ""
+    # Files in the official-files directory that matched no known layout (not loaded).
+    ignored_files: tuple[str, ...] = ()
     _by_date: dict[date, Ruleset | None] = field(default_factory=dict, compare=False, repr=False)
 
     def ruleset_for(self, service_date: date) -> Ruleset | None:

@@ -41,6 +41,12 @@ def _check(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     processor = build_processor(settings)
+    if processor.reference.ignored_files:
+        print(
+            f"claim-edit check: ignored in {settings.reference_dir} (no known layout): "
+            + ", ".join(processor.reference.ignored_files),
+            file=sys.stderr,
+        )
     names = args.files or ["-"]
     results: list[tuple[str, Processed]] = []
     table_rows: list[tuple[str, dict[str, Any]]] = []

@@ -106,5 +106,11 @@ def run_service() -> int:
     except (ReferenceDataError, PolicyError) as error:
         print(f"claim-edit: configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIGURATION
+    if processor.reference.ignored_files:
+        get_logger("claim_edit.service").warning(
+            "reference files of no known layout were ignored",
+            directory=str(engine.reference_dir),
+            files=list(processor.reference.ignored_files),
+        )
     settle_garbage_collection()
     return asyncio.run(serve(kafka, settings, processor))

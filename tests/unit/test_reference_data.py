@@ -118,3 +118,24 @@ def test_a_bad_shipped_table_fails_naming_file_line_and_column(tmp_path: Path) -
     table.write_text(table.read_text().replace("9.88", "nine"))
     with pytest.raises(ReferenceDataError, match=r"rvu\.csv:2: column 'work_rvu'"):
         load_reference(root)
+
+
+def test_a_directory_with_no_known_layout_stops_start_up_naming_its_files(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "readme.pdf").write_bytes(b"%PDF")
+    with pytest.raises(ReferenceDataError, match=r"not recognised: notes\.csv, readme\.pdf"):
+        load_reference(official_dir=tmp_path)
+
+
+def test_an_empty_official_directory_is_an_error_not_a_silent_fallback(tmp_path: Path) -> None:
+    with pytest.raises(ReferenceDataError, match="empty"):
+        load_reference(official_dir=tmp_path)
+
+
+def test_files_of_no_known_layout_beside_official_ones_are_named(tmp_path: Path) -> None:
+    for official in (FIXTURES / "cms").iterdir():
+        (tmp_path / official.name).write_bytes(official.read_bytes())
+    (tmp_path / "notes.xlsx").write_bytes(b"PK")
+    assert load_reference(official_dir=tmp_path).ignored_files == ("notes.xlsx",)
