@@ -229,7 +229,6 @@ async def long_batches(bootstrap: str, workdir: Path, guarantee: str, total: int
             await asyncio.sleep(0.5)
         outputs = await coverage
     tally.notes.append(f"/health/live: {probes - live_failures} of {probes} probes answered 200")
-    tally.notes.append(f"rebalances logged: {service.log_text().count('partitions assigned')}")
     tally.seconds = round(time.monotonic() - started, 1)
     return count(tally, inputs, set(), outputs)
 
