@@ -5,13 +5,17 @@ feeds it from Kafka. It shows claim ids, payers, providers, edit ids and reasons
 patient data.
 """
 
-import textwrap
 from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-WIDTH = 80
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from service.terminal import to_text
+
 BLOCKING = ("claim_rejection", "line_rejection")
 
 
@@ -88,30 +92,32 @@ class RejectionSummary:
         rejected = [i for i in items if i.kind == "rejected"]
         dead = Counter(i.kind for i in items if i.kind != "rejected")
         minutes = int(self.window.total_seconds() // 60)
-        out = [
-            f"claim-edit rejections, last {minutes} min (to {now:%Y-%m-%d %H:%M:%S} UTC)",
-            f"rejected claims: {len(rejected)}   dead letters: {sum(dead.values())}",
-            "",
+        parts: list[Any] = [
+            Text(f"claim-edit rejections, last {minutes} min (to {now:%Y-%m-%d %H:%M:%S} UTC)"),
+            Text(f"rejected claims: {len(rejected)}   dead letters: {sum(dead.values())}\n"),
+            self._counts("by edit id", Counter(e for i in rejected for e in i.edit_ids)),
+            self._counts("by payer", Counter(i.payer_id for i in rejected)),
+            self._counts("by rendering provider (NPI)", Counter(i.rendering_npi for i in rejected)),
+            self._counts("dead letters", dead),
         ]
-        out += self._table("by edit id", Counter(e for i in rejected for e in i.edit_ids))
-        out += self._table("by payer", Counter(i.payer_id for i in rejected))
-        out += self._table(
-            "by rendering provider (NPI)", Counter(i.rendering_npi for i in rejected)
-        )
-        out += self._table("dead letters", dead)
-        out.append(f"latest {min(self.latest, len(items))}:")
+        parts.append(Text(f"latest {min(self.latest, len(items))}:"))
+        latest = Table(box=None)
+        latest.add_column("time")
+        latest.add_column("claim", overflow="fold")  # claim ids in full
+        latest.add_column("what", overflow="fold")
         for item in reversed(items[-self.latest :]):
-            head = f"  {item.at:%H:%M:%S} {item.claim_id[:24]:<24} {item.kind}"
-            out.append(head[:WIDTH])
-            out += textwrap.wrap(
-                item.reason, WIDTH, initial_indent="      ", subsequent_indent="      "
-            )[:2]
-        return "\n".join(out) + "\n"
+            latest.add_row(f"{item.at:%H:%M:%S}", item.claim_id, item.kind)
+            latest.add_row("", Text(item.reason, overflow="fold"), "")
+        parts.append(latest)
+        return to_text(Group(*parts))
 
     @staticmethod
-    def _table(title: str, counts: Counter[str]) -> list[str]:
+    def _counts(title: str, counts: Counter[str]) -> Group | Text:
         if not counts:
-            return [f"{title}: none", ""]
-        rows = [f"{title}:"]
-        rows += [f"  {count:>6}  {name[:68]}" for name, count in counts.most_common(8)]
-        return [*rows, ""]
+            return Text(f"{title}: none\n")
+        table = Table(box=None, show_header=False)
+        table.add_column(justify="right")
+        table.add_column(overflow="fold")
+        for name, count in counts.most_common(8):
+            table.add_row(str(count), name)
+        return Group(Text(f"{title}:"), table, Text(""))

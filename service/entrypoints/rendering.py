@@ -1,20 +1,18 @@
 """Human-readable renderings: the rules catalog and `check --table` (80 columns)."""
 
-import io
 import json
-import shutil
-import sys
 import textwrap
 from datetime import date
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
 from service.domain.registry import EditSpec
+from service.terminal import to_text
 
 WIDTH = 80
 
@@ -132,21 +130,4 @@ def outcome_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
         grid.add_row(where, str(document.get("claim_id") or "-"), outcome, _total(document))
         parts.append(grid)
         parts += [Padding(Text(text), (0, 0, 0, 4)) for text in _detail_lines(document)]
-    return render(Group(*parts))
-
-
-def render(renderable: Any) -> str:
-    """Text for the terminal (its width, colours) or, when stdout is not one, plain text in
-    80 columns with no escape codes."""
-    terminal = sys.stdout.isatty()
-    console = Console(
-        file=io.StringIO(),
-        record=True,
-        width=shutil.get_terminal_size().columns if terminal else WIDTH,
-        force_terminal=terminal,
-        color_system="auto" if terminal else None,
-        highlight=False,
-    )
-    console.print(renderable)
-    output = console.export_text(styles=terminal)
-    return "\n".join(line.rstrip() for line in output.splitlines()) + "\n"
+    return to_text(Group(*parts))

@@ -1,5 +1,6 @@
 """The billing team's summary: counts by edit id, payer and provider; latest reasons."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,9 +36,9 @@ def test_counts_by_edit_id_payer_provider_and_dead_letters(processor: ClaimProce
     )
     text = summary.render(NOW)
     assert "rejected claims: 3   dead letters: 1" in text
-    assert "     2  PCI-TERR-002" in text
-    assert "     2  PAYER-A" in text and "     1  PAYER-B" in text
-    assert "     3  1234567893" in text
+    assert re.search(r"\b2\s+PCI-TERR-002\b", text)
+    assert re.search(r"\b2\s+PAYER-A\b", text) and re.search(r"\b1\s+PAYER-B\b", text)
+    assert re.search(r"\b3\s+1234567893\b", text)
     assert "dead letter (undecodable)" in text
     assert max(len(row) for row in text.splitlines()) <= 80
 
