@@ -58,7 +58,13 @@ def build_service(
 ) -> StreamService:
     metrics = metrics or ServiceMetrics()
     stopping = asyncio.Event()
-    editor = BatchEditor(processor, Topics.from_settings(settings), metrics, clock)
+    editor = BatchEditor(
+        processor,
+        Topics.from_settings(settings),
+        metrics,
+        clock,
+        f"urn:claim-edit:{settings.group_id}",
+    )
     retry = RetryPolicy(settings.retry_backoff_max_seconds, metrics, stopping)
     health = Health(settings.unready_after_seconds)
     health.failing_since = lambda: retry.failing_since

@@ -112,6 +112,12 @@ OUTPUT_HEADERS = {
             maxLength=256,
         ),
         "source-event-id": _header("the input event_id; empty for a dead letter"),
+        "ce_specversion": _header("CloudEvents binary mode: 1.0", const="1.0"),
+        "ce_id": _header("= event_id"),
+        "ce_source": _header("urn:claim-edit:<group id>"),
+        "ce_type": _header("= event_type"),
+        "ce_time": _header("= occurred_at", format="date-time"),
+        "ce_subject": _header("= claim_id (absent on a dead letter)"),
     },
     "required": ["content-type", "event-type", "schema-version", "correlation-id"],
 }

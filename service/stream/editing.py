@@ -8,11 +8,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import orjson
+
 from service.config import ServiceSettings
 from service.observability.logging import get_logger
 from service.observability.metrics import ServiceMetrics
 from service.processing import ClaimProcessor, Processed
-from service.stream.records import InputRecord, OutputRecord
+from service.stream.records import Form, InputRecord, OutputRecord
 
 log = get_logger("claim_edit.stream")
 
@@ -35,18 +37,30 @@ class Topics:
         }[event_type]
 
 
-def output_headers(record: InputRecord, result: Processed) -> tuple[tuple[str, bytes], ...]:
+def output_headers(
+    record: InputRecord, result: Processed, occurred_at: datetime, source: str
+) -> tuple[tuple[str, bytes], ...]:
     """The contract's headers on every output; correlation-id falls back to the input's
-    event_id (or, for a dead letter, its own) when the header cannot be copied."""
+    event_id (or, for a dead letter, its own) when the header cannot be copied. Beside them,
+    the CloudEvents Kafka binding's binary-mode attributes (ce_*)."""
     source_event_id = result.source_event_id or ""
     correlation = record.copyable_header("correlation-id") or source_event_id or result.event_id
-    return (
+    headers = [
         ("content-type", b"application/json"),
         ("event-type", result.event_type.encode()),
         ("schema-version", b"1"),
         ("correlation-id", correlation.encode()),
         ("source-event-id", source_event_id.encode()),
-    )
+        ("ce_specversion", b"1.0"),
+        ("ce_id", result.event_id.encode()),
+        ("ce_source", source.encode()),
+        ("ce_type", result.event_type.encode()),
+        # the same text as the event's occurred_at (orjson writes both)
+        ("ce_time", orjson.dumps(occurred_at)[1:-1]),
+    ]
+    if result.claim_id is not None:
+        headers.append(("ce_subject", result.claim_id.encode()))
+    return tuple(headers)
 
 
 class BatchEditor:
@@ -56,15 +70,18 @@ class BatchEditor:
         topics: Topics,
         metrics: ServiceMetrics,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        source: str = "urn:claim-edit:claim-edit",
     ) -> None:
         self.processor = processor
         self.topics = topics
         self.metrics = metrics
         self.clock = clock
+        self.source = source  # CloudEvents ce_source: urn:claim-edit:<group id>
 
     def edit(self, records: Sequence[InputRecord]) -> list[OutputRecord]:
         started = time.perf_counter()
-        results = self.processor.process_batch([(r.value, r.source) for r in records], self.clock())
+        now = self.clock()
+        results = self.processor.process_batch([(r.value, r.source) for r in records], now)
         # Edited phase by phase, so each claim is observed at its share of the batch.
         share = (time.perf_counter() - started) / max(1, len(records))
         self.metrics.observe(results, [share] * len(results))
@@ -79,7 +96,8 @@ class BatchEditor:
                 offset=record.offset,
             )
         return [
-            self._output(record, result) for record, result in zip(records, results, strict=True)
+            self._output(record, result, now)
+            for record, result in zip(records, results, strict=True)
         ]
 
     def fallback(self, output: OutputRecord, refusal: str) -> OutputRecord | None:
@@ -89,8 +107,9 @@ class BatchEditor:
             return None
         carry = output.form == "outcome" and output.topic != self.topics.dlq
         origin = output.origin
+        now = self.clock()
         result = self.processor.unpublishable(
-            origin.value, origin.source, self.clock(), refusal, carry_original=carry
+            origin.value, origin.source, now, refusal, carry_original=carry
         )
         self.metrics.observe([result], [])
         log.warning(
@@ -102,16 +121,16 @@ class BatchEditor:
             partition=origin.partition,
             offset=origin.offset,
         )
-        return self._output(origin, result, "carried" if carry else "bounded")
+        return self._output(origin, result, now, "carried" if carry else "bounded")
 
     def _output(
-        self, record: InputRecord, result: Processed, form: str = "outcome"
+        self, record: InputRecord, result: Processed, now: datetime, form: Form = "outcome"
     ) -> OutputRecord:
         return OutputRecord(
             self.topics.for_event(result.event_type),
             result.key,
             result.value,
-            output_headers(record, result),
+            output_headers(record, result, now, self.source),
             record,
-            form,  # type: ignore[arg-type]
+            form,
         )

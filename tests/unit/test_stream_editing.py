@@ -144,3 +144,17 @@ def test_a_repeat_carries_the_same_event_id(processor: ClaimProcessor) -> None:
     raw = claim("same", "LD")
     first, again = (editor(processor).edit([record(raw)])[0] for _ in range(2))
     assert json.loads(first.value)["event_id"] == json.loads(again.value)["event_id"]
+
+
+def test_outputs_carry_the_cloudevents_binary_mode_headers(processor: ClaimProcessor) -> None:
+    [enriched, letter] = editor(processor).edit([record(claim("ce", "LD")), record(b"junk", 1)])
+    headers = dict(enriched.headers)
+    document = json.loads(enriched.value)
+    assert headers["ce_specversion"] == b"1.0"
+    assert headers["ce_id"].decode() == document["event_id"]
+    assert headers["ce_type"] == b"claim.enriched"
+    assert headers["ce_source"] == b"urn:claim-edit:claim-edit"
+    assert headers["ce_time"].decode() == document["occurred_at"]
+    assert headers["ce_subject"].decode() == document["claim_id"]
+    assert "ce_subject" not in dict(letter.headers)  # a dead letter has no claim id
+    assert dict(letter.headers)["ce_type"] == b"claim.dead_letter"
