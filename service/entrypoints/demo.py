@@ -21,6 +21,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from service.adapters.broker_wait import start_within
 from service.bootstrap import build_processor, build_service
 from service.config import KafkaSettings, ServiceSettings
 from service.entrypoints.rendering import outcome_table
@@ -69,7 +70,7 @@ async def _run(bootstrap: str) -> int:
     )
     outputs = [settings.topic_enriched, settings.topic_rejected, settings.topic_dlq]
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
+    await start_within(admin, bootstrap)
     await admin.create_topics([NewTopic(t, 3, 1) for t in [settings.topic_submitted, *outputs]])
     await admin.close()
     events = [line for line in SAMPLES.read_bytes().splitlines() if line.strip()]
