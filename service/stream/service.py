@@ -3,7 +3,7 @@ stopped in the right order. Built by the composition root (service/bootstrap.py)
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer
@@ -84,7 +84,7 @@ class StreamService:
         self._tasks.append(asyncio.create_task(self._probe_broker()))
         self.stream.subscribe()
 
-    async def _with_retries(self, start: "asyncio.Future[None] | object") -> None:
+    async def _with_retries(self, start: Callable[[], Awaitable[None]]) -> None:
         attempts = AsyncRetrying(
             retry=retry_if_exception(_transient),
             wait=wait_exponential_jitter(multiplier=0.5, max=self.backoff_cap_seconds, jitter=0.5),
@@ -100,7 +100,7 @@ class StreamService:
         try:
             async for attempt in attempts:
                 with attempt:
-                    await start()  # type: ignore[operator]
+                    await start()
         except tuple(PERMANENT_AT_START) as error:
             setting = next(v for k, v in PERMANENT_AT_START.items() if isinstance(error, k))
             raise StartupError(f"{type(error).__name__}: check {setting}") from error
