@@ -297,10 +297,12 @@ async def broker_outage(
             isolation_level=isolation(guarantee),
         )
         await asyncio.to_thread(_kafka_local, home, "stop")
-        # Produce into the outage too, so publishing fails while the broker is away.
         statuses = set()
-        deadline = time.monotonic() + outage_seconds
-        while time.monotonic() < deadline:
+        down = time.monotonic()
+        # At least the outage; longer, up to 10 s more, until readiness has said so.
+        while time.monotonic() < down + outage_seconds or (
+            503 not in statuses and time.monotonic() < down + outage_seconds + 10
+        ):
             statuses.add((await asyncio.to_thread(service.get, "/health/ready"))[0])
             await asyncio.sleep(0.5)
         tally.notes.append(f"/health/ready during the outage: {sorted(statuses)}")
