@@ -22,6 +22,7 @@ from service.stream.health import Health, HealthEndpoint, health_app
 from service.stream.loop import ClaimStream
 from service.stream.retrying import RetryPolicy
 from service.stream.service import StreamService
+from service.stream.tracing import otlp_tracing
 
 
 def build_processor(settings: EngineSettings | None = None) -> ClaimProcessor:
@@ -62,8 +63,11 @@ def build_service(
         processor,
         Topics.from_settings(settings),
         metrics,
-        clock,
-        f"urn:claim-edit:{settings.group_id}",
+        clock=clock,
+        source=f"urn:claim-edit:{settings.group_id}",
+        tracing=otlp_tracing(settings.otlp_endpoint, settings.client_id)
+        if settings.otlp_endpoint
+        else None,
     )
     retry = RetryPolicy(settings.retry_backoff_max_seconds, metrics, stopping)
     health = Health(settings.unready_after_seconds)

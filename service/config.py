@@ -143,6 +143,11 @@ class ServiceSettings(BaseSettings):
         description="consumer group session (Kafka's default): how soon a dead instance's "
         "partitions move; heartbeats go on while a slice is edited",
     )
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); unset: "
+        "tracing off. Needs the `tracing` extra",
+    )
     instance_id: str = Field(
         default_factory=socket.gethostname,
         min_length=1,

@@ -15,6 +15,7 @@ from service.observability.logging import get_logger
 from service.observability.metrics import ServiceMetrics
 from service.processing import ClaimProcessor, Processed
 from service.stream.records import Form, InputRecord, OutputRecord
+from service.stream.tracing import Tracing
 
 log = get_logger("claim_edit.stream")
 
@@ -69,14 +70,17 @@ class BatchEditor:
         processor: ClaimProcessor,
         topics: Topics,
         metrics: ServiceMetrics,
+        *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         source: str = "urn:claim-edit:claim-edit",
+        tracing: Tracing | None = None,
     ) -> None:
         self.processor = processor
         self.topics = topics
         self.metrics = metrics
         self.clock = clock
         self.source = source  # CloudEvents ce_source: urn:claim-edit:<group id>
+        self.tracing = tracing
 
     def edit(self, records: Sequence[InputRecord]) -> list[OutputRecord]:
         started = time.perf_counter()
@@ -126,11 +130,14 @@ class BatchEditor:
     def _output(
         self, record: InputRecord, result: Processed, now: datetime, form: Form = "outcome"
     ) -> OutputRecord:
+        headers = output_headers(record, result, now, self.source)
+        if self.tracing is not None:
+            headers += self.tracing.continue_trace(record, result.event_type)
         return OutputRecord(
             self.topics.for_event(result.event_type),
             result.key,
             result.value,
-            output_headers(record, result, now, self.source),
+            headers,
             record,
             form,
         )
