@@ -131,6 +131,7 @@ async def refused_outputs(bootstrap: str, workdir: Path, guarantee: str, total: 
         )
     kinds = {json.loads(r.value or b"{}").get("error_kind") for r in outputs}
     tally.notes.append(f"dead-letter kinds: {sorted(str(k) for k in kinds)}")
+    tally.notes.append(f"tracebacks logged: {service.log_text().count('Traceback')}")
     tally.seconds = round(time.monotonic() - started, 1)
     return count(tally, inputs, set(inputs), outputs)
 

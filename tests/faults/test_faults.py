@@ -155,6 +155,7 @@ async def test_outputs_refused_for_good_become_unpublishable_dead_letters(
     assert tally.dead_letters == tally.inputs, tally
     assert "dead-letter kinds: ['unpublishable']" in tally.notes, tally
     assert "/health/ready afterwards: 200" in tally.notes, tally
+    assert "tracebacks logged: 0" in tally.notes, tally
     if guarantee == "exactly_once":
         assert tally.duplicates == 0, tally
 
