@@ -46,7 +46,9 @@ async def watch(window: timedelta, once: bool, interval: float, latest: int) -> 
     )
     await start_within(consumer, kafka.bootstrap_servers)
     try:
-        await consumer.topics()  # metadata for every topic, so the assignment finds them
+        # The consumer subscribes to nothing, so its metadata knows no topic yet; aiokafka has
+        # no public call that refreshes it (topics() returns a copy it does not keep).
+        await consumer._client.force_metadata_update()
         await _assign_from(consumer, topics, datetime.now(UTC) - window)
         ends = await consumer.end_offsets(list(consumer.assignment()))
         shown = 0.0
