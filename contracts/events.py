@@ -6,15 +6,8 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from contracts.claim import Claim, Setting
+from contracts.vocabulary import ChangeAction, Confidence, Disposition, ErrorKind
 
-Disposition = Literal["claim_rejection", "line_rejection", "correction", "warning", "info"]
-ChangeAction = Literal[
-    "remove_line", "replace_code", "add_modifier", "remove_modifier", "set_units"
-]
-Confidence = Literal["confirmed", "secondary", "guide", "derived", "provisional"]
-ErrorKind = Literal[
-    "undecodable", "schema_invalid", "processing_error", "too_large", "unpublishable"
-]
 DecimalText = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
 MoneyText = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+\.[0-9]{2}$")]
 

@@ -9,7 +9,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import get_args
 
-from service.domain.reference import Confidence, Provenance
+from contracts.vocabulary import Confidence
+from service.domain.reference import Provenance
 
 CONFIDENCES: frozenset[str] = frozenset(get_args(Confidence))
 

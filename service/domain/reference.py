@@ -9,7 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, TypeVar
 
-Confidence = Literal["confirmed", "secondary", "guide", "derived", "provisional"]
+from contracts.vocabulary import Confidence
+
 CodeKind = Literal["pci_base", "branch_addon", "addon", "diagnostic"]
 PrimaryKind = Literal["", "base", "base_or_diagnostic", "base_same_territory"]
 Participation = Literal["non_qualifying_apm", "qualifying_apm"]

@@ -2,11 +2,11 @@
 
 from typing import Literal
 
-Disposition = Literal["claim_rejection", "line_rejection", "correction", "warning", "info"]
+from contracts.vocabulary import ChangeAction, Disposition
+
+__all__ = ["ChangeAction", "Disposition"]
+
 Action = Literal["correct", "reject", "warn", "off"]
-ChangeAction = Literal[
-    "remove_line", "replace_code", "add_modifier", "remove_modifier", "set_units"
-]
 
 BLOCKING: frozenset[Disposition] = frozenset({"claim_rejection", "line_rejection"})
 SEVERITY_ORDER: dict[Disposition, int] = {
