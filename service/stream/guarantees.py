@@ -35,8 +35,6 @@ FENCED = (ProducerFenced, IllegalOperation)
 
 
 class Guarantee(Protocol):
-    isolation_level: str
-
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
@@ -80,8 +78,6 @@ def fallback_or_stop(
 
 
 class AtLeastOnce:
-    isolation_level = "read_uncommitted"
-
     def __init__(
         self,
         consumer: AIOKafkaConsumer,
@@ -128,8 +124,6 @@ class AtLeastOnce:
 
 
 class ExactlyOnce:
-    isolation_level = "read_committed"
-
     def __init__(
         self,
         producer_factory: Callable[[], AIOKafkaProducer],
