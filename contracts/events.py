@@ -1,5 +1,6 @@
 """Events on the topics: one input shape, three output shapes, and what they carry."""
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Literal
 
@@ -26,13 +27,27 @@ class ClaimSubmitted(BaseModel):
     claim: Claim
 
 
-class RulesetRef(_Output):
-    version: str | None = Field(description="null when no ruleset covers the service dates")
+# The parts of an outcome are plain frozen dataclasses: the engine builds them as it
+# decides (no validation cost per finding), orjson writes them as they are, and pydantic
+# reads them for the JSON Schemas and for anyone validating an outcome. One definition.
+_PART = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RulesetRef:
+    __pydantic_config__ = _PART
+
+    version: str | None = field(
+        metadata={"description": "null when no ruleset covers the service dates"}
+    )
     as_of: date | None
 
 
-class Evidence(_Output):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
     """The reference row an edit or a price stood on."""
+
+    __pydantic_config__ = _PART
 
     table: str
     key: str
@@ -40,10 +55,13 @@ class Evidence(_Output):
     confidence: Confidence
 
 
-class Finding(_Output):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    __pydantic_config__ = _PART
+
     edit_id: str
     disposition: Disposition
-    line_numbers: list[int]
+    line_numbers: tuple[int, ...]
     message: str
     fix: str | None
     carc: str | None
@@ -51,16 +69,22 @@ class Finding(_Output):
     group_code: str | None
     x12_path: str
     citation: str
-    evidence: list[Evidence] = Field(default_factory=list)
+    evidence: tuple[Evidence, ...] = ()
 
 
-class LineSnapshot(_Output):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LineSnapshot:
+    __pydantic_config__ = _PART
+
     procedure_code: str
-    modifiers: list[str]
+    modifiers: tuple[str, ...]
     units: int
 
 
-class Change(_Output):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Change:
+    __pydantic_config__ = _PART
+
     edit_id: str
     line_number: int
     action: ChangeAction
@@ -69,7 +93,10 @@ class Change(_Output):
     reason: str
 
 
-class PricedLine(_Output):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PricedLine:
+    __pydantic_config__ = _PART
+
     line_number: int
     procedure_code: str
     method: Literal["pfs", "opps", "asc"]
@@ -84,16 +111,22 @@ class PricedLine(_Output):
     note: str | None = None
 
 
-class Pricing(_Output):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pricing:
+    __pydantic_config__ = _PART
+
     setting: Setting
     currency: Literal["USD"]
-    lines: list[PricedLine]
+    lines: tuple[PricedLine, ...]
     total_allowed: MoneyText | None
-    notes: list[str]
+    notes: tuple[str, ...]
 
 
 class _Outcome(_Output):
+    """Fields in the order they are written (json_codec encodes from this definition)."""
+
     event_id: str
+    event_type: str
     schema_version: Literal[1]
     occurred_at: AwareDatetime
     source_event_id: str
@@ -104,16 +137,16 @@ class _Outcome(_Output):
 class ClaimEnriched(_Outcome):
     event_type: Literal["claim.enriched"]
     claim: Claim
-    changes: list[Change]
     findings: list[Finding]
+    changes: list[Change]
     pricing: Pricing
 
 
 class ClaimRejected(_Outcome):
     event_type: Literal["claim.rejected"]
+    claim: Claim
     findings: list[Finding]
     proposed_changes: list[Change]
-    claim: Claim
 
 
 class ValidationProblem(_Output):

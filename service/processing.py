@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from contracts import ClaimSubmitted
-from service.adapters.json_codec import dead_letter_document, dumps, outcome_document
+from service.adapters.json_codec import encode_dead_letter, encode_outcome
 from service.domain.engine import evaluate
 from service.domain.outcome import Outcome
 from service.domain.policy import Policy
@@ -211,7 +211,7 @@ class ClaimProcessor:
     def _encoded(self, edited: "_Edited", raw: bytes, source: Source, now: datetime) -> Processed:
         event, outcome = edited.event, edited.outcome
         try:
-            value = dumps(outcome_document(outcome, now))
+            value = encode_outcome(outcome, now)
         except Exception as error:  # a bug on one event must not stop the stream
             return self._crashed(raw, source, now, error)
         return Processed(
@@ -261,7 +261,7 @@ class ClaimProcessor:
         shown = problems[:MAX_REPORTED_ERRORS]
         if len(problems) > MAX_REPORTED_ERRORS:
             shown.append(("event", f"{len(problems) - MAX_REPORTED_ERRORS} more errors"))
-        document = dead_letter_document(
+        value = encode_dead_letter(
             event_id=event_id,
             occurred_at=now,
             error_kind=kind,
@@ -275,7 +275,7 @@ class ClaimProcessor:
             event_type="claim.dead_letter",
             event_id=event_id,
             key=source.key,
-            value=dumps(document),
+            value=value,
             error_kind=kind,
             errors=tuple(shown),
         )

@@ -1,9 +1,9 @@
 """Running the engine in tests, and reading its outcome."""
 
-from contracts import ClaimSubmitted
+from contracts import ClaimSubmitted, Finding
 from service.adapters.reference_files import load_reference
 from service.domain.engine import evaluate
-from service.domain.outcome import Finding, Outcome
+from service.domain.outcome import Outcome
 from service.domain.policy import Policy
 
 REFERENCE = load_reference()

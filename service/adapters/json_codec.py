@@ -1,104 +1,57 @@
-"""Outcomes and dead letters to JSON bytes, in the contract's shapes (contracts/schemas)."""
+"""Output events to JSON bytes, from their one definition (contracts/events.py).
+
+The envelope's fields and their order come from the pydantic model of the event; its
+parts (findings, changes, prices, evidence) are the contract's dataclasses, which orjson
+writes as they are. The claim is written by pydantic itself and embedded unchanged.
+"""
 
 import base64
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
 
-from service.domain.outcome import Change, Finding, LineState, Outcome, Pricing
+from contracts import SCHEMA_VERSION, ClaimEnriched, ClaimRejected, DeadLetter
+from service.domain.outcome import Outcome
 
-
-def _state(state: LineState | None) -> dict[str, Any] | None:
-    if state is None:
-        return None
-    return {
-        "procedure_code": state.procedure_code,
-        "modifiers": list(state.modifiers),
-        "units": state.units,
-    }
+_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
+    model: tuple(model.model_fields) for model in (ClaimEnriched, ClaimRejected, DeadLetter)
+}
 
 
-def _change(change: Change) -> dict[str, Any]:
-    return {
-        "edit_id": change.edit_id,
-        "line_number": change.line_number,
-        "action": change.action,
-        "before": _state(change.before),
-        "after": _state(change.after),
-        "reason": change.reason,
-    }
+def _embedded(value: object) -> orjson.Fragment:
+    if isinstance(value, BaseModel):
+        return orjson.Fragment(value.model_dump_json())
+    raise TypeError(type(value).__name__)
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
-    return {
-        "edit_id": finding.edit_id,
-        "disposition": finding.disposition,
-        "line_numbers": list(finding.line_numbers),
-        "message": finding.message,
-        "fix": finding.fix,
-        "carc": finding.carc,
-        "rarc": finding.rarc,
-        "group_code": finding.group_code,
-        "x12_path": finding.x12_path,
-        "citation": finding.citation,
-        "evidence": [
-            {"table": e.table, "key": e.key, "source": e.source, "confidence": e.confidence}
-            for e in finding.evidence
-        ],
-    }
+def encode(model: type[BaseModel], values: Mapping[str, Any]) -> bytes:
+    """The event `model` defines, with its fields in its order; a field without a value is
+    a KeyError here rather than an event that breaks its schema."""
+    return orjson.dumps({name: values[name] for name in _FIELDS[model]}, default=_embedded)
 
 
-def _pricing(pricing: Pricing) -> dict[str, Any]:
-    return {
-        "setting": pricing.setting,
-        "currency": "USD",
-        "lines": [
-            {
-                "line_number": p.line_number,
-                "procedure_code": p.procedure_code,
-                "method": p.method,
-                "allowed": p.allowed,
-                "work_rvu": p.work_rvu,
-                "total_rvu": p.total_rvu,
-                "conversion_factor": p.conversion_factor,
-                "status_indicator": p.status_indicator,
-                "apc": p.apc,
-                "source": p.source,
-                "confidence": p.confidence,
-                "note": p.note,
-            }
-            for p in pricing.lines
-        ],
-        "total_allowed": pricing.total_allowed,
-        "notes": list(pricing.notes),
-    }
-
-
-def outcome_document(outcome: Outcome, occurred_at: datetime) -> dict[str, Any]:
-    document: dict[str, Any] = {
+def encode_outcome(outcome: Outcome, occurred_at: datetime) -> bytes:
+    values = {
         "event_id": outcome.event_id,
         "event_type": outcome.event_type,
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "occurred_at": occurred_at,
         "source_event_id": outcome.source_event_id,
         "claim_id": outcome.claim_id,
-        "ruleset": {"version": outcome.ruleset_version, "as_of": outcome.as_of},
-        # pydantic writes the claim's JSON itself; orjson embeds it as is (measured faster
-        # than dumping to Python objects and encoding those again)
-        "claim": orjson.Fragment(outcome.claim.model_dump_json()),
-        "findings": [_finding(f) for f in outcome.findings],
+        "ruleset": outcome.ruleset,
+        "claim": outcome.claim,
+        "findings": outcome.findings,
+        "changes": outcome.changes,
+        "proposed_changes": outcome.changes,
+        "pricing": outcome.pricing,
     }
-    changes = [_change(c) for c in outcome.changes]
-    if outcome.pricing is None:
-        document["proposed_changes"] = changes
-    else:
-        document["changes"] = changes
-        document["pricing"] = _pricing(outcome.pricing)
-    return document
+    return encode(ClaimRejected if outcome.rejected else ClaimEnriched, values)
 
 
-def dead_letter_document(
+def encode_dead_letter(
     *,
     event_id: str,
     occurred_at: datetime,
@@ -108,22 +61,21 @@ def dead_letter_document(
     original: bytes | None,
     original_size: int,
     original_sha256: str,
-) -> dict[str, Any]:
-    return {
-        "event_id": event_id,
-        "event_type": "claim.dead_letter",
-        "schema_version": 1,
-        "occurred_at": occurred_at,
-        "error_kind": error_kind,
-        "errors": errors,
-        "source": source,
-        "original_base64": (
-            None if original is None else base64.b64encode(original).decode("ascii")
-        ),
-        "original_size": original_size,
-        "original_sha256": original_sha256,
-    }
-
-
-def dumps(document: dict[str, Any]) -> bytes:
-    return orjson.dumps(document)
+) -> bytes:
+    return encode(
+        DeadLetter,
+        {
+            "event_id": event_id,
+            "event_type": "claim.dead_letter",
+            "schema_version": SCHEMA_VERSION,
+            "occurred_at": occurred_at,
+            "error_kind": error_kind,
+            "errors": errors,
+            "source": source,
+            "original_base64": (
+                None if original is None else base64.b64encode(original).decode("ascii")
+            ),
+            "original_size": original_size,
+            "original_sha256": original_sha256,
+        },
+    )

@@ -13,8 +13,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, get_args
 
-from service.domain.policy import UNWAIVABLE, PayerPolicy, Policy
-from service.domain.registry import EVALUATION_ORDER
+from service.domain.policy import PayerPolicy, Policy
+from service.domain.registry import catalog
 from service.domain.vocabulary import Action
 
 ACTIONS: tuple[str, ...] = get_args(Action)
@@ -28,10 +28,11 @@ def _actions(path: Path, where: str, table: Any) -> dict[str, Action]:
     if not isinstance(table, dict):
         raise PolicyError(f"{path}: {where} must be a table of edit id = action")
     actions: dict[str, Action] = {}
+    edits = {spec.edit_id: spec for spec in catalog()}
     for edit_id, action in table.items():
-        if edit_id not in EVALUATION_ORDER:
+        if edit_id not in edits:
             raise PolicyError(f"{path}: {where}.{edit_id}: unknown edit id")
-        if edit_id in UNWAIVABLE:
+        if not edits[edit_id].waivable:
             raise PolicyError(f"{path}: {where}.{edit_id}: this edit cannot be changed by policy")
         if action not in ACTIONS:
             raise PolicyError(f"{path}: {where}.{edit_id}: {action!r} is not one of {ACTIONS}")

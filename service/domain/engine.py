@@ -3,11 +3,10 @@
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
 
-from contracts import ClaimSubmitted
+from contracts import Change, ClaimSubmitted, Finding, LineSnapshot, RulesetRef
 from service.domain.context import EditContext
-from service.domain.outcome import Change, Finding, Outcome
+from service.domain.outcome import Outcome
 from service.domain.policy import DEFAULT_POLICY, EffectivePolicy, Policy
 from service.domain.pricing import price
 from service.domain.reference import ReferenceData
@@ -67,7 +66,7 @@ class _Ledger:
                 group_code=None if informational else spec.group_code,
                 x12_path=x12_path(self.setting, firing.element or spec.element),
                 citation=spec.citation,
-                evidence=firing.evidence,
+                evidence=tuple(provenance.evidence for provenance in firing.evidence),
             )
         )
         ctx.flagged.setdefault(spec.edit_id, set()).update(line.index for line in firing.lines)
@@ -86,7 +85,14 @@ def _apply(
     if proposed.action == "remove_line":
         if owns_removal:
             working.remove(line, edit_id)
-        return Change(edit_id, line.line_number, "remove_line", before, None, proposed.reason)
+        return Change(
+            edit_id=edit_id,
+            line_number=line.line_number,
+            action="remove_line",
+            before=before,
+            after=None,
+            reason=proposed.reason,
+        )
     if apply:
         if proposed.procedure_code is not None:
             working.replace_code(line, proposed.procedure_code)
@@ -96,12 +102,19 @@ def _apply(
             working.set_units(line, proposed.units)
         after = line.state()
     else:
-        after = type(before)(
-            proposed.procedure_code or before.procedure_code,
-            proposed.modifiers if proposed.modifiers is not None else before.modifiers,
-            proposed.units if proposed.units is not None else before.units,
+        after = LineSnapshot(
+            procedure_code=proposed.procedure_code or before.procedure_code,
+            modifiers=proposed.modifiers if proposed.modifiers is not None else before.modifiers,
+            units=proposed.units if proposed.units is not None else before.units,
         )
-    return Change(edit_id, line.line_number, proposed.action, before, after, proposed.reason)
+    return Change(
+        edit_id=edit_id,
+        line_number=line.line_number,
+        action=proposed.action,
+        before=before,
+        after=after,
+        reason=proposed.reason,
+    )
 
 
 def evaluate(
@@ -117,18 +130,17 @@ def evaluate(
     for spec in catalog():
         for firing in spec.run(ctx):
             ledger.record(spec, firing, ctx)
-        if spec.edit_id == "PCI-CLM-001" and ledger.findings:
+        if spec.halts and ledger.findings:
             break
-    version, as_of = _ruleset_named(working)
+    ruleset = _ruleset_named(working)
     findings = tuple(sorted(ledger.findings, key=lambda f: SEVERITY_ORDER[f.disposition]))
     rejected = ledger.blocked
     return Outcome(
         event_type="claim.rejected" if rejected else "claim.enriched",
-        event_id=output_event_id(event.event_id, version),
+        event_id=output_event_id(event.event_id, ruleset.version),
         source_event_id=event.event_id,
         claim_id=claim.claim_id,
-        ruleset_version=version,
-        as_of=as_of,
+        ruleset=ruleset,
         claim=claim if rejected else working.billed_claim(),
         findings=findings,
         changes=tuple(change for change, applied in ledger.changes if rejected or applied),
@@ -136,10 +148,8 @@ def evaluate(
     )
 
 
-def _ruleset_named(working: WorkingClaim) -> tuple[str | None, date | None]:
+def _ruleset_named(working: WorkingClaim) -> RulesetRef:
     """The ruleset of the first dated line (a claim spanning two is PCI-CLM-002's)."""
     as_of = min((line.service_date for line in working.lines), default=None)
-    for line in working.lines:
-        if line.ruleset is not None:
-            return line.ruleset.version, as_of
-    return None, as_of
+    version = next((line.ruleset.version for line in working.lines if line.ruleset), None)
+    return RulesetRef(version=version, as_of=as_of)

@@ -5,9 +5,6 @@ from dataclasses import dataclass, field
 
 from service.domain.vocabulary import BLOCKING, Action, Disposition
 
-# A date with no ruleset cannot be edited at all; no policy may waive that.
-UNWAIVABLE: frozenset[str] = frozenset({"PCI-CLM-001"})
-
 
 @dataclass(frozen=True, slots=True)
 class PayerPolicy:

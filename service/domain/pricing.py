@@ -7,12 +7,13 @@ A line in scope without a row is priced null with a note, and the total is then 
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
-from contracts import Claim
-from service.domain.outcome import PricedLine, Pricing
+from contracts import Claim, PricedLine, Pricing
 from service.domain.reference import ConversionFactorRow, Participation, Provenance, RvuRow
 from service.domain.working_claim import WorkingClaim, WorkLine
 
+Method = Literal["pfs", "opps", "asc"]
 CENT = Decimal("0.01")
 CONFIDENCE_STRENGTH = {"provisional": 0, "guide": 1, "secondary": 2, "derived": 3, "confirmed": 4}
 UNADJUSTED = (
@@ -48,17 +49,23 @@ def price(working: WorkingClaim) -> Pricing:
         notes.append("total_allowed is null: at least one line has no price row.")
     else:
         total = _money(sum((Decimal(p.allowed or "0") for p in priced), Decimal(0)))
-    return Pricing(claim.setting, tuple(priced), total, tuple(notes))
+    return Pricing(
+        setting=claim.setting,
+        currency="USD",
+        lines=tuple(priced),
+        total_allowed=total,
+        notes=tuple(notes),
+    )
 
 
-def _unpriced(line: WorkLine, method: str, why: str) -> PricedLine:
+def _unpriced(line: WorkLine, method: Method, why: str) -> PricedLine:
     return PricedLine(
-        line.line_number,
-        line.procedure_code,
-        method,
-        None,
-        None,
-        None,
+        line_number=line.line_number,
+        procedure_code=line.procedure_code,
+        method=method,
+        allowed=None,
+        source=None,
+        confidence=None,
         note=f"line {line.line_number} ({line.procedure_code}): {why}",
     )
 
@@ -98,13 +105,13 @@ def _physician_fee_line(
     per_unit = (rvu.total_rvu * factor.conversion_factor).quantize(CENT, rounding=ROUND_HALF_UP)
     weakest = _weakest(rvu.provenance, factor.provenance)
     return PricedLine(
-        line_number,
-        rvu.code,
-        "pfs",
-        _money(per_unit * units),
-        f"RVU: {rvu.provenance.source}; conversion factor ({factor.participation}): "
+        line_number=line_number,
+        procedure_code=rvu.code,
+        method="pfs",
+        allowed=_money(per_unit * units),
+        source=f"RVU: {rvu.provenance.source}; conversion factor ({factor.participation}): "
         f"{factor.provenance.source}",
-        weakest.confidence,
+        confidence=weakest.confidence,
         work_rvu=str(rvu.work_rvu),
         total_rvu=str(rvu.total_rvu),
         conversion_factor=str(factor.conversion_factor),
@@ -131,12 +138,12 @@ def _opps(lines: list[WorkLine], notes: list[str]) -> list[PricedLine]:
         )
         return [
             PricedLine(
-                line.line_number,
-                line.procedure_code,
-                "opps",
-                _money(row.payment) if line is primary else "0.00",
-                row.provenance.source,
-                row.provenance.confidence,
+                line_number=line.line_number,
+                procedure_code=line.procedure_code,
+                method="opps",
+                allowed=_money(row.payment) if line is primary else "0.00",
+                source=row.provenance.source,
+                confidence=row.provenance.confidence,
                 status_indicator=row.status_indicator if line is primary else None,
                 apc=row.apc,
             )
@@ -150,12 +157,12 @@ def _opps(lines: list[WorkLine], notes: list[str]) -> list[PricedLine]:
             continue
         priced.append(
             PricedLine(
-                line.line_number,
-                line.procedure_code,
-                "opps",
-                _money(found.payment * line.units),
-                found.provenance.source,
-                found.provenance.confidence,
+                line_number=line.line_number,
+                procedure_code=line.procedure_code,
+                method="opps",
+                allowed=_money(found.payment * line.units),
+                source=found.provenance.source,
+                confidence=found.provenance.confidence,
                 status_indicator=found.status_indicator,
                 apc=found.apc,
             )
@@ -168,10 +175,10 @@ def _asc(line: WorkLine) -> PricedLine:
     if row is None:
         return _unpriced(line, "asc", "no ASC payment row loaded")
     return PricedLine(
-        line.line_number,
-        line.procedure_code,
-        "asc",
-        _money(row.payment * line.units),
-        row.provenance.source,
-        row.provenance.confidence,
+        line_number=line.line_number,
+        procedure_code=line.procedure_code,
+        method="asc",
+        allowed=_money(row.payment * line.units),
+        source=row.provenance.source,
+        confidence=row.provenance.confidence,
     )

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, TypeVar
 
+from contracts import Evidence
 from contracts.vocabulary import Confidence
 
 CodeKind = Literal["pci_base", "branch_addon", "addon", "diagnostic"]
@@ -24,6 +25,14 @@ class Provenance:
     effective_to: date | None
     source: str
     confidence: Confidence
+    evidence: Evidence = field(init=False, compare=False, repr=False)
+    """What a finding that stands on this row shows of it (built once, with the row)."""
+
+    def __post_init__(self) -> None:
+        evidence = Evidence(
+            table=self.table, key=self.key, source=self.source, confidence=self.confidence
+        )
+        object.__setattr__(self, "evidence", evidence)
 
     def covers(self, service_date: date) -> bool:
         return self.effective_from <= service_date and (

@@ -84,6 +84,10 @@ class EditSpec:
     run: EditFunction
     group_code: str | None = "CO"
     rulesets: tuple[str, ...] = ALL_RULESETS
+    halts: bool = False
+    """When it fires, no later edit runs (nothing after it could mean anything)."""
+    waivable: bool = True
+    """Whether a policy may turn it off, lower or raise it."""
     docstring: str = field(default="", repr=False)
 
     @property
@@ -104,6 +108,8 @@ def edit(
     carc: str | None = None,
     rarc: str | None = None,
     rulesets: tuple[str, ...] = ALL_RULESETS,
+    halts: bool = False,
+    waivable: bool = True,
 ) -> Callable[[EditFunction], EditFunction]:
     """Register an edit with its catalog metadata."""
     if edit_id not in EVALUATION_ORDER:
@@ -123,6 +129,8 @@ def edit(
             run=function,
             group_code="CO" if carc else None,
             rulesets=rulesets,
+            halts=halts,
+            waivable=waivable,
             docstring=(function.__doc__ or "").strip(),
         )
         return function

@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from contracts import Claim, ClaimLine, Lesion
-from service.domain.outcome import LineState
+from contracts import Claim, ClaimLine, Lesion, LineSnapshot
 from service.domain.reference import CodeRow, ReferenceData, Ruleset
 from service.domain.vocabulary import CORONARY_MODIFIERS, DISTINCT_MODIFIERS
 
@@ -56,8 +55,10 @@ class WorkLine:
     def active(self) -> bool:
         return self.removed_by is None
 
-    def state(self) -> LineState:
-        return LineState(self.procedure_code, self.modifiers, self.units)
+    def state(self) -> LineSnapshot:
+        return LineSnapshot(
+            procedure_code=self.procedure_code, modifiers=self.modifiers, units=self.units
+        )
 
 
 class _View:

@@ -2,8 +2,7 @@
 
 import pytest
 
-from contracts import ClaimSubmitted
-from service.domain.outcome import Pricing
+from contracts import ClaimSubmitted, Pricing
 from tests.builders import event, line
 from tests.outcomes import run
 

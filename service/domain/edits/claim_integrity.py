@@ -14,6 +14,8 @@ from service.domain.registry import Firing, edit
     default="claim_rejection",
     element="service_date",
     citation="docs/edit-catalog.md, Rulesets by service date (reference/rulesets.toml)",
+    halts=True,
+    waivable=False,
 )
 def service_date_without_ruleset(ctx: EditContext) -> Iterator[Firing]:
     """A line dated outside every loaded ruleset cannot be edited; after this edit fires no

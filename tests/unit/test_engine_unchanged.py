@@ -1,0 +1,29 @@
+"""A differential test against the engine this one replaced (commit 9a2e3b5, before the
+lean engine): on the same reference data and default policy, the outcome bytes of the
+benchmark corpus are the same, byte for byte.
+
+The digest below was printed by that commit's engine over the same 3,000 claims with the
+same clock value. A change that moves any byte of any outcome (a field, its order, a
+message, a price) fails here; an intended change must say so by recording a new digest.
+"""
+
+import hashlib
+from datetime import UTC, datetime
+
+import orjson
+
+from benchmarks.corpus import corpus
+from service.bootstrap import build_processor
+from service.processing import Source
+
+DIGEST_OF_THE_REPLACED_ENGINE = "2fbcfd4ae15c1b91b320f59c652a180e15c9b20aec6bb995d96b8f77016abc09"
+NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
+
+
+def test_the_benchmark_corpus_gets_the_same_outcome_bytes_as_from_the_replaced_engine() -> None:
+    processor = build_processor()
+    digest = hashlib.sha256()
+    for offset, document in enumerate(corpus(3000)):
+        source = Source(topic="claims.submitted", partition=0, offset=offset)
+        digest.update(processor.process(orjson.dumps(document), source, NOW).value + b"\n")
+    assert digest.hexdigest() == DIGEST_OF_THE_REPLACED_ENGINE
