@@ -27,13 +27,16 @@ class ClaimSubmitted(BaseModel):
     claim: Claim
 
 
-# The parts of an outcome are plain frozen dataclasses: the engine builds them as it
-# decides (no validation cost per finding), orjson writes them as they are, and pydantic
-# reads them for the JSON Schemas and for anyone validating an outcome. One definition.
+# The parts of an outcome are plain dataclasses: the engine builds them as it decides (no
+# validation cost per finding), orjson writes them as they are, and pydantic reads them for
+# the JSON Schemas and for anyone validating an outcome. One definition. They are values:
+# nothing changes one after it is built. Neither frozen nor slotted, measured: a frozen
+# Finding takes 2.4 us to build against 0.55 us, and orjson writes a slotted one in 1.8 us
+# against 0.4 us (it reads a plain instance's __dict__ directly).
 _PART = ConfigDict(extra="forbid")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class RulesetRef:
     __pydantic_config__ = _PART
 
@@ -43,7 +46,7 @@ class RulesetRef:
     as_of: date | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class Evidence:
     """The reference row an edit or a price stood on."""
 
@@ -55,7 +58,7 @@ class Evidence:
     confidence: Confidence
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class Finding:
     __pydantic_config__ = _PART
 
@@ -72,7 +75,7 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class LineSnapshot:
     __pydantic_config__ = _PART
 
@@ -81,7 +84,7 @@ class LineSnapshot:
     units: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class Change:
     __pydantic_config__ = _PART
 
@@ -93,7 +96,7 @@ class Change:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class PricedLine:
     __pydantic_config__ = _PART
 
@@ -111,7 +114,7 @@ class PricedLine:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class Pricing:
     __pydantic_config__ = _PART
 

@@ -26,13 +26,13 @@ class EditContext:
 
     def lines(self) -> list[WorkLine]:
         """Active lines in rule scope (known codes under a loaded ruleset)."""
-        return self.working.active_lines()
+        return self.working.view.active
 
     def base_lines(self) -> list[WorkLine]:
-        return self.working.base_lines()
+        return self.working.view.base
 
     def base_lines_on(self, service_date: date) -> list[WorkLine]:
-        return self.working.base_lines_on(service_date)
+        return self.working.view.base_by_date.get(service_date, [])
 
     def lesions_of(self, line: WorkLine) -> tuple[Lesion, ...]:
         return self.working.lesions_of(line)
@@ -57,7 +57,10 @@ class EditContext:
         return self.working.lesion_territories(lesion, line)
 
     def territory_groups(self) -> list[list[WorkLine]]:
-        return self.working.territory_groups()
+        """PCI base lines with the same date, rendering NPI, territory and kind
+        (docs/edit-catalog.md). The claim has one rendering provider, so the NPI is the same
+        on every line."""
+        return self.working.view.groups
 
     def active_ptp(self, column_1: WorkLine, column_2: WorkLine) -> PtpRow | None:
         if column_1.ruleset is None or column_1.service_date != column_2.service_date:

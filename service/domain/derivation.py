@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import NamedTuple
 
 from contracts import Lesion
 from service.domain.reference import DerivationRow, Ruleset
@@ -9,39 +10,67 @@ from service.domain.reference import DerivationRow, Ruleset
 STENTS = frozenset({"stent", "drug_eluting_stent"})
 
 
-def _treatments(lesions: Sequence[Lesion]) -> frozenset[str]:
-    return frozenset(t for lesion in lesions for t in lesion.treatments)
+class _Documented(NamedTuple):
+    """What the derivation conditions read of a line's lesions (each is "any lesion")."""
+
+    cto: bool
+    acute_mi_culprit: bool
+    via_graft: bool
+    treatments: frozenset[str]
 
 
-CONDITIONS: dict[str, Callable[[Sequence[Lesion]], bool]] = {
-    "cto": lambda lesions: any(lesion.cto for lesion in lesions),
-    "acute_mi_culprit": lambda lesions: any(lesion.acute_mi_culprit for lesion in lesions),
-    "via_graft": lambda lesions: any(lesion.via_graft for lesion in lesions),
-    "atherectomy_and_stent": lambda lesions: (
-        "atherectomy" in _treatments(lesions) and bool(_treatments(lesions) & STENTS)
+def _documented(lesions: Sequence[Lesion]) -> _Documented:
+    return _Documented(
+        any(lesion.cto for lesion in lesions),
+        any(lesion.acute_mi_culprit for lesion in lesions),
+        any(lesion.via_graft for lesion in lesions),
+        frozenset(t for lesion in lesions for t in lesion.treatments),
+    )
+
+
+CONDITIONS: dict[str, Callable[[_Documented], bool]] = {
+    "cto": lambda found: found.cto,
+    "acute_mi_culprit": lambda found: found.acute_mi_culprit,
+    "via_graft": lambda found: found.via_graft,
+    "atherectomy_and_stent": lambda found: (
+        "atherectomy" in found.treatments and bool(found.treatments & STENTS)
     ),
-    "atherectomy": lambda lesions: "atherectomy" in _treatments(lesions),
-    "stent": lambda lesions: bool(_treatments(lesions) & STENTS),
-    "balloon": lambda lesions: "balloon" in _treatments(lesions),
+    "atherectomy": lambda found: "atherectomy" in found.treatments,
+    "stent": lambda found: bool(found.treatments & STENTS),
+    "balloon": lambda found: "balloon" in found.treatments,
 }
 
 
 def derive(lesions: Sequence[Lesion], ruleset: Ruleset, service_date: date) -> DerivationRow | None:
     """The first derivation row whose condition the lesions meet (None: nothing to derive,
-    e.g. only lithotripsy or thrombectomy, which do not change the base code)."""
+    e.g. only lithotripsy or thrombectomy, which do not change the base code). Few
+    combinations occur, so the answer is memoized in the ruleset for each."""
     if not lesions:
         return None
-    for row in ruleset.derivation:
-        if row.provenance.covers(service_date) and CONDITIONS[row.condition](lesions):
-            return row
-    return None
+    documented = _documented(lesions)
+    return ruleset.once(
+        "derive",
+        (documented, service_date),
+        lambda: next(
+            (
+                row
+                for row in ruleset.derivation
+                if row.provenance.covers(service_date) and CONDITIONS[row.condition](documented)
+            ),
+            None,
+        ),
+    )
 
 
 def atherectomy_codes(ruleset: Ruleset) -> frozenset[str]:
     """The base codes whose derivation involves atherectomy (92924 and 92933)."""
-    return frozenset(
-        code
-        for row in ruleset.derivation
-        if row.condition.startswith("atherectomy")
-        for code in row.expected_codes
+    return ruleset.once(
+        "atherectomy_codes",
+        None,
+        lambda: frozenset(
+            code
+            for row in ruleset.derivation
+            if row.condition.startswith("atherectomy")
+            for code in row.expected_codes
+        ),
     )

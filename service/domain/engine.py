@@ -11,7 +11,7 @@ from service.domain.policy import DEFAULT_POLICY, EffectivePolicy, Policy
 from service.domain.pricing import price
 from service.domain.reference import ReferenceData
 from service.domain.registry import EditSpec, Firing, ProposedChange, catalog
-from service.domain.vocabulary import BLOCKING, SEVERITY_ORDER, x12_path
+from service.domain.vocabulary import BLOCKING, SEVERITY_ORDER, x12_paths
 from service.domain.working_claim import WorkingClaim
 
 OUTPUT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:output")
@@ -35,7 +35,7 @@ class _Ledger:
     """Findings and changes as the edits produce them, after policy."""
 
     policy: EffectivePolicy
-    setting: str
+    x12_paths: dict[str, str]
     findings: list[Finding] = field(default_factory=list)
     changes: list[tuple[Change, bool]] = field(default_factory=list)
 
@@ -54,22 +54,23 @@ class _Ledger:
             change = _apply(proposed, spec.edit_id, ctx, apply, owns_removal)
             self.changes.append((change, apply))
         informational = disposition == "info"
+        lines = firing.lines
         self.findings.append(
             Finding(
                 edit_id=spec.edit_id,
                 disposition=disposition,
-                line_numbers=tuple(line.line_number for line in firing.lines),
+                line_numbers=tuple([line.line_number for line in lines]),
                 message=firing.message,
                 fix=firing.fix,
                 carc=None if informational else spec.carc,
                 rarc=None if informational else spec.rarc,
                 group_code=None if informational else spec.group_code,
-                x12_path=x12_path(self.setting, firing.element or spec.element),
+                x12_path=self.x12_paths[firing.element or spec.element],
                 citation=spec.citation,
-                evidence=tuple(provenance.evidence for provenance in firing.evidence),
+                evidence=tuple([provenance.evidence for provenance in firing.evidence]),
             )
         )
-        ctx.flagged.setdefault(spec.edit_id, set()).update(line.index for line in firing.lines)
+        ctx.flagged.setdefault(spec.edit_id, set()).update([line.index for line in lines])
 
     @property
     def blocked(self) -> bool:
@@ -126,7 +127,7 @@ def evaluate(
     ctx = EditContext(
         claim=claim, occurred_at=event.occurred_at, working=working, reference=reference
     )
-    ledger = _Ledger(policy.for_payer(claim.payer.payer_id), claim.setting)
+    ledger = _Ledger(policy.for_payer(claim.payer.payer_id), x12_paths(claim.setting))
     for spec in catalog():
         for firing in spec.run(ctx):
             ledger.record(spec, firing, ctx)

@@ -26,6 +26,8 @@ class EffectivePolicy:
         correcting firings to warnings; `correct` applies a firing's correction when it has
         one; strict mode turns every correction into a line rejection carrying the change.
         """
+        if not self.actions and not self.strict:
+            return natural
         action = self.actions.get(edit_id)
         resolved: Disposition = natural
         if action == "off":

@@ -3,11 +3,11 @@
 Pure types and look-ups only; reading the tables from disk is in `service.adapters`.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from contracts import Evidence
 from contracts.vocabulary import Confidence
@@ -125,6 +125,7 @@ class SegmentRow:
     provenance: Provenance
 
 
+T = TypeVar("T")
 RowT = TypeVar(
     "RowT",
     CodeRow,
@@ -135,6 +136,7 @@ RowT = TypeVar(
     MueRow,
     SegmentRow,
     ConversionFactorRow,
+    PtpRow,
 )
 
 
@@ -145,12 +147,10 @@ def index_by(rows: Iterable[RowT], key: str) -> dict[str, tuple[RowT, ...]]:
     return {name: tuple(group) for name, group in indexed.items()}
 
 
-def in_force(rows: Mapping[str, tuple[RowT, ...]], key: str, service_date: date) -> RowT | None:
-    """The row for `key` whose effective dates cover `service_date`, if any."""
-    for row in rows.get(key, ()):
-        if row.provenance.covers(service_date):
-            return row
-    return None
+# A memo of look-ups in frozen tables: (table, key, date) → row. Claims carry few distinct
+# dates and codes, so it stays small; the bound keeps a stream of odd dates from growing it.
+_MEMO_LIMIT = 200_000
+_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +175,20 @@ class Ruleset:
     des_code_for: Mapping[str, str] = field(default_factory=dict)
     ptp_codes: frozenset[str] = frozenset()
     """Every code that stands in some PTP row (either column, either table)."""
+    _memo: dict[tuple[str, object, date], object] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def _in_force(
+        self, name: str, rows: Mapping[Any, tuple[RowT, ...]], key: Any, service_date: date
+    ) -> RowT | None:
+        memo_key = (name, key, service_date)
+        found = self._memo.get(memo_key, _MISSING)
+        if found is _MISSING:
+            found = next((r for r in rows.get(key, ()) if r.provenance.covers(service_date)), None)
+            if len(self._memo) < _MEMO_LIMIT:
+                self._memo[memo_key] = found
+        return found  # type: ignore[return-value]
 
     def covers(self, service_date: date) -> bool:
         return self.effective_from <= service_date and (
@@ -182,39 +196,64 @@ class Ruleset:
         )
 
     def code(self, code: str, service_date: date) -> CodeRow | None:
-        return in_force(self.codes, code, service_date)
+        return self._in_force("code", self.codes, code, service_date)
 
     def rank(self, code: str, service_date: date) -> RankRow | None:
-        return in_force(self.ranks, code, service_date)
+        return self._in_force("rank", self.ranks, code, service_date)
 
     def rvu(self, code: str, service_date: date) -> RvuRow | None:
-        return in_force(self.rvus, code, service_date)
+        return self._in_force("rvu", self.rvus, code, service_date)
 
     def conversion_factor(
         self, participation: Participation, service_date: date
     ) -> ConversionFactorRow | None:
-        return in_force(self.conversion_factors, participation, service_date)
+        return self._in_force("factor", self.conversion_factors, participation, service_date)
 
     def opps_row(self, code: str, service_date: date) -> OppsRow | None:
-        return in_force(self.opps, code, service_date)
+        return self._in_force("opps", self.opps, code, service_date)
 
     def asc_row(self, code: str, service_date: date) -> AscRow | None:
-        return in_force(self.asc, code, service_date)
+        return self._in_force("asc", self.asc, code, service_date)
 
     def mue(self, code: str, service_date: date, setting: str) -> MueRow | None:
-        table = self.mue_practitioner if setting == "professional" else self.mue_outpatient
-        return in_force(table, code, service_date)
+        if setting == "professional":
+            return self._in_force("mue-p", self.mue_practitioner, code, service_date)
+        return self._in_force("mue-o", self.mue_outpatient, code, service_date)
 
     def ptp(self, column_1: str, column_2: str, service_date: date, setting: str) -> PtpRow | None:
-        table = self.ptp_practitioner if setting == "professional" else self.ptp_outpatient
-        for row in table.get((column_1, column_2), ()):
-            if row.provenance.covers(service_date):
-                return row
-        return None
+        if setting == "professional":
+            table, name = self.ptp_practitioner, "ptp-p"
+        else:
+            table, name = self.ptp_outpatient, "ptp-o"
+        return self._in_force(name, table, (column_1, column_2), service_date)
+
+    def once(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value derived from this (frozen) ruleset's tables for `key`, computed on first
+        use and kept while the memo has room."""
+        memo_key = (name, key, date.min)
+        found = self._memo.get(memo_key, _MISSING)
+        if found is _MISSING:
+            found = compute()
+            if len(self._memo) < _MEMO_LIMIT:
+                self._memo[memo_key] = found
+        return found  # type: ignore[return-value]
 
     def territory_of_segment(self, segment: str, service_date: date) -> str | None:
-        row = in_force(self.segments, segment, service_date)
+        row = self._in_force("segment", self.segments, segment, service_date)
         return row.territory if row else None
+
+    def territories_of_segments(
+        self, segments: tuple[str, ...], service_date: date
+    ) -> frozenset[str]:
+        """The territories the segments lie in (memoized like the single look-ups)."""
+        memo_key = ("segments", segments, service_date)
+        found = self._memo.get(memo_key)
+        if found is None:
+            named = (self.territory_of_segment(s, service_date) for s in segments)
+            found = frozenset(t for t in named if t is not None)
+            if len(self._memo) < _MEMO_LIMIT:
+                self._memo[memo_key] = found
+        return found  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)

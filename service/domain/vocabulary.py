@@ -53,6 +53,6 @@ X12_PATHS: dict[str, dict[str, str]] = {
 }
 
 
-def x12_path(setting: str, element: str) -> str:
-    form = "professional" if setting == "professional" else "institutional"
-    return X12_PATHS[form][element]
+def x12_paths(setting: str) -> dict[str, str]:
+    """Element → X12 path for a claim of this setting (professional 837P, else 837I)."""
+    return X12_PATHS["professional" if setting == "professional" else "institutional"]

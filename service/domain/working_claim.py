@@ -1,41 +1,73 @@
 """The claim while edits run over it: lines that corrections change as they apply."""
 
-from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import NamedTuple
 
 from contracts import Claim, ClaimLine, Lesion, LineSnapshot
 from service.domain.reference import CodeRow, ReferenceData, Ruleset
 from service.domain.vocabulary import CORONARY_MODIFIERS, DISTINCT_MODIFIERS
 
 
-@dataclass(slots=True)
-class WorkLine:
-    index: int
-    submitted: ClaimLine
-    procedure_code: str
-    modifiers: tuple[str, ...]
-    units: int
-    ruleset: Ruleset | None
-    row: CodeRow | None
-    known: bool
-    removed_by: str | None = None
-    changed: bool = False
-    coronary_modifiers: tuple[str, ...] = ()
-    distinct_modifiers: tuple[str, ...] = ()
-    territory: str | None = None
+class _Modifiers(NamedTuple):
+    coronary: tuple[str, ...]
+    distinct: tuple[str, ...]
+    territory: str | None
     """The line's coronary territory when it names exactly one."""
-    line_number: int = 0
-    service_date: date = date.min
-    in_scope: bool = False
-    is_pci_base: bool = False
-    is_graft: bool = False
-    is_diagnostic: bool = False
 
-    def __post_init__(self) -> None:
-        self.line_number = self.submitted.line_number
-        self.service_date = self.submitted.service_date
-        self.set_modifiers(self.modifiers)
-        self.set_row(self.row, self.known)
+
+@lru_cache(maxsize=4096)
+def _classified(modifiers: tuple[str, ...]) -> _Modifiers:
+    """What a line's modifiers say (few distinct tuples occur: memoized, bounded)."""
+    coronary = tuple(m for m in modifiers if m in CORONARY_MODIFIERS)
+    distinct = tuple(m for m in modifiers if m in DISTINCT_MODIFIERS)
+    return _Modifiers(coronary, distinct, coronary[0] if len(coronary) == 1 else None)
+
+
+class WorkLine:
+    """One claim line while the edits run: its current code, modifiers and units."""
+
+    __slots__ = (
+        "changed",
+        "coronary_modifiers",
+        "distinct_modifiers",
+        "in_scope",
+        "index",
+        "is_diagnostic",
+        "is_graft",
+        "is_pci_base",
+        "known",
+        "line_number",
+        "modifiers",
+        "procedure_code",
+        "removed_by",
+        "row",
+        "ruleset",
+        "service_date",
+        "submitted",
+        "territory",
+        "units",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        submitted: ClaimLine,
+        ruleset: Ruleset | None,
+        row: CodeRow | None,
+        known: bool,
+    ) -> None:
+        self.index = index
+        self.submitted = submitted
+        self.procedure_code = submitted.procedure_code
+        self.units = submitted.units
+        self.line_number = submitted.line_number
+        self.service_date = submitted.service_date
+        self.ruleset = ruleset
+        self.removed_by: str | None = None
+        self.changed = False
+        self.set_modifiers(tuple(submitted.modifiers))
+        self.set_row(row, known)
 
     def set_row(self, row: CodeRow | None, known: bool) -> None:
         self.row = row
@@ -47,9 +79,7 @@ class WorkLine:
 
     def set_modifiers(self, modifiers: tuple[str, ...]) -> None:
         self.modifiers = modifiers
-        self.coronary_modifiers = tuple(m for m in modifiers if m in CORONARY_MODIFIERS)
-        self.distinct_modifiers = tuple(m for m in modifiers if m in DISTINCT_MODIFIERS)
-        self.territory = self.coronary_modifiers[0] if len(self.coronary_modifiers) == 1 else None
+        self.coronary_modifiers, self.distinct_modifiers, self.territory = _classified(modifiers)
 
     @property
     def active(self) -> bool:
@@ -61,13 +91,12 @@ class WorkLine:
         )
 
 
-class _View:
-    """Derived line sets, valid for one version of the working claim."""
+class View:
+    """Derived line sets of the working claim as it stands (rebuilt after each change)."""
 
-    __slots__ = ("active", "base", "base_by_date", "groups", "lesions", "version")
+    __slots__ = ("active", "base", "base_by_date", "groups", "lesions")
 
-    def __init__(self, lines: list[WorkLine], version: int) -> None:
-        self.version = version
+    def __init__(self, lines: list[WorkLine]) -> None:
         self.active = [line for line in lines if line.removed_by is None and line.in_scope]
         self.base = [line for line in self.active if line.is_pci_base]
         self.base_by_date: dict[date, list[WorkLine]] = {}
@@ -85,59 +114,32 @@ class _View:
 class WorkingClaim:
     """Lines in submitted order (by position: line numbers may repeat) and the documentation."""
 
-    __slots__ = ("_view", "claim", "lines", "reference", "version")
+    __slots__ = ("claim", "lines", "reference", "view")
 
     def __init__(self, claim: Claim, reference: ReferenceData) -> None:
         self.claim = claim
         self.reference = reference
-        self.version = 0
         self.lines = [self._work_line(i, line) for i, line in enumerate(claim.lines)]
-        self._view = _View(self.lines, 0)
+        self.view = View(self.lines)
+        """The line sets the edits ask for; corrections replace it (few claims have any)."""
 
     def _work_line(self, index: int, line: ClaimLine) -> WorkLine:
         ruleset = self.reference.ruleset_for(line.service_date)
         row = ruleset.code(line.procedure_code, line.service_date) if ruleset else None
         return WorkLine(
-            index=index,
-            submitted=line,
-            procedure_code=line.procedure_code,
-            modifiers=tuple(line.modifiers),
-            units=line.units,
-            ruleset=ruleset,
-            row=row,
-            known=self.reference.knows(line.procedure_code),
+            index, line, ruleset, row, line.procedure_code in self.reference.known_codes
         )
 
     # queries -----------------------------------------------------------------------------
 
-    def view(self) -> _View:
-        if self._view.version != self.version:
-            self._view = _View(self.lines, self.version)
-        return self._view
-
-    def active_lines(self) -> list[WorkLine]:
-        return self.view().active
-
     def base_lines(self) -> list[WorkLine]:
-        return self.view().base
-
-    def base_lines_on(self, service_date: date) -> list[WorkLine]:
-        return self.view().base_by_date.get(service_date, [])
-
-    def territory_groups(self) -> list[list[WorkLine]]:
-        """PCI base lines with the same date, rendering NPI, territory and kind
-        (docs/edit-catalog.md).
-
-        The claim has one rendering provider, so the NPI is the same on every line.
-        """
-        return self.view().groups
+        return self.view.base
 
     def lesion_territories(self, lesion: Lesion, line: WorkLine) -> frozenset[str]:
         ruleset = line.ruleset
         if ruleset is None:
             return frozenset()
-        found = (ruleset.territory_of_segment(s, line.service_date) for s in lesion.segments)
-        return frozenset(t for t in found if t is not None)
+        return ruleset.territories_of_segments(lesion.segments, line.service_date)
 
     def owner_of(self, lesion: Lesion) -> WorkLine | None:
         """Lesion → line (docs/edit-catalog.md): by line number, else by territory and graft
@@ -160,7 +162,7 @@ class WorkingClaim:
         procedure = self.claim.procedure
         if procedure is None:
             return ()
-        view = self.view()
+        view = self.view
         if view.lesions is None:
             owned: dict[int, list[Lesion]] = {}
             for lesion in procedure.lesions:
@@ -174,24 +176,24 @@ class WorkingClaim:
 
     def remove(self, line: WorkLine, edit_id: str) -> None:
         line.removed_by = edit_id
-        self.version += 1
+        self.view = View(self.lines)
 
     def set_modifiers(self, line: WorkLine, modifiers: tuple[str, ...]) -> None:
         line.set_modifiers(modifiers)
         line.changed = True
-        self.version += 1
+        self.view = View(self.lines)
 
     def set_units(self, line: WorkLine, units: int) -> None:
         line.units = units
         line.changed = True
-        self.version += 1
+        self.view = View(self.lines)
 
     def replace_code(self, line: WorkLine, code: str) -> None:
         line.procedure_code = code
         row = line.ruleset.code(code, line.service_date) if line.ruleset else None
         line.set_row(row, self.reference.knows(code))
         line.changed = True
-        self.version += 1
+        self.view = View(self.lines)
 
     def billed_claim(self) -> Claim:
         """The claim as it should be billed: corrections applied, removed lines omitted."""

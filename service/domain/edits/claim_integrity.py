@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from service.domain.context import EditContext
 from service.domain.npi import npi_check_digit_ok
 from service.domain.registry import Firing, edit
+from service.domain.working_claim import WorkLine
 
 
 @edit(
@@ -48,8 +49,11 @@ def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
     the event's `occurred_at`, lines under two rulesets.
     Source: docs/edit-catalog.md PCI-CLM-002."""
     lines = ctx.working.lines
-    counts = Counter(line.line_number for line in lines)
-    duplicated = tuple(line for line in lines if counts[line.line_number] > 1)
+    numbers_seen = [line.line_number for line in lines]
+    duplicated: tuple[WorkLine, ...] = ()
+    if len(set(numbers_seen)) < len(numbers_seen):
+        counts = Counter(numbers_seen)
+        duplicated = tuple(line for line in lines if counts[line.line_number] > 1)
     if duplicated:
         numbers = sorted({line.line_number for line in duplicated})
         yield Firing(
@@ -63,7 +67,8 @@ def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
     bad_pointers = tuple(
         line
         for line in lines
-        if any(p < 1 or p > diagnosis_count for p in line.submitted.diagnosis_pointers)
+        if min(line.submitted.diagnosis_pointers) < 1
+        or max(line.submitted.diagnosis_pointers) > diagnosis_count
     )
     if bad_pointers:
         yield Firing(
