@@ -38,7 +38,8 @@ class EditContext:
         return self.working.lesions_of(line)
 
     def flagged_lines(self, edit_id: str) -> frozenset[int]:
-        """Indexes of the lines an earlier edit reported (after policy)."""
+        """Indexes of the lines an earlier edit reported (after policy). The reading edit
+        names it in its registration (`reads=`), so the catalog checks the order."""
         return frozenset(self.flagged.get(edit_id, ()))
 
     def owner_territory(self, lesion: Lesion) -> str | None:

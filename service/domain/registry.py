@@ -88,6 +88,8 @@ class EditSpec:
     """When it fires, no later edit runs (nothing after it could mean anything)."""
     waivable: bool = True
     """Whether a policy may turn it off, lower or raise it."""
+    reads: tuple[str, ...] = ()
+    """Edits whose findings it reads (`ctx.flagged_lines`): they must run before it."""
     docstring: str = field(default="", repr=False)
 
     @property
@@ -110,6 +112,7 @@ def edit(
     rulesets: tuple[str, ...] = ALL_RULESETS,
     halts: bool = False,
     waivable: bool = True,
+    reads: tuple[str, ...] = (),
 ) -> Callable[[EditFunction], EditFunction]:
     """Register an edit with its catalog metadata."""
     if edit_id not in EVALUATION_ORDER:
@@ -131,6 +134,7 @@ def edit(
             rulesets=rulesets,
             halts=halts,
             waivable=waivable,
+            reads=reads,
             docstring=(function.__doc__ or "").strip(),
         )
         return function
@@ -146,6 +150,10 @@ def catalog() -> tuple[EditSpec, ...]:
     missing = [edit_id for edit_id in EVALUATION_ORDER if edit_id not in _REGISTRY]
     if missing:
         raise RuntimeError(f"edits in the evaluation order but not registered: {missing}")
+    for spec in _REGISTRY.values():
+        late = [read for read in spec.reads if spec.order <= EVALUATION_ORDER.index(read)]
+        if late:
+            raise RuntimeError(f"{spec.edit_id} reads the findings of {late}, which run after it")
     return tuple(_REGISTRY[edit_id] for edit_id in EVALUATION_ORDER)
 
 

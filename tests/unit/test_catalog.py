@@ -51,3 +51,23 @@ def test_checked_in_catalog_document_is_current(capsys: pytest.CaptureFixture[st
     assert document.read_text() == capsys.readouterr().out, (
         "docs/edit-catalog.md is stale: run `make catalog` and commit the result"
     )
+
+
+@pytest.mark.parametrize("spec", catalog(), ids=lambda s: s.edit_id)
+def test_an_edit_that_reads_another_edits_findings_declares_it(spec: object) -> None:
+    import inspect
+    import re
+
+    from service.domain.registry import EditSpec
+
+    assert isinstance(spec, EditSpec)
+    read = set(re.findall(r'flagged_lines\("([A-Z0-9-]+)"\)', inspect.getsource(spec.run)))
+    assert read == set(spec.reads)
+    assert all(EVALUATION_ORDER.index(other) < spec.order for other in spec.reads)
+
+
+def test_what_is_special_about_an_edit_is_declared_where_it_is_registered() -> None:
+    specs = {spec.edit_id: spec for spec in catalog()}
+    assert [i for i, s in specs.items() if s.halts] == ["PCI-CLM-001"]
+    assert [i for i, s in specs.items() if not s.waivable] == ["PCI-CLM-001"]
+    assert specs["PCI-TERR-001"].reads == ("PCI-TERR-006",)

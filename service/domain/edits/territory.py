@@ -163,6 +163,7 @@ def distinct_modifier_splits_territory(ctx: EditContext) -> Iterator[Firing]:
     rarc="M15",
     citation=GUIDE_1
     + "; CPT PCI hierarchy (92943 = 92941 = 92933 > 92924 > 92937 = 92928 > 92920)",
+    reads=("PCI-TERR-006",),
 )
 def one_base_code_per_territory(ctx: EditContext) -> Iterator[Firing]:
     """Keep the highest-ranked base line of a territory group and remove the rest. Ties go to
