@@ -51,7 +51,11 @@ catalog: $(STAMP)
 	$(BIN)/claim-edit rules --format markdown > docs/edit-catalog.md
 
 bench-engine: $(STAMP)
+ifdef BASELINE
+	$(BIN)/python -m benchmarks.against $(BASELINE)
+else
 	$(BIN)/python -m benchmarks.engine
+endif
 
 bench-e2e: $(STAMP)
 	scripts/with-kafka $(BIN)/python -m benchmarks.e2e

@@ -7,6 +7,9 @@ default size. One event at a time (`process`, as `claim-edit check` runs) is pri
 """
 
 import argparse
+import cProfile
+import gc
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -18,7 +21,7 @@ from benchmarks.corpus import corpus
 from service.bootstrap import build_processor
 from service.config import ServiceSettings
 from service.entrypoints.serve import settle_garbage_collection
-from service.processing import Source
+from service.processing import ClaimProcessor, Source
 
 Variant = Callable[[list[bytes]], object]
 
@@ -38,6 +41,25 @@ def interleaved(
                 totals[name] += time.perf_counter() - started
         best = {name: min(best[name], totals[name]) for name in variants}
     return best
+
+
+def footprint(processor: ClaimProcessor, items: list[tuple[bytes, Source]]) -> tuple[float, float]:
+    """(memory blocks a batch's outputs hold per claim, function calls per claim).
+
+    Blocks: `sys.getallocatedblocks()` before and after one batch, with its results kept
+    alive as the service keeps them until the broker acknowledges (the collector's work
+    grows with them). Calls: every Python and built-in call cProfile sees over the batch.
+    """
+    now = datetime.now(UTC)
+    gc.collect()
+    before = sys.getallocatedblocks()
+    kept = processor.process_batch(items, now)
+    blocks = (sys.getallocatedblocks() - before) / len(items)
+    del kept
+    profile = cProfile.Profile()
+    profile.runcall(processor.process_batch, items, now)
+    calls = sum(entry.callcount for entry in profile.getstats())
+    return blocks, calls / len(items)
 
 
 def main() -> None:
@@ -81,6 +103,11 @@ def main() -> None:
         f"engine in batches of {batch_size}: {engine_seconds / len(events) * 1e6:.1f} us/claim; "
         f"orjson round trip: {baseline_seconds / len(events) * 1e6:.2f} us/claim "
         f"(best of {args.rounds})"
+    )
+    blocks, calls = footprint(processor, [(raw, source) for raw in chunks[0]])
+    print(
+        f"per claim: {blocks:.0f} memory blocks kept by its outputs, {calls:.0f} function calls "
+        f"(one batch of {len(chunks[0])})"
     )
     print(
         f"engine: {len(events) / engine_seconds:,.0f} claims/s, "
