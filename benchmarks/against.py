@@ -20,10 +20,12 @@ RATE = re.compile(r"^engine: ([0-9,]+) claims/s")
 
 
 def run(code_dir: Path, bench_dir: Path, claims: int) -> tuple[float, str]:
-    environment = {**os.environ, "PYTHONPATH": f"{bench_dir}{os.pathsep}{code_dir}"}
+    """One run of the copied benchmark (its folder is the working directory, so it comes
+    first on the path) over the engine in `code_dir`."""
+    environment = {**os.environ, "PYTHONPATH": str(code_dir)}
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.engine", "--claims", str(claims)],
-        cwd=code_dir,
+        cwd=bench_dir,
         env=environment,
         capture_output=True,
         text=True,
