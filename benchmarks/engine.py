@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import orjson
 
@@ -23,11 +24,11 @@ from service.config import ServiceSettings
 from service.entrypoints.serve import settle_garbage_collection
 from service.processing import ClaimProcessor, Source
 
-Variant = Callable[[list[bytes]], object]
+T = TypeVar("T")
 
 
 def interleaved(
-    rounds: int, chunks: list[list[bytes]], variants: dict[str, Variant]
+    rounds: int, chunks: list[list[T]], variants: dict[str, Callable[[list[T]], object]]
 ) -> dict[str, float]:
     """Seconds per variant over all chunks, best of `rounds`. The variants take turns chunk
     by chunk, so a shared machine's drift weighs on each of them alike."""
