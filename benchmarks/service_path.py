@@ -18,6 +18,7 @@ from benchmarks.engine import interleaved
 from service.bootstrap import build_processor
 from service.config import ServiceSettings
 from service.entrypoints.serve import settle_garbage_collection
+from service.observability.logging import configure_logging
 from service.observability.metrics import ServiceMetrics
 from service.processing import Source
 from service.stream.editing import BatchEditor, Topics
@@ -43,6 +44,7 @@ def main() -> None:
     options.add_argument("--claims", type=int, default=10_000)
     options.add_argument("--rounds", type=int, default=3)
     args = options.parse_args()
+    configure_logging("INFO")  # as `serve` runs by default: per-claim lines are DEBUG
     processor = build_processor()
     settle_garbage_collection()
     now = datetime.now(UTC)
