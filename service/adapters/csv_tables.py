@@ -99,6 +99,17 @@ def read_rows(path: Path, header_marker: str | None = None) -> Iterator[CsvRow]:
         yield CsvRow(path, offset, dict(zip(header, cells, strict=False)))
 
 
+def official_rows(path: Path) -> list[list[str]]:
+    """Every line of an official CSV as cells. Strict: a quote left open is an error naming
+    its line, never a field that silently swallows the lines after it."""
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        return list(reader)
+    except csv.Error as error:
+        raise ReferenceDataError(f"{path}:{reader.line_num}: not valid CSV: {error}") from error
+
+
 def column_starting(row: CsvRow, prefix: str) -> str:
     for name in row.cells:
         if name.lower().startswith(prefix.lower()):

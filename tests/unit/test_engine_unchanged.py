@@ -1,6 +1,7 @@
 """A differential test against the engine this one replaced (commit 9a2e3b5, before the
-lean engine): on the same reference data and default policy, the outcome bytes of the
-benchmark corpus are the same, byte for byte.
+lean engine): on the same reference data (that commit's tables, kept as a fixture so later
+changes of the facts do not move it) and default policy, the outcome bytes of the benchmark
+corpus are the same, byte for byte.
 
 The digest below was printed by that commit's engine over the same 3,000 claims with the
 same clock value. A change that moves any byte of any outcome (a field, its order, a
@@ -9,19 +10,24 @@ message, a price) fails here; an intended change must say so by recording a new 
 
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 
 from benchmarks.corpus import corpus
-from service.bootstrap import build_processor
-from service.processing import Source
+from service.adapters.reference_files import load_reference
+from service.domain.policy import Policy
+from service.processing import ClaimProcessor, Source
 
 DIGEST_OF_THE_REPLACED_ENGINE = "2fbcfd4ae15c1b91b320f59c652a180e15c9b20aec6bb995d96b8f77016abc09"
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
+TABLES_OF_THE_REPLACED_ENGINE = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "reference-9a2e3b5"
+)
 
 
 def test_the_benchmark_corpus_gets_the_same_outcome_bytes_as_from_the_replaced_engine() -> None:
-    processor = build_processor()
+    processor = ClaimProcessor(load_reference(TABLES_OF_THE_REPLACED_ENGINE), Policy())
     digest = hashlib.sha256()
     for offset, document in enumerate(corpus(3000)):
         source = Source(topic="claims.submitted", partition=0, offset=offset)

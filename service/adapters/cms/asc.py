@@ -1,0 +1,101 @@
+"""ASC Addenda AA (covered procedures and rates) and FF (device offsets, which also carry the
+procedure's OPPS APC and payment rate), as CMS publishes them each quarter."""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from service.adapters.cms.release import Release, from_month
+from service.adapters.csv_tables import ReferenceDataError, official_rows
+
+QUARTER = re.compile(r"([A-Z][a-z]+ \d{4}) Payment Indicator")
+
+
+@dataclass(frozen=True, slots=True)
+class AscRate:
+    code: str
+    payment_indicator: str
+    multiple_procedure_discounting: bool
+    rate: Decimal | None
+    """None for packaged procedures (N1): no separate payment."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceIntensive:
+    code: str
+    payment_indicator: str
+    opps_apc: str
+    opps_rate: Decimal
+
+
+def _money(path: Path, line: int, column: str, text: str) -> Decimal | None:
+    """`"$8,447.98 "` → 8447.98; blank → None."""
+    cleaned = text.replace("$", "").replace(",", "").strip()
+    if not cleaned:
+        return None
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation as error:
+        message = f"{path}:{line}: column {column!r}: not money: {text!r}"
+        raise ReferenceDataError(message) from error
+
+
+def _table(path: Path, addendum: str) -> tuple[Release, list[str], list[tuple[int, list[str]]]]:
+    rows = official_rows(path)
+    header_at = next((i for i, row in enumerate(rows) if row and row[0] == "HCPCS Code"), None)
+    title = " ".join(rows[0][0].split()) if rows and rows[0] else ""
+    if header_at is None or f"Addendum {addendum}" not in title:
+        raise ReferenceDataError(f"{path}: not the ASC Addendum {addendum} layout")
+    header = [" ".join(cell.split()) for cell in rows[header_at]]
+    quarter = next((m.group(1) for cell in header if (m := QUARTER.search(cell))), None)
+    if quarter is None:
+        raise ReferenceDataError(f"{path}:{header_at + 1}: no '<Month> <Year> Payment Indicator'")
+    body = [(i + 1, row) for i, row in enumerate(rows) if i > header_at and row and row[0].strip()]
+    return from_month(path, title.split(" -- ")[0] + f" {quarter}", quarter), header, body
+
+
+def _column(path: Path, header: list[str], name: str) -> int:
+    for position, cell in enumerate(header):
+        if cell.endswith(name) or cell == name:
+            return position
+    raise ReferenceDataError(f"{path}: no column {name!r}")
+
+
+def read_addendum_aa(path: Path) -> tuple[Release, list[AscRate]]:
+    release, header, body = _table(path, "AA")
+    indicator = _column(path, header, "Payment Indicator")
+    discounting = _column(path, header, "Subject to Multiple Procedure Discounting")
+    rate = _column(path, header, "Payment Rate")
+    found = []
+    for line, row in body:
+        flag = row[discounting].strip()
+        if flag not in ("Y", "N"):
+            raise ReferenceDataError(
+                f"{path}:{line}: column 'Subject to Multiple Procedure Discounting': {flag!r}"
+            )
+        found.append(
+            AscRate(
+                code=row[0].strip(),
+                payment_indicator=row[indicator].strip(),
+                multiple_procedure_discounting=flag == "Y",
+                rate=_money(path, line, "Payment Rate", row[rate]),
+            )
+        )
+    return release, found
+
+
+def read_addendum_ff(path: Path) -> tuple[Release, list[DeviceIntensive]]:
+    """Only the rows with an OPPS APC and rate (device-intensive procedures)."""
+    release, header, body = _table(path, "FF")
+    indicator = _column(path, header, "Payment Indicator")
+    apc = _column(path, header, "APC")
+    rate = _column(path, header, "OPPS Payment Rate")
+    found = []
+    for line, row in body:
+        amount = _money(path, line, "OPPS Payment Rate", row[rate])
+        if amount is None or not row[apc].strip():
+            continue
+        code, kind = row[0].strip(), row[indicator].strip()
+        found.append(DeviceIntensive(code, kind, row[apc].strip(), amount))
+    return release, found

@@ -1,0 +1,67 @@
+"""Which official file a row came from, and the dates it is in force."""
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from service.adapters.csv_tables import ReferenceDataError
+
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """One official file: its name, CMS's title for it, its bytes' sha256 and its dates."""
+
+    file: str
+    title: str
+    sha256: str
+    effective_from: date
+    effective_to: date
+
+    @property
+    def source(self) -> str:
+        return f"CMS {self.title} ({self.file}, sha256 {self.sha256[:12]})"
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def calendar_year(path: Path, title: str, year: int) -> Release:
+    """A file CMS publishes for a calendar year (PFS relative values, GPCI, ZIP to locality):
+    in force for the whole year; a later release of the same year corrects it and replaces
+    it (two files of the same table and release are an error where they are loaded)."""
+    return Release(path.name, title, sha256_of(path), date(year, 1, 1), date(year, 12, 31))
+
+
+def from_month(path: Path, title: str, month_year: str) -> Release:
+    """A quarterly file titled by its first month ("January 2026"): in force from that month
+    to the end of its year, unless a later quarter's file of the year is loaded too."""
+    found = re.fullmatch(r"\s*([A-Za-z]+)\s+(\d{4})\s*", month_year)
+    month = MONTHS.get(found.group(1).lower()) if found else None
+    if found is None or month is None:
+        raise ReferenceDataError(f"{path}: no month and year in {month_year!r}")
+    year = int(found.group(2))
+    return Release(path.name, title, sha256_of(path), date(year, month, 1), date(year, 12, 31))

@@ -1,0 +1,155 @@
+"""The official CMS payment files read in their published layouts, from excerpts of the real
+files (tests/fixtures/cms-official): the facts CMS publishes come out as CMS published them,
+and a damaged file is refused naming file, line and column."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from service.adapters.cms.asc import read_addendum_aa, read_addendum_ff
+from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
+from service.adapters.csv_tables import ReferenceDataError
+
+OFFICIAL = Path(__file__).resolve().parents[1] / "fixtures" / "cms-official"
+PCI_BRANCH_ADD_ONS = {"92921", "92925", "92929", "92934", "92938", "92944"}
+
+
+def test_the_2025_relative_values_give_92924_its_published_rvus_and_indicators() -> None:
+    release, rows = read_relative_values(OFFICIAL / "PPRRVU2025_Oct.csv")
+    by_code = {row.code: row for row in rows}
+    atherectomy = by_code["92924"]
+    assert (atherectomy.status, atherectomy.work, atherectomy.facility_total) == (
+        "A",
+        Decimal("11.74"),
+        Decimal("18.45"),
+    )
+    assert (atherectomy.facility_pe, atherectomy.malpractice) == (Decimal("4.07"), Decimal("2.64"))
+    assert atherectomy.nonfacility_pe is None  # NA: not paid in an office
+    assert (atherectomy.multiple_procedure, atherectomy.global_days) == ("2", "000")
+    assert atherectomy.conversion_factor == Decimal("32.3465")
+    assert (release.effective_from, release.effective_to) == (date(2025, 1, 1), date(2025, 12, 31))
+    assert "2025 National Physician Fee Schedule Relative Value File October Release" in (
+        release.source
+    )
+
+
+def test_the_2025_branch_add_ons_are_bundled_and_component_rows_are_not_read() -> None:
+    _, rows = read_relative_values(OFFICIAL / "PPRRVU2025_Oct.csv")
+    assert {row.code for row in rows if row.status == "B"} >= PCI_BRANCH_ADD_ONS
+    assert [row.status for row in rows if row.code == "92978"] == ["C"]  # the global row only
+
+
+def test_gpci_and_zip5_give_the_alabama_locality_of_zip_35203() -> None:
+    gpci_release, localities = read_gpci(OFFICIAL / "GPCI2025.csv")
+    zip_release, zips = read_zip5(OFFICIAL / "ZIP5_OCT2025.txt")
+    zip_row = next(z for z in zips if z.zip_code == "35203")
+    assert (zip_row.state, zip_row.carrier, zip_row.locality) == ("AL", "10112", "00")
+    alabama = next(g for g in localities if (g.carrier, g.locality) == ("10112", "00"))
+    assert (alabama.work, alabama.practice_expense, alabama.malpractice) == (
+        Decimal("1"),
+        Decimal("0.869"),
+        Decimal("0.575"),
+    )
+    assert gpci_release.effective_from == zip_release.effective_from == date(2025, 1, 1)
+    assert not [g for g in localities if not g.carrier.isdigit()]  # footnotes are not rows
+
+
+def test_asc_addenda_for_january_2026_give_92924_its_rate_and_opps_apc() -> None:
+    aa_release, rates = read_addendum_aa(OFFICIAL / "ASC-AA-2026-jan.csv")
+    ff_release, devices = read_addendum_ff(OFFICIAL / "ASC-FF-2026-jan.csv")
+    rate = next(r for r in rates if r.code == "92924")
+    assert (rate.payment_indicator, rate.rate, rate.multiple_procedure_discounting) == (
+        "J8",
+        Decimal("8447.98"),
+        True,
+    )
+    device = next(d for d in devices if d.code == "92924")
+    assert (device.opps_apc, device.opps_rate) == ("5193", Decimal("10087.35"))
+    assert aa_release.effective_from == ff_release.effective_from == date(2026, 1, 1)
+
+
+def test_2026_asc_list_packages_the_c_code_branch_add_ons_and_omits_92941() -> None:
+    _, rates = read_addendum_aa(OFFICIAL / "ASC-AA-2026-jan.csv")
+    by_code = {rate.code: rate for rate in rates}
+    assert {c: by_code[c].payment_indicator for c in ("C9601", "C9603", "C9605", "C9608")} == {
+        "C9601": "N1",
+        "C9603": "N1",
+        "C9605": "N1",
+        "C9608": "N1",
+    }
+    assert all(by_code[c].rate is None for c in ("C9601", "C9603", "C9605", "C9608"))
+    assert "92941" not in by_code
+    assert {"92921", "92929"} & set(by_code) == set()
+
+
+def test_device_intensive_rows_without_an_opps_rate_are_left_out() -> None:
+    _, devices = read_addendum_ff(OFFICIAL / "ASC-FF-2026-jan.csv")
+    assert "C9601" not in {d.code for d in devices}
+    assert "0095T" not in {d.code for d in devices}
+
+
+def _damaged(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    text = (OFFICIAL / name).read_text(encoding="utf-8", errors="replace")
+    assert old in text
+    damaged = tmp_path / name
+    damaged.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return damaged
+
+
+@dataclass(frozen=True)
+class Damage:
+    file: str
+    old: str
+    new: str
+    reader: Callable[[Path], object]
+    named: str
+    """What the error must name besides the file."""
+
+
+RVU_LINE = "92924,,Prq card angio/athrect 1 art,A,,"
+AA_LINE = "92924,,Prq trluml c athrc 1 art&/br,"
+DAMAGES = [
+    Damage(
+        "PPRRVU2025_Oct.csv",
+        RVU_LINE + "11.74",
+        RVU_LINE + "11.7x",
+        read_relative_values,
+        "WORK RVU",
+    ),
+    Damage(
+        "PPRRVU2025_Oct.csv", "CODE,PAYMENT,RVU", "CODE,RVU,PAYMENT", read_relative_values, "header"
+    ),
+    Damage("GPCI2025.csv", "ALABAMA,1,0.869", "ALABAMA,1,0.8.69", read_gpci, "PE GPCI"),
+    Damage("ASC-AA-2026-jan.csv", '"$8,447.98 "', '"$8,44x.98 "', read_addendum_aa, "Payment Rate"),
+    Damage(
+        "ASC-AA-2026-jan.csv", AA_LINE + "Y", AA_LINE + "maybe", read_addendum_aa, "Discounting"
+    ),
+    Damage(
+        "ASC-FF-2026-jan.csv", '"$10,087.35"', '"$10,0x7.35"', read_addendum_ff, "OPPS Payment Rate"
+    ),
+    Damage("ZIP5_OCT2025.txt", "AL352031011200", "AL35203101X200", read_zip5, "ZIP5 layout"),
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGES, ids=lambda d: f"{d.file}:{d.named}")
+def test_a_damaged_official_file_is_refused_naming_file_line_and_column(
+    tmp_path: Path, damage: Damage
+) -> None:
+    damaged = _damaged(tmp_path, damage.file, damage.old, damage.new)
+    with pytest.raises(ReferenceDataError) as refused:
+        damage.reader(damaged)
+    message = str(refused.value)
+    assert str(damaged) in message
+    assert damage.named in message
+
+
+def test_an_unbalanced_quote_is_refused_not_swallowing_the_rest_of_the_file(
+    tmp_path: Path,
+) -> None:
+    damaged = _damaged(tmp_path, "ASC-AA-2026-jan.csv", '"$8,447.98 "', '"$8,447.98 ')
+    with pytest.raises(ReferenceDataError, match=r"ASC-AA-2026-jan\.csv:\d+: not valid CSV"):
+        read_addendum_aa(damaged)
