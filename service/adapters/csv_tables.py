@@ -52,6 +52,9 @@ class CsvRow:
         except InvalidOperation as error:
             raise ReferenceDataError(f"{self.where(column)}: not a number: {value!r}") from error
 
+    def optional_decimal(self, column: str) -> Decimal | None:
+        return self.decimal(column) if self.text(column, required=False) else None
+
     def integer(self, column: str) -> int:
         value = self.text(column)
         digits = value.split()[0] if value.split() else value

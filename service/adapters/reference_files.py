@@ -91,6 +91,13 @@ def _mue_row(row: CsvRow, provenance: Provenance) -> MueRow:
     )
 
 
+def _yes_no(row: CsvRow, column: str) -> bool | None:
+    value = row.text(column, required=False)
+    if value not in ("", "Y", "N"):
+        raise ReferenceDataError(f"{row.where(column)}: {value!r} is not Y or N")
+    return None if not value else value == "Y"
+
+
 def _has(row: CsvRow, prefix: str) -> bool:
     return any(name.lower().startswith(prefix.lower()) for name in row.cells)
 
@@ -151,6 +158,10 @@ def load_ruleset(
             r.decimal("work_rvu"),
             r.decimal("total_rvu"),
             r.provenance("rvu", r.text("code")),
+            status=r.text("status", required=False),
+            facility_pe_rvu=r.optional_decimal("facility_pe_rvu"),
+            malpractice_rvu=r.optional_decimal("mp_rvu"),
+            multiple_procedure=r.text("mult_proc", required=False),
         )
         for r in _optional(folder / "rvu.csv")
     ]
@@ -173,7 +184,13 @@ def load_ruleset(
         for r in _optional(folder / "opps.csv")
     ]
     asc = [
-        AscRow(r.text("code"), r.decimal("payment"), r.provenance("asc", r.text("code")))
+        AscRow(
+            r.text("code"),
+            r.optional_decimal("payment"),
+            r.provenance("asc", r.text("code")),
+            payment_indicator=r.text("payment_indicator", required=False),
+            multiple_procedure_discounting=_yes_no(r, "multiple_procedure_discounting"),
+        )
         for r in _optional(folder / "asc.csv")
     ]
     mue_practitioner = [

@@ -83,19 +83,40 @@ def _physician_fee(line: WorkLine, claim: Claim) -> PricedLine:
     factor = ruleset.conversion_factor(participation, line.service_date)
     if rvu is None:
         return _unpriced(line, "pfs", f"no RVU row for {line.service_date.isoformat()}")
+    if rvu.status == "B":
+        return _packaged(
+            line, "pfs", rvu.provenance, "PFS status B (bundled): never paid separately"
+        )
+    if rvu.status not in ("", "A"):
+        return _unpriced(line, "pfs", f"PFS status {rvu.status}: no national amount")
     if factor is None:
         return _unpriced(line, "pfs", f"no conversion factor for {line.service_date.isoformat()}")
     key = (id(rvu), id(factor), line.units, line.line_number)
-    priced = _PFS_MEMO.get(key)
-    if priced is None:
-        priced = _physician_fee_line(rvu, factor, line.units, line.line_number)
-        if len(_PFS_MEMO) < 8192:
-            _PFS_MEMO[key] = priced
+    memo = _PFS_MEMO.get(key)
+    if memo is not None and memo[0] is rvu and memo[1] is factor:
+        return memo[2]
+    priced = _physician_fee_line(rvu, factor, line.units, line.line_number)
+    if len(_PFS_MEMO) < 8192:
+        _PFS_MEMO[key] = (rvu, factor, priced)
     return priced
 
 
-# Rows are immutable and live as long as the process, so their identity is a sound key.
-_PFS_MEMO: dict[tuple[int, int, int, int], PricedLine] = {}
+# Keyed by the rows' identity, and the rows are kept with the price: an id reused by another
+# (later loaded) row never finds a price that is not its own.
+_PFS_MEMO: dict[tuple[int, int, int, int], tuple[RvuRow, ConversionFactorRow, PricedLine]] = {}
+
+
+def _packaged(line: WorkLine, method: Method, provenance: Provenance, why: str) -> PricedLine:
+    """A line paid within another (PFS status B, ASC N1): 0.00, and a note that says why."""
+    return PricedLine(
+        line_number=line.line_number,
+        procedure_code=line.procedure_code,
+        method=method,
+        allowed="0.00",
+        source=provenance.source,
+        confidence=provenance.confidence,
+        note=f"line {line.line_number} ({line.procedure_code}): {why}",
+    )
 
 
 def _physician_fee_line(
@@ -174,6 +195,11 @@ def _asc(line: WorkLine) -> PricedLine:
     row = line.ruleset.asc_row(line.procedure_code, line.service_date) if line.ruleset else None
     if row is None:
         return _unpriced(line, "asc", "no ASC payment row loaded")
+    if row.payment is None:
+        why = (
+            f"ASC payment indicator {row.payment_indicator or 'N1'}: packaged, no separate payment"
+        )
+        return _packaged(line, "asc", row.provenance, why)
     return PricedLine(
         line_number=line.line_number,
         procedure_code=line.procedure_code,

@@ -66,7 +66,14 @@ class RvuRow:
     code: str
     work_rvu: Decimal
     total_rvu: Decimal
+    """Facility total (the setting PCI is performed in)."""
     provenance: Provenance
+    status: str = ""
+    """PFS status code (A active, B bundled, C carrier-priced, ...); "" when not published."""
+    facility_pe_rvu: Decimal | None = None
+    malpractice_rvu: Decimal | None = None
+    multiple_procedure: str = ""
+    """PFS MULT PROC indicator (2: standard multiple-procedure reduction); "" when unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +95,11 @@ class OppsRow:
 @dataclass(frozen=True, slots=True)
 class AscRow:
     code: str
-    payment: Decimal
+    payment: Decimal | None
+    """None for a packaged procedure (payment indicator N1): no separate payment."""
     provenance: Provenance
+    payment_indicator: str = ""
+    multiple_procedure_discounting: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

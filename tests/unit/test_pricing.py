@@ -26,18 +26,23 @@ def pricing_of(claim_event: ClaimSubmitted) -> Pricing:
         (
             "92924 outpatient, J1 comprehensive",
             event(line("92924", "LD"), line("92978"), setting="hospital_outpatient"),
-            "11794.00",
+            "10087.35",
         ),
-        ("92924 in an ASC", event(line("92924", "LD"), setting="asc"), "8448.00"),
+        ("92924 in an ASC", event(line("92924", "LD"), setting="asc"), "8447.98"),
         ("a code without an RVU row", event(line("92930", "LD")), None),
         (
-            "2025 date: no 2025 RVU table is loaded",
+            "2025 professional, from the 2025 PFS relative value file",
             event(line("92924", "LD", date="2025-05-01")),
+            "596.79",
+        ),
+        (
+            "92941 has no OPPS row in the files loaded",
+            event(line("92941", "LD"), setting="hospital_outpatient"),
             None,
         ),
         (
-            "outpatient code without an OPPS row",
-            event(line("92933", "LD"), setting="hospital_outpatient"),
+            "92924 was not on the 2025 ASC list",
+            event(line("92924", "LD", date="2025-05-01"), setting="asc"),
             None,
         ),
     ],
@@ -70,7 +75,7 @@ def test_missing_price_is_null_with_a_note_never_invented() -> None:
 def test_j1_pays_the_highest_line_and_packages_every_other() -> None:
     pricing = pricing_of(event(line("92924", "LD"), line("92978"), setting="hospital_outpatient"))
     assert [(p.procedure_code, p.allowed) for p in pricing.lines] == [
-        ("92924", "11794.00"),
+        ("92924", "10087.35"),
         ("92978", "0.00"),
     ]
     assert any("packaged" in note for note in pricing.notes)
@@ -80,6 +85,35 @@ def test_notes_say_the_amounts_are_unadjusted_national() -> None:
     assert any("no geographic" in n for n in pricing_of(event(line("92924", "LD"))).notes)
 
 
-def test_asc_price_carries_the_guide_confidence() -> None:
+def test_asc_price_names_the_official_addendum_it_comes_from() -> None:
     (priced,) = pricing_of(event(line("92924", "LD"), setting="asc")).lines
-    assert (priced.method, priced.confidence) == ("asc", "guide")
+    assert (priced.method, priced.confidence) == ("asc", "confirmed")
+    assert priced.source is not None and "ASC Addendum AA, January 2026" in priced.source
+
+
+def test_a_2025_branch_add_on_is_bundled_at_zero_with_a_note() -> None:
+    pricing = pricing_of(
+        event(line("92928", "LD", date="2025-05-01"), line("92929", "LD", date="2025-05-01"))
+    )
+    by_code = {p.procedure_code: p for p in pricing.lines}
+    assert by_code["92929"].allowed == "0.00"
+    assert by_code["92929"].note is not None and "status B" in by_code["92929"].note
+    assert pricing.total_allowed == by_code["92928"].allowed
+
+
+def test_an_asc_packaged_line_is_zero_and_says_why() -> None:
+    pricing = pricing_of(event(line("92924", "LD"), line("92978"), setting="asc"))
+    by_code = {p.procedure_code: p for p in pricing.lines}
+    assert by_code["92978"].allowed == "0.00"
+    assert by_code["92978"].note is not None and "N1" in by_code["92978"].note
+    assert pricing.total_allowed == "8447.98"
+
+
+def test_a_carrier_priced_code_has_no_national_amount() -> None:
+    pricing = pricing_of(
+        event(line("92924", "LD", date="2025-05-01"), line("92978", date="2025-05-01"))
+    )
+    by_code = {p.procedure_code: p for p in pricing.lines}
+    assert by_code["92978"].allowed is None
+    assert by_code["92978"].note is not None and "status C" in by_code["92978"].note
+    assert pricing.total_allowed is None

@@ -41,14 +41,15 @@ def test_rulesets_by_service_date() -> None:
     assert REFERENCE.ruleset_for(date(2024, 12, 31)) is None
 
 
-def test_deleted_branch_addons_carry_the_confidence_of_their_source() -> None:
+def test_2026_branch_add_ons_carry_the_confidence_of_their_source() -> None:
     ruleset = REFERENCE.ruleset_for(MARCH)
     assert ruleset is not None
-    confidences = {
-        code: ruleset.code(code, MARCH).provenance.confidence  # type: ignore[union-attr]
-        for code in ("92921", "92934", "C9601")
-    }
-    assert confidences == {"92921": "secondary", "92934": "guide", "C9601": "provisional"}
+    rows = {code: ruleset.code(code, MARCH) for code in ("92921", "92934", "C9601")}
+    confidences = {code: row.provenance.confidence for code, row in rows.items() if row}
+    assert confidences == {"92921": "secondary", "92934": "guide", "C9601": "confirmed"}
+    deleted = {code: row.deleted for code, row in rows.items() if row}
+    # The CPT branch add-ons are gone in 2026; the OPPS C-code ones are still listed (N1).
+    assert deleted == {"92921": True, "92934": True, "C9601": False}
 
 
 def test_shipped_ptp_sample_has_no_equal_rank_and_no_graft_rows() -> None:

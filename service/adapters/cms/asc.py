@@ -9,6 +9,7 @@ from pathlib import Path
 from service.adapters.cms.release import Release, from_month
 from service.adapters.csv_tables import ReferenceDataError, official_rows
 
+HCPCS = re.compile(r"[A-Z0-9]{5}")
 QUARTER = re.compile(r"([A-Z][a-z]+ \d{4}) Payment Indicator")
 
 
@@ -51,8 +52,16 @@ def _table(path: Path, addendum: str) -> tuple[Release, list[str], list[tuple[in
     quarter = next((m.group(1) for cell in header if (m := QUARTER.search(cell))), None)
     if quarter is None:
         raise ReferenceDataError(f"{path}:{header_at + 1}: no '<Month> <Year> Payment Indicator'")
-    body = [(i + 1, row) for i, row in enumerate(rows) if i > header_at and row and row[0].strip()]
-    return from_month(path, title.split(" -- ")[0] + f" {quarter}", quarter), header, body
+    body: list[tuple[int, list[str]]] = []
+    for index in range(header_at + 1, len(rows)):
+        row = rows[index]
+        if not any(cell.strip() for cell in row):
+            break  # the table ends at its first blank line; CMS's notes follow
+        if not HCPCS.fullmatch(row[0].strip()):
+            raise ReferenceDataError(f"{path}:{index + 1}: column 'HCPCS Code': {row[0]!r}")
+        body.append((index + 1, row))
+    release = from_month(path, f"ASC Addendum {addendum}, {quarter}", quarter)
+    return release, header, body
 
 
 def _column(path: Path, header: list[str], name: str) -> int:
