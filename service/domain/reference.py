@@ -248,6 +248,16 @@ class Ruleset:
                 self._memo[memo_key] = found
         return found  # type: ignore[return-value]
 
+    def asc_list_covers(self, service_date: date) -> bool:
+        """Whether an ASC covered procedures list is loaded for the date."""
+        return self.once(
+            "asc_list",
+            service_date,
+            lambda: any(
+                r.provenance.covers(service_date) for rows in self.asc.values() for r in rows
+            ),
+        )
+
     def territory_of_segment(self, segment: str, service_date: date) -> str | None:
         row = self._in_force("segment", self.segments, segment, service_date)
         return row.territory if row else None

@@ -41,6 +41,8 @@ EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-MOD-002",
     "PCI-MOD-003",
     "PCI-SET-001",
+    "PCI-SET-002",
+    "PCI-REF-003",
     "PCI-REF-001",
 )
 ALL_RULESETS: tuple[str, ...] = ("pci-2025", "pci-2026.1")

@@ -41,8 +41,8 @@ def pricing_of(claim_event: ClaimSubmitted) -> Pricing:
             None,
         ),
         (
-            "92924 was not on the 2025 ASC list",
-            event(line("92924", "LD", date="2025-05-01"), setting="asc"),
+            "92924 was not on the 2025 ASC list (a commercial payer: priced, not rejected)",
+            event(line("92924", "LD", date="2025-05-01"), setting="asc", payer_kind="commercial"),
             None,
         ),
     ],

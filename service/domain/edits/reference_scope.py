@@ -34,6 +34,32 @@ def code_not_valid_on_date(ctx: EditContext) -> Iterator[Firing]:
 
 
 @edit(
+    "PCI-REF-003",
+    title="Medicare line bundled by the PFS (status B)",
+    default="info",
+    element="code",
+    citation="CMS PFS relative value file, status code B (bundled); rvu.csv status",
+)
+def bundled_by_the_fee_schedule(ctx: EditContext) -> Iterator[Firing]:
+    """Payer kind `medicare` and a line whose PFS row on its date has status B (the six
+    branch add-ons in 2025): never paid separately, priced 0.00. Source: CMS PFS relative
+    value file (status codes); rvu.csv."""
+    if ctx.claim.payer.kind != "medicare":
+        return
+    for line in ctx.lines():
+        ruleset = line.ruleset
+        rvu = ruleset.rvu(line.procedure_code, line.service_date) if ruleset else None
+        if rvu is not None and rvu.status == "B":
+            yield Firing(
+                "info",
+                (line,),
+                f"{line.procedure_code} is bundled (PFS status B): Medicare never pays it "
+                "separately; priced 0.00.",
+                evidence=(rvu.provenance,),
+            )
+
+
+@edit(
     "PCI-REF-001",
     title="Code outside rule scope",
     default="info",

@@ -38,3 +38,32 @@ def medicare_opps_des_code(ctx: EditContext) -> Iterator[Firing]:
                 ),
             ),
         )
+
+
+@edit(
+    "PCI-SET-002",
+    title="Procedure not on the ASC covered procedures list for its date",
+    default="line_rejection",
+    element="code",
+    carc="58",
+    citation="CMS ASC Addendum AA (covered surgical procedures) for the quarter of service",
+)
+def not_on_the_asc_list(ctx: EditContext) -> Iterator[Firing]:
+    """Setting `asc`, payer kind `medicare` or `medicare_advantage`, and a line whose code
+    has no row in the ASC covered procedures list in force on its date (92941 in 2026, 92924
+    in 2025). Silent when no list is loaded for the date: missing data is not a finding.
+    Source: CMS ASC Addendum AA; asc.csv."""
+    if ctx.setting != "asc" or ctx.claim.payer.kind not in ("medicare", "medicare_advantage"):
+        return
+    for line in ctx.lines():
+        ruleset = line.ruleset
+        if ruleset is None or not ruleset.asc_list_covers(line.service_date):
+            continue
+        if ruleset.asc_row(line.procedure_code, line.service_date) is None:
+            yield Firing(
+                "line_rejection",
+                (line,),
+                f"{line.procedure_code} is not on the Medicare ASC covered procedures list "
+                f"for {line.service_date.isoformat()}.",
+                fix="Bill the procedure from the setting it was covered in (hospital outpatient).",
+            )
