@@ -12,6 +12,7 @@ from contracts.claim import (
     Procedure,
     Provider,
     RenderingProvider,
+    ServiceFacility,
 )
 from contracts.events import (
     Change,
@@ -23,6 +24,7 @@ from contracts.events import (
     Evidence,
     Finding,
     LineSnapshot,
+    Locality,
     PricedLine,
     Pricing,
     RulesetRef,
@@ -45,6 +47,7 @@ __all__ = [
     "Finding",
     "Lesion",
     "LineSnapshot",
+    "Locality",
     "Patient",
     "Payer",
     "PricedLine",
@@ -53,5 +56,6 @@ __all__ = [
     "Provider",
     "RenderingProvider",
     "RulesetRef",
+    "ServiceFacility",
     "ValidationProblem",
 ]

@@ -86,6 +86,13 @@ class Patient(_Frozen):
     sex: Literal["F", "M", "U"]
 
 
+class ServiceFacility(_Frozen):
+    """Where the service was performed (837P 2310C N403, else 2010AA N403): its ZIP selects
+    the Medicare payment locality."""
+
+    zip: Annotated[str, StringConstraints(pattern=r"^[0-9]{5}([0-9]{4})?$")]
+
+
 class ClaimLine(_Frozen):
     line_number: StrictInt = Field(ge=1, le=999)
     procedure_code: ProcedureCode
@@ -137,6 +144,7 @@ class Claim(_Frozen):
     diagnoses: tuple[DiagnosisCode, ...] = Field(min_length=1, max_length=MAX_DIAGNOSES)
     lines: tuple[ClaimLine, ...] = Field(min_length=1, max_length=MAX_LINES)
     procedure: Procedure | None = None
+    service_facility: ServiceFacility | None = None
 
     @model_validator(mode="after")
     def _place_of_service_outside_hospital(self) -> "Claim":

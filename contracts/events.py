@@ -104,6 +104,14 @@ class PricedLine:
     procedure_code: str
     method: Literal["pfs", "opps", "asc"]
     allowed: MoneyText | None
+    payable: MoneyText | None = field(
+        default=None,
+        metadata={
+            "description": "what Medicare pays for the line: the locality (GPCI) and the "
+            "multiple-procedure rules applied; the national amount when no locality could "
+            "be found (a note says why)"
+        },
+    )
     work_rvu: DecimalText | None = None
     total_rvu: DecimalText | None = None
     conversion_factor: DecimalText | None = None
@@ -115,6 +123,24 @@ class PricedLine:
 
 
 @dataclass(kw_only=True)
+class Locality:
+    """The Medicare payment locality a professional claim was priced in (its service
+    facility ZIP → carrier and locality → the GPCI row)."""
+
+    __pydantic_config__ = _PART
+
+    zip: str
+    carrier: str
+    locality: str
+    name: str
+    work_gpci: DecimalText
+    practice_expense_gpci: DecimalText
+    malpractice_gpci: DecimalText
+    source: str
+    confidence: Confidence
+
+
+@dataclass(kw_only=True)
 class Pricing:
     __pydantic_config__ = _PART
 
@@ -123,6 +149,10 @@ class Pricing:
     lines: tuple[PricedLine, ...]
     total_allowed: MoneyText | None
     notes: tuple[str, ...]
+    total_payable: MoneyText | None = None
+    locality: Locality | None = field(
+        default=None, metadata={"description": "null: no locality adjustment (a note says why)"}
+    )
 
 
 class _Outcome(_Output):

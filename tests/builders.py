@@ -71,6 +71,7 @@ def event_document(
     billing_npi: str = VALID_NPI,
     diagnoses: tuple[str, ...] = ("I25.10", "I25.84"),
     renumber: bool = True,
+    facility_zip: str | None = None,
 ) -> dict[str, Any]:
     claim: dict[str, Any] = {
         "claim_id": "CLM-TEST-1",
@@ -86,6 +87,8 @@ def event_document(
     }
     if proc is not None:
         claim["procedure"] = proc
+    if facility_zip is not None:
+        claim["service_facility"] = {"zip": facility_zip}
     return {
         "event_id": event_id,
         "event_type": "claim.submitted",

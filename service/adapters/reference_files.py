@@ -13,6 +13,9 @@ from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
+from service.adapters.cms.files import layout_of
+from service.adapters.cms.pfs import read_gpci, read_zip5
+from service.adapters.cms.release import Release
 from service.adapters.csv_tables import (
     CONFIDENCES,
     CsvRow,
@@ -25,6 +28,7 @@ from service.domain.reference import (
     CodeRow,
     ConversionFactorRow,
     DerivationRow,
+    LocalityRow,
     MueRow,
     OppsRow,
     Provenance,
@@ -34,6 +38,7 @@ from service.domain.reference import (
     Ruleset,
     RvuRow,
     SegmentRow,
+    ZipRow,
     index_by,
 )
 
@@ -219,6 +224,7 @@ def load_ruleset(
         ),
         key=lambda row: row.priority,
     )
+    localities, zips = _official_localities(folder)
     ptp_practitioner = _shipped_ptp(folder / "ptp_practitioner.csv")
     ptp_outpatient_path = folder / "ptp_outpatient.csv"
     ptp_outpatient = (
@@ -242,6 +248,50 @@ def load_ruleset(
         derivation=tuple(derivation),
         des_code_for={row.cpt_analogue: row.code for row in codes if row.cpt_analogue},
         ptp_codes=_ptp_codes(ptp_practitioner, ptp_outpatient),
+        localities=localities,
+        zip_localities=zips,
+    )
+
+
+def _official_localities(
+    folder: Path,
+) -> tuple[dict[tuple[str, str], tuple[LocalityRow, ...]], dict[str, tuple[ZipRow, ...]]]:
+    """GPCI and ZIP5 files, in CMS's own layouts, found in a folder by their first lines."""
+    localities: dict[tuple[str, str], list[LocalityRow]] = {}
+    zips: dict[str, list[ZipRow]] = {}
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        layout = layout_of(path)
+        if layout == "gpci":
+            release, gpcis = read_gpci(path)
+            for gpci in gpcis:
+                key = (gpci.carrier, gpci.locality)
+                localities.setdefault(key, []).append(
+                    LocalityRow(
+                        gpci.carrier,
+                        gpci.locality,
+                        gpci.name,
+                        gpci.work,
+                        gpci.practice_expense,
+                        gpci.malpractice,
+                        _confirmed(release, "gpci", f"{gpci.carrier}/{gpci.locality}"),
+                    )
+                )
+        elif layout == "zip5":
+            release, records = read_zip5(path)
+            provenance = _confirmed(release, "zip5", release.file)
+            for record in records:
+                zips.setdefault(record.zip_code, []).append(
+                    ZipRow(record.zip_code, record.carrier, record.locality, provenance)
+                )
+    return (
+        {key: tuple(rows) for key, rows in localities.items()},
+        {key: tuple(rows) for key, rows in zips.items()},
+    )
+
+
+def _confirmed(release: Release, table: str, key: str) -> Provenance:
+    return Provenance(
+        table, key, release.effective_from, release.effective_to, release.source, "confirmed"
     )
 
 

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from contracts import Claim, PricedLine, Pricing
+from service.domain import payable
 from service.domain.reference import ConversionFactorRow, Participation, Provenance, RvuRow
 from service.domain.working_claim import WorkingClaim, WorkLine
 
@@ -34,12 +35,15 @@ def price(working: WorkingClaim) -> Pricing:
     claim = working.claim
     lines = [line for line in working.lines if line.active and line.known]
     notes: list[str] = [UNADJUSTED]
+    payable_notes: list[str] = []
+    locality = None
     if claim.setting == "professional":
         priced = [_physician_fee(line, claim) for line in lines]
+        priced, locality = payable.professional(working, lines, priced, payable_notes)
     elif claim.setting == "hospital_outpatient":
-        priced = _opps(lines, notes)
+        priced = payable.as_allowed(_opps(lines, notes))
     else:
-        priced = [_asc(line) for line in lines]
+        priced = payable.ambulatory_surgery(lines, [_asc(line) for line in lines], payable_notes)
     notes.extend(p.note for p in priced if p.note)
     outside = [line.line_number for line in working.lines if line.active and not line.known]
     if outside:
@@ -54,7 +58,9 @@ def price(working: WorkingClaim) -> Pricing:
         currency="USD",
         lines=tuple(priced),
         total_allowed=total,
-        notes=tuple(notes),
+        notes=(*notes, *payable_notes),
+        total_payable=payable.total(priced),
+        locality=locality,
     )
 
 

@@ -129,6 +129,29 @@ class DerivationRow:
 
 
 @dataclass(frozen=True, slots=True)
+class LocalityRow:
+    """A Medicare payment locality and its geographic practice cost indices (GPCI)."""
+
+    carrier: str
+    locality: str
+    name: str
+    work_gpci: Decimal
+    practice_expense_gpci: Decimal
+    malpractice_gpci: Decimal
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class ZipRow:
+    """A ZIP code's carrier and payment locality."""
+
+    zip_code: str
+    carrier: str
+    locality: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
 class SegmentRow:
     segment: str
     territory: str
@@ -147,6 +170,8 @@ RowT = TypeVar(
     SegmentRow,
     ConversionFactorRow,
     PtpRow,
+    LocalityRow,
+    ZipRow,
 )
 
 
@@ -185,6 +210,8 @@ class Ruleset:
     des_code_for: Mapping[str, str] = field(default_factory=dict)
     ptp_codes: frozenset[str] = frozenset()
     """Every code that stands in some PTP row (either column, either table)."""
+    localities: Mapping[tuple[str, str], tuple[LocalityRow, ...]] = field(default_factory=dict)
+    zip_localities: Mapping[str, tuple[ZipRow, ...]] = field(default_factory=dict)
     _memo: dict[tuple[str, object, date], object] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -247,6 +274,16 @@ class Ruleset:
             if len(self._memo) < _MEMO_LIMIT:
                 self._memo[memo_key] = found
         return found  # type: ignore[return-value]
+
+    def locality_of(
+        self, zip_code: str, service_date: date
+    ) -> tuple[ZipRow, LocalityRow | None] | None:
+        """The ZIP's carrier and locality, and that locality's GPCI row if one is loaded."""
+        found = self._in_force("zip", self.zip_localities, zip_code[:5], service_date)
+        if found is None:
+            return None
+        key = (found.carrier, found.locality)
+        return found, self._in_force("gpci", self.localities, key, service_date)
 
     def asc_list_covers(self, service_date: date) -> bool:
         """Whether an ASC covered procedures list is loaded for the date."""

@@ -117,3 +117,96 @@ def test_a_carrier_priced_code_has_no_national_amount() -> None:
     assert by_code["92978"].allowed is None
     assert by_code["92978"].note is not None and "status C" in by_code["92978"].note
     assert pricing.total_allowed is None
+
+
+JUNE_2025 = "2025-06-10"
+BIRMINGHAM = "35203"
+
+
+def test_payable_applies_the_locality_of_the_service_facility_zip() -> None:
+    pricing = pricing_of(event(line("92924", "LD", date=JUNE_2025), facility_zip=BIRMINGHAM))
+    (priced,) = pricing.lines
+    # (11.74 + 4.07 x 0.869 + 2.64 x 0.575) x 32.3465, the spec's worked example
+    assert (priced.allowed, priced.payable, pricing.total_payable) == ("596.79", "543.25", "543.25")
+    assert pricing.locality is not None
+    assert (pricing.locality.carrier, pricing.locality.locality, pricing.locality.name) == (
+        "10112",
+        "00",
+        "ALABAMA",
+    )
+    assert "GPCI2025.csv" in pricing.locality.source
+    assert "ZIP5_OCT2025.txt" in pricing.locality.source
+
+
+def test_a_nine_digit_zip_selects_the_locality_of_its_first_five() -> None:
+    pricing = pricing_of(event(line("92924", "LD", date=JUNE_2025), facility_zip="352031234"))
+    assert pricing.total_payable == "543.25"
+
+
+def test_indicator_2_lines_on_one_date_pay_100_and_50_percent_add_ons_in_full() -> None:
+    claim = event(
+        line("92924", "LD", date=JUNE_2025),
+        line("92920", "RC", date=JUNE_2025),
+        line("92972", date=JUNE_2025),
+        facility_zip=BIRMINGHAM,
+    )
+    pricing = pricing_of(claim)
+    assert [(p.procedure_code, p.payable) for p in pricing.lines] == [
+        ("92924", "543.25"),
+        ("92920", "228.02"),  # 456.04 adjusted, halved
+        ("92972", "131.07"),  # an add-on (indicator 0): not reduced
+    ]
+    assert pricing.total_payable == "902.34"
+    assert pricing.total_allowed == "1237.25"  # allowed keeps its v1 meaning
+    assert any("multiple-procedure reduction" in note for note in pricing.notes)
+
+
+@pytest.mark.parametrize(
+    ("name", "claim_event", "missing"),
+    [
+        ("no service facility", event(line("92924", "LD", date=JUNE_2025)), "no service facility"),
+        (
+            "a ZIP the 2025 file does not hold",
+            event(line("92924", "LD", date=JUNE_2025), facility_zip="00000"),
+            "no ZIP-to-locality row for 00000",
+        ),
+        (
+            "2026: no 2026 GPCI or ZIP5 file is shipped",
+            event(line("92924", "LD"), facility_zip=BIRMINGHAM),
+            "no ZIP-to-locality row for 35203 on 2026",
+        ),
+    ],
+)
+def test_without_a_locality_payable_is_the_national_amount_and_a_note_says_why(
+    name: str, claim_event: ClaimSubmitted, missing: str
+) -> None:
+    pricing = pricing_of(claim_event)
+    (priced,) = pricing.lines
+    assert priced.payable == priced.allowed
+    assert pricing.locality is None
+    assert any(missing in note for note in pricing.notes), pricing.notes
+
+
+def test_asc_discounting_pays_the_highest_rate_in_full_and_halves_the_others() -> None:
+    pricing = pricing_of(event(line("92920", "RC"), line("92924", "LD"), setting="asc"))
+    assert [(p.procedure_code, p.allowed, p.payable) for p in pricing.lines] == [
+        ("92920", "3849.47", "1924.74"),
+        ("92924", "8447.98", "8447.98"),
+    ]
+    assert pricing.total_payable == "10372.72"
+
+
+def test_bundled_and_comprehensive_lines_pay_what_they_allow() -> None:
+    bundled = pricing_of(
+        event(
+            line("92928", "LD", date=JUNE_2025),
+            line("92929", "LD", date=JUNE_2025),
+            facility_zip=BIRMINGHAM,
+        )
+    )
+    assert [p.payable for p in bundled.lines if p.procedure_code == "92929"] == ["0.00"]
+    outpatient = pricing_of(
+        event(line("92924", "LD"), line("92978"), setting="hospital_outpatient")
+    )
+    assert [p.payable for p in outpatient.lines] == ["10087.35", "0.00"]
+    assert outpatient.total_payable == "10087.35"

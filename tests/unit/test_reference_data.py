@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from service.adapters.cms.files import layout_of
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.reference_files import SHIPPED_REFERENCE_DIR, load_reference
 from service.domain.engine import evaluate
@@ -18,7 +19,9 @@ MARCH = date(2026, 3, 2)
 
 
 def test_every_shipped_row_is_effective_dated_with_source_and_confidence() -> None:
-    tables = sorted(SHIPPED_REFERENCE_DIR.glob("*/*.csv"))
+    """Tables in this project's layout carry both on every row; files shipped in CMS's own
+    layout (GPCI, ZIP5) get them from the file: its release, dates and sha256."""
+    tables = sorted(p for p in SHIPPED_REFERENCE_DIR.glob("*/*.csv") if layout_of(p) is None)
     assert tables
     for table in tables:
         with table.open() as handle:
@@ -39,6 +42,22 @@ def test_rulesets_by_service_date() -> None:
     assert REFERENCE.ruleset_for(date(2025, 12, 31)).version == "pci-2025"  # type: ignore[union-attr]
     assert REFERENCE.ruleset_for(date(2026, 1, 1)).version == "pci-2026.1"  # type: ignore[union-attr]
     assert REFERENCE.ruleset_for(date(2024, 12, 31)) is None
+
+
+def test_official_layout_files_shipped_as_published_carry_their_release() -> None:
+    ruleset = REFERENCE.ruleset_for(date(2025, 6, 10))
+    assert ruleset is not None
+    found = ruleset.locality_of("35203", date(2025, 6, 10))
+    assert found is not None
+    zip_row, gpci = found
+    assert gpci is not None
+    assert "GPCI2025.csv, sha256" in gpci.provenance.source
+    assert "ZIP5_OCT2025.txt, sha256" in zip_row.provenance.source
+    assert (gpci.provenance.effective_from, gpci.provenance.effective_to) == (
+        date(2025, 1, 1),
+        date(2025, 12, 31),
+    )
+    assert REFERENCE.ruleset_for(MARCH).locality_of("35203", MARCH) is None  # type: ignore[union-attr]
 
 
 def test_2026_branch_add_ons_carry_the_confidence_of_their_source() -> None:

@@ -4,12 +4,14 @@ import re
 from pathlib import Path
 from typing import Literal
 
+from service.adapters.cms.release import official_bytes
+
 Layout = Literal["pfs_rvu", "gpci", "zip5", "asc_aa", "asc_ff", "mue", "ptp"]
 ZIP5_RECORD = re.compile(r"^[A-Z]{2}\d{12}")
 
 
 def layout_of(path: Path) -> Layout | None:
-    head = path.read_bytes()[:8192].decode("utf-8", errors="replace")
+    head = official_bytes(path)[:8192].decode("utf-8", errors="replace")
     if "National Physician Fee Schedule Relative Value File" in head:
         return "pfs_rvu"
     if "GEOGRAPHIC PRACTICE COST INDICES" in head.upper():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from service.adapters.cms.release import Release, calendar_year
+from service.adapters.cms.release import Release, calendar_year, official_bytes
 from service.adapters.csv_tables import ReferenceDataError, official_rows
 
 # The relative value file's last header line, cell by cell (its header spans five lines).
@@ -138,7 +138,7 @@ def read_gpci(path: Path) -> tuple[Release, list[Gpci]]:
 def read_zip5(path: Path) -> tuple[Release, list[ZipLocality]]:
     """ZIP5_<MON><YYYY>.txt, fixed width: state 1-2, ZIP 3-7, carrier 8-12, locality 13-14,
     year and quarter 76-80 (ZIP5lyout.txt)."""
-    text = path.read_text(encoding="ascii", errors="replace")
+    text = official_bytes(path).decode("ascii", errors="replace")
     found: list[ZipLocality] = []
     first_quarter = ""
     for line, record in enumerate(text.splitlines(), start=1):

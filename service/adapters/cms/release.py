@@ -1,5 +1,6 @@
 """Which official file a row came from, and the dates it is in force."""
 
+import gzip
 import hashlib
 import re
 from dataclasses import dataclass
@@ -45,15 +46,28 @@ class Release:
         return f"CMS {self.title} ({self.file}, sha256 {self.sha256[:12]})"
 
 
+def official_bytes(path: Path) -> bytes:
+    """The file's bytes as CMS published them (a shipped copy may be gzip-compressed)."""
+    raw = path.read_bytes()
+    return gzip.decompress(raw) if path.suffix == ".gz" else raw
+
+
+def published_name(path: Path) -> str:
+    return path.name.removesuffix(".gz")
+
+
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Of the published bytes, so the digest matches CMS's own file."""
+    return hashlib.sha256(official_bytes(path)).hexdigest()
 
 
 def calendar_year(path: Path, title: str, year: int) -> Release:
     """A file CMS publishes for a calendar year (PFS relative values, GPCI, ZIP to locality):
     in force for the whole year; a later release of the same year corrects it and replaces
     it (two files of the same table and release are an error where they are loaded)."""
-    return Release(path.name, title, sha256_of(path), date(year, 1, 1), date(year, 12, 31))
+    return Release(
+        published_name(path), title, sha256_of(path), date(year, 1, 1), date(year, 12, 31)
+    )
 
 
 def from_month(path: Path, title: str, month_year: str) -> Release:
@@ -64,4 +78,5 @@ def from_month(path: Path, title: str, month_year: str) -> Release:
     if found is None or month is None:
         raise ReferenceDataError(f"{path}: no month and year in {month_year!r}")
     year = int(found.group(2))
-    return Release(path.name, title, sha256_of(path), date(year, month, 1), date(year, 12, 31))
+    start, end = date(year, month, 1), date(year, 12, 31)
+    return Release(published_name(path), title, sha256_of(path), start, end)

@@ -1,0 +1,171 @@
+"""What Medicare pays for each priced line (docs/reference-data.md, "Geographic adjustment"
+and "Multiple procedures"): `allowed` is the national amount; `payable` applies the
+payment locality and the multiple-procedure rules.
+
+Professional: (work RVU × work GPCI + facility PE RVU × PE GPCI + MP RVU × MP GPCI) ×
+conversion factor, by the service facility ZIP's locality; with no ZIP, no ZIP row, no GPCI
+row or no RVU components, the national amount, and a note says which was missing. Then
+MULT PROC indicator 2 on one date: 100% for the highest line, 50% for each other. ASC: lines
+subject to multiple-procedure discounting, 100% for the highest rate, 50% for the others;
+packaged lines stay 0.00. OPPS: payable is allowed (J1 already pays one line).
+"""
+
+import dataclasses
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+from contracts import Locality, PricedLine
+from service.domain.reference import LocalityRow, RvuRow, ZipRow
+from service.domain.working_claim import WorkingClaim, WorkLine
+
+CENT = Decimal("0.01")
+HALF = Decimal("0.5")
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class _Where:
+    """The claim's payment locality, looked up once (None and a note when not found)."""
+
+    def __init__(self, working: WorkingClaim, lines: Sequence[WorkLine]) -> None:
+        self.zip_row: ZipRow | None = None
+        self.gpci: LocalityRow | None = None
+        self.note: str | None = None
+        facility = working.claim.service_facility
+        dated = next((line for line in lines if line.ruleset is not None), None)
+        if facility is None:
+            self.note = "payable is the national amount: the claim names no service facility ZIP."
+            return
+        if dated is None or dated.ruleset is None:
+            return
+        found = dated.ruleset.locality_of(facility.zip, dated.service_date)
+        when = dated.service_date.isoformat()
+        if found is None:
+            self.note = (
+                f"payable is the national amount: no ZIP-to-locality row for {facility.zip[:5]} "
+                f"on {when} (load the CMS ZIP5 file for the year)."
+            )
+            return
+        self.zip_row, self.gpci = found
+        if self.gpci is None:
+            self.note = (
+                f"payable is the national amount: no GPCI row for carrier {found[0].carrier}, "
+                f"locality {found[0].locality} on {when} (load the CMS GPCI file for the year)."
+            )
+
+    def locality(self) -> Locality | None:
+        if self.zip_row is None or self.gpci is None:
+            return None
+        gpci = self.gpci
+        return Locality(
+            zip=self.zip_row.zip_code,
+            carrier=gpci.carrier,
+            locality=gpci.locality,
+            name=gpci.name,
+            work_gpci=str(gpci.work_gpci),
+            practice_expense_gpci=str(gpci.practice_expense_gpci),
+            malpractice_gpci=str(gpci.malpractice_gpci),
+            source=f"{gpci.provenance.source}; {self.zip_row.provenance.source}",
+            confidence=gpci.provenance.confidence,
+        )
+
+
+def _adjusted(
+    line: WorkLine, rvu: RvuRow | None, factor: str | None, gpci: LocalityRow
+) -> Decimal | None:
+    if rvu is None or factor is None or rvu.facility_pe_rvu is None or rvu.malpractice_rvu is None:
+        return None
+    per_unit = (
+        rvu.work_rvu * gpci.work_gpci
+        + rvu.facility_pe_rvu * gpci.practice_expense_gpci
+        + rvu.malpractice_rvu * gpci.malpractice_gpci
+    ) * Decimal(factor)
+    return _cents(per_unit) * line.units
+
+
+def _reduced(amounts: dict[int, Decimal], ranked: list[int]) -> None:
+    """100% for the first of `ranked`, 50% for each other (in place)."""
+    for index in ranked[1:]:
+        amounts[index] = _cents(amounts[index] * HALF)
+
+
+def professional(
+    working: WorkingClaim, lines: Sequence[WorkLine], priced: Sequence[PricedLine], notes: list[str]
+) -> tuple[list[PricedLine], Locality | None]:
+    where = _Where(working, lines)
+    if where.note:
+        notes.append(where.note)
+    amounts: dict[int, Decimal] = {}
+    unadjusted: list[str] = []
+    for index, (line, price) in enumerate(zip(lines, priced, strict=True)):
+        if price.allowed is None:
+            continue
+        rvu = line.ruleset.rvu(line.procedure_code, line.service_date) if line.ruleset else None
+        amount = Decimal(price.allowed)
+        if where.gpci is not None and amount:
+            adjusted = _adjusted(line, rvu, price.conversion_factor, where.gpci)
+            if adjusted is None:
+                unadjusted.append(line.procedure_code)
+            else:
+                amount = adjusted
+        amounts[index] = amount
+    if unadjusted:
+        notes.append(
+            "payable is the national amount for "
+            f"{', '.join(sorted(set(unadjusted)))}: no RVU components (work, facility PE, MP) "
+            "are loaded for the date."
+        )
+    by_date: dict[object, list[int]] = {}
+    for index, line in enumerate(lines):
+        rvu = line.ruleset.rvu(line.procedure_code, line.service_date) if line.ruleset else None
+        if index in amounts and rvu is not None and rvu.multiple_procedure == "2":
+            by_date.setdefault(line.service_date, []).append(index)
+    for group in by_date.values():
+        if len(group) > 1:
+            ranked = sorted(group, key=lambda i: (-amounts[i], lines[i].line_number))
+            _reduced(amounts, ranked)
+            notes.append(
+                "payable applies the multiple-procedure reduction (indicator 2): 100% for line "
+                f"{lines[ranked[0]].line_number}, 50% for lines "
+                f"{', '.join(str(lines[i].line_number) for i in ranked[1:])}."
+            )
+    return _with_payable(priced, amounts), where.locality()
+
+
+def ambulatory_surgery(
+    lines: Sequence[WorkLine], priced: Sequence[PricedLine], notes: list[str]
+) -> list[PricedLine]:
+    amounts = {i: Decimal(p.allowed) for i, p in enumerate(priced) if p.allowed is not None}
+    discounted = []
+    for index, line in enumerate(lines):
+        row = line.ruleset.asc_row(line.procedure_code, line.service_date) if line.ruleset else None
+        if index in amounts and row is not None and row.multiple_procedure_discounting:
+            discounted.append(index)
+    if len(discounted) > 1:
+        ranked = sorted(discounted, key=lambda i: (-amounts[i], lines[i].line_number))
+        _reduced(amounts, ranked)
+        notes.append(
+            f"payable applies ASC multiple-procedure discounting: 100% for line "
+            f"{lines[ranked[0]].line_number}, 50% for lines "
+            f"{', '.join(str(lines[i].line_number) for i in ranked[1:])}."
+        )
+    return _with_payable(priced, amounts)
+
+
+def as_allowed(priced: Sequence[PricedLine]) -> list[PricedLine]:
+    return [dataclasses.replace(p, payable=p.allowed) for p in priced]
+
+
+def _with_payable(priced: Sequence[PricedLine], amounts: dict[int, Decimal]) -> list[PricedLine]:
+    return [
+        dataclasses.replace(p, payable=str(amounts[i]) if i in amounts else None)
+        for i, p in enumerate(priced)
+    ]
+
+
+def total(priced: Sequence[PricedLine]) -> str | None:
+    if any(p.payable is None for p in priced):
+        return None
+    return str(_cents(sum((Decimal(p.payable or "0") for p in priced), Decimal(0))))
