@@ -38,7 +38,7 @@ from service.domain.reference import (
     Ruleset,
     RvuRow,
     SegmentRow,
-    ZipRow,
+    ZipTable,
     index_by,
 )
 
@@ -224,7 +224,7 @@ def load_ruleset(
         ),
         key=lambda row: row.priority,
     )
-    localities, zips = _official_localities(folder)
+    localities, zip_tables = _official_localities(folder)
     ptp_practitioner = _shipped_ptp(folder / "ptp_practitioner.csv")
     ptp_outpatient_path = folder / "ptp_outpatient.csv"
     ptp_outpatient = (
@@ -249,16 +249,16 @@ def load_ruleset(
         des_code_for={row.cpt_analogue: row.code for row in codes if row.cpt_analogue},
         ptp_codes=_ptp_codes(ptp_practitioner, ptp_outpatient),
         localities=localities,
-        zip_localities=zips,
+        zip_tables=zip_tables,
     )
 
 
 def _official_localities(
     folder: Path,
-) -> tuple[dict[tuple[str, str], tuple[LocalityRow, ...]], dict[str, tuple[ZipRow, ...]]]:
+) -> tuple[dict[tuple[str, str], tuple[LocalityRow, ...]], tuple[ZipTable, ...]]:
     """GPCI and ZIP5 files, in CMS's own layouts, found in a folder by their first lines."""
     localities: dict[tuple[str, str], list[LocalityRow]] = {}
-    zips: dict[str, list[ZipRow]] = {}
+    zip_tables: list[ZipTable] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         layout = layout_of(path)
         if layout == "gpci":
@@ -277,16 +277,9 @@ def _official_localities(
                     )
                 )
         elif layout == "zip5":
-            release, records = read_zip5(path)
-            provenance = _confirmed(release, "zip5", release.file)
-            for record in records:
-                zips.setdefault(record.zip_code, []).append(
-                    ZipRow(record.zip_code, record.carrier, record.locality, provenance)
-                )
-    return (
-        {key: tuple(rows) for key, rows in localities.items()},
-        {key: tuple(rows) for key, rows in zips.items()},
-    )
+            release, table = read_zip5(path)
+            zip_tables.append(ZipTable(table, _confirmed(release, "zip5", release.file)))
+    return {key: tuple(rows) for key, rows in localities.items()}, tuple(zip_tables)
 
 
 def _confirmed(release: Release, table: str, key: str) -> Provenance:

@@ -152,6 +152,19 @@ class ZipRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ZipTable:
+    """One ZIP-to-locality file: ~43,000 ZIP codes onto ~110 (carrier, locality) pairs,
+    kept as a dict of shared pairs (a row object per ZIP would cost ~25 MB)."""
+
+    localities: Mapping[str, tuple[str, str]]
+    provenance: Provenance
+
+    def row(self, zip_code: str) -> ZipRow | None:
+        found = self.localities.get(zip_code)
+        return None if found is None else ZipRow(zip_code, *found, self.provenance)
+
+
+@dataclass(frozen=True, slots=True)
 class SegmentRow:
     segment: str
     territory: str
@@ -171,7 +184,6 @@ RowT = TypeVar(
     ConversionFactorRow,
     PtpRow,
     LocalityRow,
-    ZipRow,
 )
 
 
@@ -211,7 +223,7 @@ class Ruleset:
     ptp_codes: frozenset[str] = frozenset()
     """Every code that stands in some PTP row (either column, either table)."""
     localities: Mapping[tuple[str, str], tuple[LocalityRow, ...]] = field(default_factory=dict)
-    zip_localities: Mapping[str, tuple[ZipRow, ...]] = field(default_factory=dict)
+    zip_tables: tuple[ZipTable, ...] = ()
     _memo: dict[tuple[str, object, date], object] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -279,7 +291,8 @@ class Ruleset:
         self, zip_code: str, service_date: date
     ) -> tuple[ZipRow, LocalityRow | None] | None:
         """The ZIP's carrier and locality, and that locality's GPCI row if one is loaded."""
-        found = self._in_force("zip", self.zip_localities, zip_code[:5], service_date)
+        table = next((t for t in self.zip_tables if t.provenance.covers(service_date)), None)
+        found = table.row(zip_code[:5]) if table is not None else None
         if found is None:
             return None
         key = (found.carrier, found.locality)

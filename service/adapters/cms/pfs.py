@@ -51,14 +51,6 @@ class Gpci:
     malpractice: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class ZipLocality:
-    zip_code: str
-    state: str
-    carrier: str
-    locality: str
-
-
 def _number(path: Path, line: int, column: str, text: str) -> Decimal:
     try:
         value = Decimal(text.strip())
@@ -135,13 +127,17 @@ def read_gpci(path: Path) -> tuple[Release, list[Gpci]]:
     return release, found
 
 
-def read_zip5(path: Path) -> tuple[Release, list[ZipLocality]]:
+def read_zip5(path: Path) -> tuple[Release, dict[str, tuple[str, str]]]:
     """ZIP5_<MON><YYYY>.txt, fixed width: state 1-2, ZIP 3-7, carrier 8-12, locality 13-14,
-    year and quarter 76-80 (ZIP5lyout.txt)."""
-    text = official_bytes(path).decode("ascii", errors="replace")
-    found: list[ZipLocality] = []
+    year and quarter 76-80 (ZIP5lyout.txt). ZIP → (carrier, locality), the ~110 distinct
+    pairs shared: the file has ~43,000 records and this is read at start-up."""
+    raw = official_bytes(path)
+    pairs: dict[tuple[str, str], tuple[str, str]] = {}
+    found: dict[str, tuple[str, str]] = {}
     first_quarter = ""
-    for line, record in enumerate(text.splitlines(), start=1):
+    # One record at a time: a list of every line, or a StringIO, would hold the file twice.
+    for line, match in enumerate(re.finditer(rb"[^\n]*\n?", raw), start=1):
+        record = match.group().decode("ascii", errors="replace")
         if not record.strip():
             continue
         zip_code, carrier, locality = record[2:7], record[7:12], record[12:14]
@@ -151,7 +147,7 @@ def read_zip5(path: Path) -> tuple[Release, list[ZipLocality]]:
         if not (len(quarter) == 5 and quarter.isdigit()):
             raise ReferenceDataError(f"{path}:{line}: column 'Year/Quarter' (76-80): {quarter!r}")
         first_quarter = first_quarter or quarter
-        found.append(ZipLocality(zip_code, record[:2], carrier, locality))
+        found[zip_code] = pairs.setdefault((carrier, locality), (carrier, locality))
     if not found:
         raise ReferenceDataError(f"{path}: no ZIP5 records")
     year, quarter = first_quarter[:4], first_quarter[4]
