@@ -2,36 +2,39 @@
 
     python scripts/cms_facts.py DIR...
 
-Reads every official file under the folders given (recognised by its first lines, through
-the same readers the service uses), keeps the rows of the codes each ruleset's codes.csv
-lists, and rewrites the tables those files settle, each row naming its file, release and
-sha256. Run by a maintainer when CMS publishes; the service, the tests and the build never
-run it (nothing in the repository reads the official files' folder).
+Reads every official file under the folders given (recognised by its first lines), turns
+them into rows through the same code the service uses for CLAIM_EDIT_REFERENCE_DIR
+(service/adapters/cms/), keeps the rows of the codes each ruleset's codes.csv lists, and
+rewrites the tables those files settle; each row names its file, release and sha256. Run by
+a maintainer when CMS publishes; the service, the tests and the build never run it.
 
-Written: pci-2025/rvu.csv and conversion_factors.csv (PFS relative values), asc.csv and
-opps.csv of the ruleset whose year an ASC addendum is for (AA: rate, payment indicator,
-multiple-procedure discounting; FF: the OPPS APC and rate of device-intensive procedures).
+Written: rvu.csv and conversion_factors.csv of the ruleset whose year a PFS relative value
+file is for; asc.csv (Addendum AA) and opps.csv (Addendum FF) of the ruleset whose year an
+ASC addendum is for.
 """
 
 import csv
+import dataclasses
 import sys
-from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
 
 from service.adapters.cms.asc import read_addendum_aa, read_addendum_ff
 from service.adapters.cms.files import Layout, layout_of
 from service.adapters.cms.pfs import read_relative_values
-from service.adapters.cms.release import Release
+from service.adapters.cms.tables import (
+    asc_rows,
+    conversion_factor_rows,
+    opps_rows,
+    rvu_rows,
+)
+from service.domain.reference import Provenance
 
-DATED = ["effective_from", "effective_to", "source", "confidence"]
 REFERENCE = Path(__file__).resolve().parents[1] / "reference"
 FOLDER_OF_YEAR = {2025: "pci-2025", 2026: "pci-2026.1"}
-# APCs 5191-5194 (levels 1-4 of endovascular procedures) are comprehensive APCs: a code
-# assigned to one has OPPS status indicator J1. FF gives the APC, not the indicator.
-COMPREHENSIVE_APCS = frozenset({"5191", "5192", "5193", "5194"})
-J1_REASON = "; status indicator J1 derived: APCs 5191-5194 are comprehensive (C-APC)"
-# The 2026 coder's guide states J1 for 92924 (confidence guide beside the derived others).
-GUIDE_J1 = {(2026, "92924"): "; status indicator J1 per the 2026 coder's guide to CPT 92924"}
+DATED = ["effective_from", "effective_to", "source", "confidence"]
+# The 2026 coder's guide states J1 for 92924: that row cites it (confidence guide).
+GUIDE_J1 = {(2026, "92924"): "status indicator J1 per the 2026 coder's guide to CPT 92924"}
 
 
 def codes_of(folder: str) -> set[str]:
@@ -39,15 +42,24 @@ def codes_of(folder: str) -> set[str]:
         return {row["code"] for row in csv.DictReader(table)}
 
 
-def dates(release: Release) -> tuple[str, str]:
-    return release.effective_from.isoformat(), release.effective_to.isoformat()
+def dated(provenance: Provenance) -> list[str]:
+    return [
+        provenance.effective_from.isoformat(),
+        provenance.effective_to.isoformat() if provenance.effective_to else "",
+        provenance.source,
+        provenance.confidence,
+    ]
 
 
-def write(folder: str, name: str, header: list[str], rows: list[list[str]]) -> None:
+def text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def write(folder: str, name: str, header: list[str], rows: Sequence[list[str]]) -> None:
     path = REFERENCE / folder / name
     with path.open("w", newline="") as table:
         out = csv.writer(table, lineterminator="\n")
-        out.writerow(header)
+        out.writerow(header + DATED)
         out.writerows(sorted(rows))
     print(f"{path.relative_to(REFERENCE.parent)}: {len(rows)} rows")
 
@@ -56,47 +68,32 @@ def pfs(path: Path) -> None:
     release, rows = read_relative_values(path)
     folder = FOLDER_OF_YEAR[release.effective_from.year]
     wanted = codes_of(folder)
-    start, end = dates(release)
-    kept = [row for row in rows if row.code in wanted]
+    columns = ["code", "status", "work_rvu", "facility_pe_rvu", "mp_rvu", "total_rvu"]
     write(
         folder,
         "rvu.csv",
-        [
-            "code",
-            "status",
-            "work_rvu",
-            "facility_pe_rvu",
-            "mp_rvu",
-            "total_rvu",
-            "mult_proc",
-            *DATED,
-        ],
+        [*columns, "mult_proc"],
         [
             [
                 r.code,
                 r.status,
-                str(r.work),
-                str(r.facility_pe),
-                str(r.malpractice),
-                str(r.facility_total),
+                text(r.work_rvu),
+                text(r.facility_pe_rvu),
+                text(r.malpractice_rvu),
+                text(r.total_rvu),
                 r.multiple_procedure,
-                start,
-                end,
-                release.source,
-                "confirmed",
+                *dated(r.provenance),
             ]
-            for r in kept
+            for r in rvu_rows(release, [row for row in rows if row.code in wanted])
         ],
     )
-    (factor,) = {row.conversion_factor for row in rows}
-    note = f"{release.source}; one conversion factor for every participant that year"
     write(
         folder,
         "conversion_factors.csv",
-        ["participation", "conversion_factor", *DATED],
+        ["participation", "conversion_factor"],
         [
-            [participation, str(factor), start, end, note, "confirmed"]
-            for participation in ("non_qualifying_apm", "qualifying_apm")
+            [r.participation, str(r.conversion_factor), *dated(r.provenance)]
+            for r in conversion_factor_rows(release, rows)
         ],
     )
 
@@ -106,45 +103,35 @@ def asc(aa: Path, ff: Path | None) -> None:
     year = release.effective_from.year
     folder = FOLDER_OF_YEAR[year]
     wanted = codes_of(folder)
-    start, end = dates(release)
     write(
         folder,
         "asc.csv",
-        ["code", "payment", "payment_indicator", "multiple_procedure_discounting", *DATED],
+        ["code", "payment", "payment_indicator", "multiple_procedure_discounting"],
         [
             [
                 r.code,
-                "" if r.rate is None else str(r.rate),
+                text(r.payment),
                 r.payment_indicator,
                 "Y" if r.multiple_procedure_discounting else "N",
-                start,
-                end,
-                release.source,
-                "confirmed",
+                *dated(r.provenance),
             ]
-            for r in rates
-            if r.code in wanted
+            for r in asc_rows(release, [rate for rate in rates if rate.code in wanted])
         ],
     )
     if ff is None:
         return
     ff_release, devices = read_addendum_ff(ff)
     rows = []
-    for device in devices:
-        if device.code not in wanted or device.opps_apc not in COMPREHENSIVE_APCS:
-            continue
-        guide = GUIDE_J1.get((year, device.code))
-        reason, confidence = (guide, "guide") if guide else (J1_REASON, "derived")
-        source = f"{ff_release.source} (APC and OPPS payment rate){reason}"
-        start, end = dates(ff_release)
-        rate = str(device.opps_rate)
-        rows.append([device.code, "J1", device.opps_apc, rate, start, end, source, confidence])
-    write(
-        folder,
-        "opps.csv",
-        ["code", "status_indicator", "apc", "payment", *DATED],
-        rows,
-    )
+    for found in opps_rows(ff_release, [d for d in devices if d.code in wanted]):
+        row, guide = found, GUIDE_J1.get((year, found.code))
+        if guide is not None:
+            source = f"{ff_release.source} (APC and OPPS payment rate); {guide}"
+            cited = dataclasses.replace(row.provenance, source=source, confidence="guide")
+            row = dataclasses.replace(row, provenance=cited)
+        rows.append(
+            [row.code, row.status_indicator, row.apc, str(row.payment), *dated(row.provenance)]
+        )
+    write(folder, "opps.csv", ["code", "status_indicator", "apc", "payment"], rows)
 
 
 def main(folders: list[str]) -> None:
@@ -157,13 +144,12 @@ def main(folders: list[str]) -> None:
         pfs(path)
     by_year: dict[int, dict[str, Path]] = {}
     for path in found.get("asc_aa", []):
-        by_year.setdefault(read_addendum_aa(path)[0].effective_from.year, {})["asc_aa"] = path
+        by_year.setdefault(read_addendum_aa(path)[0].effective_from.year, {})["aa"] = path
     for path in found.get("asc_ff", []):
-        by_year.setdefault(read_addendum_ff(path)[0].effective_from.year, {})["asc_ff"] = path
+        by_year.setdefault(read_addendum_ff(path)[0].effective_from.year, {})["ff"] = path
     for year, files in sorted(by_year.items()):
-        if year in FOLDER_OF_YEAR and "asc_aa" in files:
-            asc(files["asc_aa"], files.get("asc_ff"))
-    print(f"done {date.today().isoformat()}")
+        if year in FOLDER_OF_YEAR and "aa" in files:
+            asc(files["aa"], files.get("ff"))
 
 
 if __name__ == "__main__":

@@ -8,30 +8,27 @@ an MUE file has none, so its rows apply to each ruleset's whole date range.
 import hashlib
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
 from service.adapters.cms.files import layout_of
 from service.adapters.cms.pfs import read_gpci, read_zip5
-from service.adapters.cms.release import Release
+from service.adapters.cms.tables import locality_rows, provenance
 from service.adapters.csv_tables import (
-    CONFIDENCES,
     CsvRow,
     ReferenceDataError,
-    column_starting,
     read_rows,
 )
+from service.adapters.ncci_tables import mue_row, pair_index, ptp_codes, ptp_row
+from service.adapters.official_files import load_official, with_official
 from service.domain.reference import (
     AscRow,
     CodeRow,
     ConversionFactorRow,
     DerivationRow,
     LocalityRow,
-    MueRow,
     OppsRow,
-    Provenance,
     PtpRow,
     RankRow,
     ReferenceData,
@@ -46,15 +43,6 @@ from service.domain.reference import (
 SHIPPED_REFERENCE_DIR = Path(str(files("reference")))
 CODE_KINDS = ("pci_base", "branch_addon", "addon", "diagnostic")
 PRIMARY_KINDS = ("", "base", "base_or_diagnostic", "base_same_territory")
-
-
-@dataclass(frozen=True, slots=True)
-class OfficialTables:
-    mue_practitioner: tuple[MueRow, ...] | None = None
-    mue_outpatient: tuple[MueRow, ...] | None = None
-    ptp_practitioner: tuple[PtpRow, ...] | None = None
-    ptp_outpatient: tuple[PtpRow, ...] | None = None
-    ignored: tuple[str, ...] = ()
 
 
 def _optional(path: Path) -> list[CsvRow]:
@@ -83,19 +71,6 @@ def _code_row(row: CsvRow) -> CodeRow:
     )
 
 
-def _mue_row(row: CsvRow, provenance: Provenance) -> MueRow:
-    return MueRow(
-        code=row.text("HCPCS/CPT Code"),
-        value=row.integer(
-            column_starting(row, "Practitioner")
-            if _has(row, "Practitioner")
-            else column_starting(row, "Outpatient")
-        ),
-        adjudication_indicator=row.integer("MUE Adjudication Indicator"),
-        provenance=provenance,
-    )
-
-
 def _yes_no(row: CsvRow, column: str) -> bool | None:
     value = row.text(column, required=False)
     if value not in ("", "Y", "N"):
@@ -103,50 +78,10 @@ def _yes_no(row: CsvRow, column: str) -> bool | None:
     return None if not value else value == "Y"
 
 
-def _has(row: CsvRow, prefix: str) -> bool:
-    return any(name.lower().startswith(prefix.lower()) for name in row.cells)
-
-
-def _ptp_row(row: CsvRow, source: str, confidence: str) -> PtpRow:
-    column_1 = row.text(column_starting(row, "Column 1"))
-    column_2 = row.text(column_starting(row, "Column 2"))
-    indicator = row.text(column_starting(row, "Modifier"))[:1]
-    if indicator not in ("0", "1", "9"):
-        raise ReferenceDataError(f"{row.where('Modifier')}: indicator {indicator!r} not 0, 1 or 9")
-    if confidence not in CONFIDENCES:
-        raise ReferenceDataError(f"{row.where('confidence')}: unknown confidence {confidence!r}")
-    effective = row.date(column_starting(row, "Effective"))
-    assert effective is not None
-    provenance = Provenance(
-        table="ptp",
-        key=f"{column_1}/{column_2}",
-        effective_from=effective,
-        effective_to=row.date(column_starting(row, "Deletion"), required=False),
-        source=source,
-        confidence=confidence,  # type: ignore[arg-type]
-    )
-    return PtpRow(column_1, column_2, indicator, provenance)  # type: ignore[arg-type]
-
-
 def _shipped_ptp(path: Path) -> tuple[PtpRow, ...]:
     return tuple(
-        _ptp_row(row, row.text("source"), row.text("confidence")) for row in _optional(path)
+        ptp_row(row, row.text("source"), row.text("confidence")) for row in _optional(path)
     )
-
-
-def _official_ptp(path: Path) -> list[PtpRow]:
-    rows = []
-    for row in read_rows(path, "Column 1"):
-        if row.cells.get(column_starting(row, "Column 1"), "").strip():
-            rows.append(_ptp_row(row, f"CMS NCCI PTP file {path.name}", "confirmed"))
-    return rows
-
-
-def _pair_index(rows: Iterable[PtpRow]) -> dict[tuple[str, str], tuple[PtpRow, ...]]:
-    indexed: dict[tuple[str, str], list[PtpRow]] = {}
-    for row in rows:
-        indexed.setdefault((row.column_1, row.column_2), []).append(row)
-    return {pair: tuple(group) for pair, group in indexed.items()}
 
 
 def load_ruleset(
@@ -199,11 +134,11 @@ def load_ruleset(
         for r in _optional(folder / "asc.csv")
     ]
     mue_practitioner = [
-        _mue_row(r, r.provenance("mue", r.text("HCPCS/CPT Code")))
+        mue_row(r, r.provenance("mue", r.text("HCPCS/CPT Code")))
         for r in _optional(folder / "mue_practitioner.csv")
     ]
     mue_outpatient = [
-        _mue_row(r, r.provenance("mue", r.text("HCPCS/CPT Code")))
+        mue_row(r, r.provenance("mue", r.text("HCPCS/CPT Code")))
         for r in _optional(folder / "mue_outpatient.csv")
     ]
     segments = [
@@ -242,12 +177,12 @@ def load_ruleset(
         asc=index_by(asc, "code"),
         mue_practitioner=index_by(mue_practitioner, "code"),
         mue_outpatient=index_by(mue_outpatient, "code"),
-        ptp_practitioner=_pair_index(ptp_practitioner),
-        ptp_outpatient=_pair_index(ptp_outpatient),
+        ptp_practitioner=pair_index(ptp_practitioner),
+        ptp_outpatient=pair_index(ptp_outpatient),
         segments=index_by(segments, "segment"),
         derivation=tuple(derivation),
         des_code_for={row.cpt_analogue: row.code for row in codes if row.cpt_analogue},
-        ptp_codes=_ptp_codes(ptp_practitioner, ptp_outpatient),
+        ptp_codes=ptp_codes(ptp_practitioner, ptp_outpatient),
         localities=localities,
         zip_tables=zip_tables,
     )
@@ -257,119 +192,23 @@ def _official_localities(
     folder: Path,
 ) -> tuple[dict[tuple[str, str], tuple[LocalityRow, ...]], tuple[ZipTable, ...]]:
     """GPCI and ZIP5 files, in CMS's own layouts, found in a folder by their first lines."""
-    localities: dict[tuple[str, str], list[LocalityRow]] = {}
+    localities: list[LocalityRow] = []
     zip_tables: list[ZipTable] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         layout = layout_of(path)
         if layout == "gpci":
-            release, gpcis = read_gpci(path)
-            for gpci in gpcis:
-                key = (gpci.carrier, gpci.locality)
-                localities.setdefault(key, []).append(
-                    LocalityRow(
-                        gpci.carrier,
-                        gpci.locality,
-                        gpci.name,
-                        gpci.work,
-                        gpci.practice_expense,
-                        gpci.malpractice,
-                        _confirmed(release, "gpci", f"{gpci.carrier}/{gpci.locality}"),
-                    )
-                )
+            localities.extend(locality_rows(*read_gpci(path)))
         elif layout == "zip5":
             release, table = read_zip5(path)
-            zip_tables.append(ZipTable(table, _confirmed(release, "zip5", release.file)))
-    return {key: tuple(rows) for key, rows in localities.items()}, tuple(zip_tables)
+            zip_tables.append(ZipTable(table, provenance(release, "zip5", release.file)))
+    return _locality_index(localities), tuple(zip_tables)
 
 
-def _confirmed(release: Release, table: str, key: str) -> Provenance:
-    return Provenance(
-        table, key, release.effective_from, release.effective_to, release.source, "confirmed"
-    )
-
-
-def _ptp_codes(*tables: Iterable[PtpRow]) -> frozenset[str]:
-    return frozenset(
-        code for rows in tables for row in rows for code in (row.column_1, row.column_2)
-    )
-
-
-def load_official(directory: Path) -> OfficialTables:
-    """Official CMS NCCI MUE and PTP files (CSV or tab-separated text), found by their headers."""
-    found: dict[str, list[MueRow] | list[PtpRow]] = {}
-    ignored: list[str] = []
-    for path in sorted(p for p in directory.iterdir() if p.is_file()):
-        if path.suffix.lower() not in (".csv", ".txt"):
-            ignored.append(path.name)
-            continue
-        head = path.read_text(encoding="utf-8-sig", errors="replace")[:8192]
-        outpatient = any(w in path.name.lower() for w in ("hosp", "outpatient", "opps"))
-        if "MUE Adjudication Indicator" in head:
-            kind = "mue_outpatient" if "Outpatient Hospital" in head else "mue_practitioner"
-            rows: list[MueRow] = []
-            for row in read_rows(path, "HCPCS/CPT Code"):
-                code = row.text("HCPCS/CPT Code")
-                rows.append(
-                    _mue_row(
-                        row,
-                        Provenance(
-                            "mue",
-                            code,
-                            date.min,
-                            None,
-                            f"CMS NCCI MUE file {path.name}",
-                            "confirmed",
-                        ),
-                    )
-                )
-            found.setdefault(kind, []).extend(rows)  # type: ignore[arg-type]
-        elif "Column 1" in head and "Column 2" in head:
-            kind = "ptp_outpatient" if outpatient else "ptp_practitioner"
-            found.setdefault(kind, []).extend(_official_ptp(path))  # type: ignore[arg-type]
-        else:
-            ignored.append(path.name)
-    if not found:
-        raise ReferenceDataError(
-            f"{directory}: no file of a known layout (NCCI MUE or PTP)"
-            + (f"; not recognised: {', '.join(ignored)}" if ignored else ": the directory is empty")
-        )
-    tables = {k: tuple(v) for k, v in found.items()}
-    return OfficialTables(**tables, ignored=tuple(ignored))  # type: ignore[arg-type]
-
-
-def _with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
-    def dated(rows: tuple[MueRow, ...]) -> dict[str, tuple[MueRow, ...]]:
-        return index_by(
-            (
-                replace(
-                    r,
-                    provenance=replace(
-                        r.provenance,
-                        effective_from=ruleset.effective_from,
-                        effective_to=ruleset.effective_to,
-                    ),
-                )
-                for r in rows
-            ),
-            "code",
-        )
-
-    changes: dict[str, object] = {}
-    if official.mue_practitioner is not None:
-        changes["mue_practitioner"] = dated(official.mue_practitioner)
-    if official.mue_outpatient is not None:
-        changes["mue_outpatient"] = dated(official.mue_outpatient)
-    if official.ptp_practitioner is not None:
-        changes["ptp_practitioner"] = _pair_index(official.ptp_practitioner)
-        if official.ptp_outpatient is None:
-            changes["ptp_outpatient"] = changes["ptp_practitioner"]
-    if official.ptp_outpatient is not None:
-        changes["ptp_outpatient"] = _pair_index(official.ptp_outpatient)
-    if official.ptp_practitioner is not None or official.ptp_outpatient is not None:
-        changes["ptp_codes"] = _ptp_codes(
-            official.ptp_practitioner or (), official.ptp_outpatient or ()
-        )
-    return replace(ruleset, **changes)  # type: ignore[arg-type]
+def _locality_index(rows: Iterable[LocalityRow]) -> dict[tuple[str, str], tuple[LocalityRow, ...]]:
+    indexed: dict[tuple[str, str], list[LocalityRow]] = {}
+    for row in rows:
+        indexed.setdefault((row.carrier, row.locality), []).append(row)
+    return {key: tuple(group) for key, group in indexed.items()}
 
 
 def load_reference(
@@ -389,7 +228,7 @@ def load_reference(
             entry["effective_from"],
             entry.get("effective_to"),
         )
-        rulesets.append(_with_official(ruleset, official) if official else ruleset)
+        rulesets.append(with_official(ruleset, official) if official else ruleset)
     known = frozenset(code for r in rulesets for code in r.codes)
     coronary = frozenset(
         code for r in rulesets for code, rows in r.codes.items() if any(x.coronary for x in rows)

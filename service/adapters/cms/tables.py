@@ -1,0 +1,114 @@
+"""Official files → the engine's effective-dated rows, each naming its file and release.
+
+The one place the official layouts become reference rows: the service reads them this way
+from CLAIM_EDIT_REFERENCE_DIR, and scripts/cms_facts.py carries the same rows into the
+shipped tables.
+"""
+
+from contracts.vocabulary import Confidence
+from service.adapters.cms.asc import AscRate, DeviceIntensive
+from service.adapters.cms.pfs import Gpci, PfsRvu
+from service.adapters.cms.release import Release
+from service.domain.reference import (
+    AscRow,
+    ConversionFactorRow,
+    LocalityRow,
+    OppsRow,
+    Participation,
+    Provenance,
+    RvuRow,
+)
+
+# APCs 5191-5194 (levels 1-4 of endovascular procedures) are comprehensive APCs: a code
+# assigned to one has OPPS status indicator J1. Addendum FF gives the APC, not the indicator.
+COMPREHENSIVE_APCS = frozenset({"5191", "5192", "5193", "5194"})
+DERIVED_J1 = "status indicator J1 derived: APCs 5191-5194 are comprehensive (C-APC)"
+
+
+def provenance(
+    release: Release, table: str, key: str, confidence: Confidence = "confirmed"
+) -> Provenance:
+    return Provenance(
+        table, key, release.effective_from, release.effective_to, release.source, confidence
+    )
+
+
+def rvu_rows(release: Release, rows: list[PfsRvu]) -> list[RvuRow]:
+    return [
+        RvuRow(
+            row.code,
+            row.work,
+            row.facility_total,
+            provenance(release, "rvu", row.code),
+            status=row.status,
+            facility_pe_rvu=row.facility_pe,
+            malpractice_rvu=row.malpractice,
+            multiple_procedure=row.multiple_procedure,
+        )
+        for row in rows
+    ]
+
+
+def conversion_factor_rows(release: Release, rows: list[PfsRvu]) -> list[ConversionFactorRow]:
+    """The file's one conversion factor, for every participant (from 2026 CMS publishes one
+    file per factor; such a file is for the track its title names, not read yet)."""
+    factors = {row.conversion_factor for row in rows}
+    if len(factors) != 1:
+        raise ValueError(f"{release.file}: {len(factors)} conversion factors; expected one")
+    (factor,) = factors
+    tracks: tuple[Participation, ...] = ("non_qualifying_apm", "qualifying_apm")
+    return [
+        ConversionFactorRow(track, factor, provenance(release, "conversion_factors", track))
+        for track in tracks
+    ]
+
+
+def asc_rows(release: Release, rates: list[AscRate]) -> list[AscRow]:
+    return [
+        AscRow(
+            rate.code,
+            rate.rate,
+            provenance(release, "asc", rate.code),
+            payment_indicator=rate.payment_indicator,
+            multiple_procedure_discounting=rate.multiple_procedure_discounting,
+        )
+        for rate in rates
+    ]
+
+
+def opps_rows(release: Release, devices: list[DeviceIntensive]) -> list[OppsRow]:
+    """The OPPS APC and rate Addendum FF gives for device-intensive procedures in a
+    comprehensive APC (J1, derived); others are left to OPPS Addendum B."""
+    return [
+        OppsRow(
+            device.code,
+            "J1",
+            device.opps_apc,
+            device.opps_rate,
+            Provenance(
+                "opps",
+                device.code,
+                release.effective_from,
+                release.effective_to,
+                f"{release.source} (APC and OPPS payment rate); {DERIVED_J1}",
+                "derived",
+            ),
+        )
+        for device in devices
+        if device.opps_apc in COMPREHENSIVE_APCS
+    ]
+
+
+def locality_rows(release: Release, gpcis: list[Gpci]) -> list[LocalityRow]:
+    return [
+        LocalityRow(
+            gpci.carrier,
+            gpci.locality,
+            gpci.name,
+            gpci.work,
+            gpci.practice_expense,
+            gpci.malpractice,
+            provenance(release, "gpci", f"{gpci.carrier}/{gpci.locality}"),
+        )
+        for gpci in gpcis
+    ]
