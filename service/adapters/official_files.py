@@ -7,13 +7,40 @@ matching table of each ruleset whose dates their release overlaps. A file of no 
 is named and ignored; two files of one table and release are an error.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from service.adapters.cms.asc import read_addendum_aa, read_addendum_ff
+from service.adapters.cms.files import Layout, layout_of
+from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
+from service.adapters.cms.release import Release
+from service.adapters.cms.tables import (
+    asc_rows,
+    conversion_factor_rows,
+    locality_index,
+    locality_rows,
+    opps_rows,
+    provenance,
+    rvu_rows,
+)
 from service.adapters.csv_tables import ReferenceDataError, read_rows
 from service.adapters.ncci_tables import mue_row, official_ptp, pair_index, ptp_codes
-from service.domain.reference import MueRow, Provenance, PtpRow, Ruleset, index_by
+from service.domain.reference import (
+    AscRow,
+    ConversionFactorRow,
+    LocalityRow,
+    MueRow,
+    OppsRow,
+    Provenance,
+    PtpRow,
+    RowT,
+    Ruleset,
+    RvuRow,
+    ZipTable,
+    index_by,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,50 +49,99 @@ class OfficialTables:
     mue_outpatient: tuple[MueRow, ...] | None = None
     ptp_practitioner: tuple[PtpRow, ...] | None = None
     ptp_outpatient: tuple[PtpRow, ...] | None = None
+    rvus: tuple[RvuRow, ...] | None = None
+    conversion_factors: tuple[ConversionFactorRow, ...] | None = None
+    asc: tuple[AscRow, ...] | None = None
+    opps: tuple[OppsRow, ...] | None = None
+    localities: tuple[LocalityRow, ...] | None = None
+    zip_tables: tuple[ZipTable, ...] | None = None
     ignored: tuple[str, ...] = ()
 
 
+def _mue(path: Path, head: str) -> tuple[str, list[MueRow]]:
+    kind = "mue_outpatient" if "Outpatient Hospital" in head else "mue_practitioner"
+    source = f"CMS NCCI MUE file {path.name}"
+    return kind, [
+        mue_row(
+            row, Provenance("mue", row.text("HCPCS/CPT Code"), date.min, None, source, "confirmed")
+        )
+        for row in read_rows(path, "HCPCS/CPT Code")
+    ]
+
+
+def _payment_tables(path: Path, layout: Layout) -> tuple[Release, dict[str, list[object]]]:
+    """One official payment file → its release and the rows of each table it feeds."""
+    if layout == "pfs_rvu":
+        release, values = read_relative_values(path)
+        return release, {
+            "rvus": list(rvu_rows(release, values)),
+            "conversion_factors": list(conversion_factor_rows(release, values)),
+        }
+    if layout == "gpci":
+        release, gpcis = read_gpci(path)
+        return release, {"localities": list(locality_rows(release, gpcis))}
+    if layout == "zip5":
+        release, table = read_zip5(path)
+        return release, {"zip_tables": [ZipTable(table, provenance(release, "zip5", release.file))]}
+    if layout == "asc_aa":
+        release, rates = read_addendum_aa(path)
+        return release, {"asc": list(asc_rows(release, rates))}
+    release, devices = read_addendum_ff(path)
+    return release, {"opps": list(opps_rows(release, devices))}
+
+
 def load_official(directory: Path) -> OfficialTables:
-    """Official CMS NCCI MUE and PTP files (CSV or tab-separated text), found by their headers."""
-    found: dict[str, list[MueRow] | list[PtpRow]] = {}
+    """Every file of a known layout in the directory (recognised by its first lines)."""
+    found: dict[str, list[object]] = {}
+    releases: dict[tuple[str, date], str] = {}
     ignored: list[str] = []
     for path in sorted(p for p in directory.iterdir() if p.is_file()):
-        if path.suffix.lower() not in (".csv", ".txt"):
+        layout = layout_of(path)
+        if layout is None:
             ignored.append(path.name)
-            continue
-        head = path.read_text(encoding="utf-8-sig", errors="replace")[:8192]
-        outpatient = any(w in path.name.lower() for w in ("hosp", "outpatient", "opps"))
-        if "MUE Adjudication Indicator" in head:
-            kind = "mue_outpatient" if "Outpatient Hospital" in head else "mue_practitioner"
-            rows: list[MueRow] = []
-            for row in read_rows(path, "HCPCS/CPT Code"):
-                code = row.text("HCPCS/CPT Code")
-                rows.append(
-                    mue_row(
-                        row,
-                        Provenance(
-                            "mue",
-                            code,
-                            date.min,
-                            None,
-                            f"CMS NCCI MUE file {path.name}",
-                            "confirmed",
-                        ),
-                    )
-                )
-            found.setdefault(kind, []).extend(rows)  # type: ignore[arg-type]
-        elif "Column 1" in head and "Column 2" in head:
+        elif layout == "mue":
+            head = path.read_text(encoding="utf-8-sig", errors="replace")[:8192]
+            kind, mues = _mue(path, head)
+            found.setdefault(kind, []).extend(mues)
+        elif layout == "ptp":
+            outpatient = any(w in path.name.lower() for w in ("hosp", "outpatient", "opps"))
             kind = "ptp_outpatient" if outpatient else "ptp_practitioner"
-            found.setdefault(kind, []).extend(official_ptp(path))  # type: ignore[arg-type]
+            found.setdefault(kind, []).extend(official_ptp(path))
         else:
-            ignored.append(path.name)
+            release, tables = _payment_tables(path, layout)
+            earlier = releases.setdefault((layout, release.effective_from), path.name)
+            if earlier != path.name:
+                raise ReferenceDataError(
+                    f"{directory}: {earlier} and {path.name} are both {release.title}: "
+                    "keep one file per table and release"
+                )
+            for name, rows in tables.items():
+                found.setdefault(name, []).extend(rows)
     if not found:
         raise ReferenceDataError(
-            f"{directory}: no file of a known layout (NCCI MUE or PTP)"
+            f"{directory}: no file of a known layout (PFS relative values, GPCI, ZIP5, ASC "
+            "Addendum AA or FF, NCCI MUE or PTP)"
             + (f"; not recognised: {', '.join(ignored)}" if ignored else ": the directory is empty")
         )
-    tables = {k: tuple(v) for k, v in found.items()}
-    return OfficialTables(**tables, ignored=tuple(ignored))  # type: ignore[arg-type]
+    collected = {name: tuple(rows) for name, rows in found.items()}
+    return OfficialTables(**collected, ignored=tuple(ignored))  # type: ignore[arg-type]
+
+
+def _dated_index(
+    rows: Sequence[RowT] | None, ruleset: Ruleset, key: str
+) -> dict[str, tuple[RowT, ...]] | None:
+    overlapping = _overlapping(rows or (), ruleset)
+    return index_by(overlapping, key) if overlapping else None
+
+
+def _overlapping(rows: Sequence[RowT], ruleset: Ruleset) -> list[RowT]:
+    end = ruleset.effective_to or date.max
+    return [
+        row
+        for row in rows
+        if row.provenance.effective_from <= end
+        and (row.provenance.effective_to or date.max) >= ruleset.effective_from
+    ]
 
 
 def with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
@@ -100,4 +176,26 @@ def with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
         changes["ptp_codes"] = ptp_codes(
             official.ptp_practitioner or (), official.ptp_outpatient or ()
         )
+    # Payment files replace a ruleset's table when their release overlaps its dates.
+    if (rvus := _dated_index(official.rvus, ruleset, "code")) is not None:
+        changes["rvus"] = rvus
+    factors = _dated_index(official.conversion_factors, ruleset, "participation")
+    if factors is not None:
+        changes["conversion_factors"] = factors
+    if (asc := _dated_index(official.asc, ruleset, "code")) is not None:
+        changes["asc"] = asc
+    if (opps := _dated_index(official.opps, ruleset, "code")) is not None:
+        changes["opps"] = opps
+    if official.localities and (localities := _overlapping(official.localities, ruleset)):
+        changes["localities"] = locality_index(localities)
+    if official.zip_tables:
+        end = ruleset.effective_to or date.max
+        zip_tables = tuple(
+            table
+            for table in official.zip_tables
+            if table.provenance.effective_from <= end
+            and (table.provenance.effective_to or date.max) >= ruleset.effective_from
+        )
+        if zip_tables:
+            changes["zip_tables"] = zip_tables
     return replace(ruleset, **changes)  # type: ignore[arg-type]

@@ -7,14 +7,13 @@ an MUE file has none, so its rows apply to each ruleset's whole date range.
 
 import hashlib
 import tomllib
-from collections.abc import Iterable
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
 from service.adapters.cms.files import layout_of
 from service.adapters.cms.pfs import read_gpci, read_zip5
-from service.adapters.cms.tables import locality_rows, provenance
+from service.adapters.cms.tables import locality_index, locality_rows, provenance
 from service.adapters.csv_tables import (
     CsvRow,
     ReferenceDataError,
@@ -201,14 +200,7 @@ def _official_localities(
         elif layout == "zip5":
             release, table = read_zip5(path)
             zip_tables.append(ZipTable(table, provenance(release, "zip5", release.file)))
-    return _locality_index(localities), tuple(zip_tables)
-
-
-def _locality_index(rows: Iterable[LocalityRow]) -> dict[tuple[str, str], tuple[LocalityRow, ...]]:
-    indexed: dict[tuple[str, str], list[LocalityRow]] = {}
-    for row in rows:
-        indexed.setdefault((row.carrier, row.locality), []).append(row)
-    return {key: tuple(group) for key, group in indexed.items()}
+    return locality_index(localities), tuple(zip_tables)
 
 
 def load_reference(

@@ -2,6 +2,7 @@
 files (tests/fixtures/cms-official): the facts CMS publishes come out as CMS published them,
 and a damaged file is refused naming file, line and column."""
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +14,7 @@ import pytest
 from service.adapters.cms.asc import read_addendum_aa, read_addendum_ff
 from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
 from service.adapters.csv_tables import ReferenceDataError
+from service.adapters.reference_files import load_reference
 
 OFFICIAL = Path(__file__).resolve().parents[1] / "fixtures" / "cms-official"
 PCI_BRANCH_ADD_ONS = {"92921", "92925", "92929", "92934", "92938", "92944"}
@@ -152,3 +154,29 @@ def test_an_unbalanced_quote_is_refused_not_swallowing_the_rest_of_the_file(
     damaged = _damaged(tmp_path, "ASC-AA-2026-jan.csv", '"$8,447.98 "', '"$8,447.98 ')
     with pytest.raises(ReferenceDataError, match=r"ASC-AA-2026-jan\.csv:\d+: not valid CSV"):
         read_addendum_aa(damaged)
+
+
+def test_official_payment_files_in_the_reference_dir_replace_the_shipped_tables(
+    tmp_path: Path,
+) -> None:
+    for name in ("PPRRVU2025_Oct.csv", "GPCI2025.csv", "ZIP5_OCT2025.txt", "ASC-AA-2026-jan.csv"):
+        shutil.copy(OFFICIAL / name, tmp_path / name)
+    (tmp_path / "notes.txt").write_text("not a CMS file\n")
+    reference = load_reference(official_dir=tmp_path)
+    assert reference.ignored_files == ("notes.txt",)
+    june, march = date(2025, 6, 10), date(2026, 3, 2)
+    rulesets = {day: reference.ruleset_for(day) for day in (june, march)}
+    assert all(rulesets.values())
+    rvu = rulesets[june].rvu("92924", june)  # type: ignore[union-attr]
+    assert rvu is not None and "PPRRVU2025_Oct.csv" in rvu.provenance.source
+    asc = rulesets[march].asc_row("92924", march)  # type: ignore[union-attr]
+    assert asc is not None and asc.payment == Decimal("8447.98")
+    # the excerpt holds only some codes: the file, not the shipped table, now answers
+    assert rulesets[march].asc_row("93454", march) is None  # type: ignore[union-attr]
+
+
+def test_two_files_of_one_table_and_release_are_refused(tmp_path: Path) -> None:
+    shutil.copy(OFFICIAL / "ASC-AA-2026-jan.csv", tmp_path / "AA.csv")
+    shutil.copy(OFFICIAL / "ASC-AA-2026-jan.csv", tmp_path / "AA-copy.csv")
+    with pytest.raises(ReferenceDataError, match=r"AA-copy\.csv and AA\.csv"):
+        load_reference(official_dir=tmp_path)

@@ -5,6 +5,8 @@ from CLAIM_EDIT_REFERENCE_DIR, and scripts/cms_facts.py carries the same rows in
 shipped tables.
 """
 
+from collections.abc import Iterable
+
 from contracts.vocabulary import Confidence
 from service.adapters.cms.asc import AscRate, DeviceIntensive
 from service.adapters.cms.pfs import Gpci, PfsRvu
@@ -112,3 +114,10 @@ def locality_rows(release: Release, gpcis: list[Gpci]) -> list[LocalityRow]:
         )
         for gpci in gpcis
     ]
+
+
+def locality_index(rows: Iterable[LocalityRow]) -> dict[tuple[str, str], tuple[LocalityRow, ...]]:
+    indexed: dict[tuple[str, str], list[LocalityRow]] = {}
+    for row in rows:
+        indexed.setdefault((row.carrier, row.locality), []).append(row)
+    return {key: tuple(group) for key, group in indexed.items()}
