@@ -90,8 +90,9 @@ def _payment_tables(path: Path, layout: Layout) -> tuple[Release, dict[str, list
     return release, {"opps": list(opps_rows(release, devices))}
 
 
-def load_official(directory: Path) -> OfficialTables:
-    """Every file of a known layout in the directory (recognised by its first lines)."""
+def load_official(directory: Path, wanted: frozenset[str] | None = None) -> OfficialTables:
+    """Every file of a known layout in the directory (recognised by its first lines); of
+    the NCCI PTP pairs, only those with a code in `wanted` (the codes the edits know)."""
     found: dict[str, list[object]] = {}
     releases: dict[tuple[str, date], str] = {}
     ignored: list[str] = []
@@ -106,7 +107,7 @@ def load_official(directory: Path) -> OfficialTables:
         elif layout == "ptp":
             outpatient = any(w in path.name.lower() for w in ("hosp", "outpatient", "opps"))
             kind = "ptp_outpatient" if outpatient else "ptp_practitioner"
-            found.setdefault(kind, []).extend(official_ptp(path))
+            found.setdefault(kind, []).extend(official_ptp(path, wanted))
         else:
             release, tables = _payment_tables(path, layout)
             earlier = releases.setdefault((layout, release.effective_from), path.name)

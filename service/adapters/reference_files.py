@@ -211,17 +211,18 @@ def load_reference(
         manifest = tomllib.loads(manifest_path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ReferenceDataError(f"{manifest_path}: {error}") from error
-    official = load_official(official_dir) if official_dir is not None else None
-    rulesets = []
-    for entry in manifest.get("ruleset", []):
-        ruleset = load_ruleset(
+    shipped = [
+        load_ruleset(
             root / entry["directory"],
             entry["version"],
             entry["effective_from"],
             entry.get("effective_to"),
         )
-        rulesets.append(with_official(ruleset, official) if official else ruleset)
-    known = frozenset(code for r in rulesets for code in r.codes)
+        for entry in manifest.get("ruleset", [])
+    ]
+    known = frozenset(code for r in shipped for code in r.codes)
+    official = load_official(official_dir, known) if official_dir is not None else None
+    rulesets = [with_official(r, official) if official else r for r in shipped]
     coronary = frozenset(
         code for r in rulesets for code, rows in r.codes.items() if any(x.coronary for x in rows)
     )

@@ -159,3 +159,43 @@ def test_files_of_no_known_layout_beside_official_ones_are_named(tmp_path: Path)
         (tmp_path / official.name).write_bytes(official.read_bytes())
     (tmp_path / "notes.xlsx").write_bytes(b"PK")
     assert load_reference(official_dir=tmp_path).ignored_files == ("notes.xlsx",)
+
+
+PTP_LINE = "92924\t92978\t\t20250101\t*\t9\tMisuse of column two code with column one code"
+
+
+@pytest.mark.parametrize(
+    ("damage", "named"),
+    [
+        (PTP_LINE.replace("20250101", "*"), "column 'Effective Date': not a date: '*'"),
+        (PTP_LINE.replace("92924", "", 1), "column 'Column 1': '' is not a HCPCS code"),
+        (PTP_LINE.replace("92924", "NOT-A-CODE", 1), "column 'Column 1': 'NOT-A-CODE'"),
+        (PTP_LINE.replace("\t9\t", "\t7\t"), "column 'Modifier': '7' is not 0, 1 or 9"),
+        (PTP_LINE.replace("Misuse", '"Misuse'), "not valid CSV"),
+    ],
+    ids=["star-date", "empty-column-1", "not-a-code", "indicator", "open-quote"],
+)
+def test_a_damaged_ptp_row_stops_start_up_naming_file_line_and_column(
+    tmp_path: Path, damage: str, named: str
+) -> None:
+    """The first release skipped an empty Column 1, accepted NOT-A-CODE, raised a bare
+    AssertionError for `*`, and let an open quote swallow the rest of the file."""
+    original = (FIXTURES / "cms" / "ccipra-v321r0-f1.txt").read_text()
+    assert PTP_LINE in original
+    damaged = tmp_path / "ccipra-v321r0-f1.txt"
+    damaged.write_text(original.replace(PTP_LINE, damage) + "92928\t92920\t\t20250101\t*\t1\tx\n")
+    line = original.splitlines().index(PTP_LINE) + 1
+    with pytest.raises(ReferenceDataError) as refused:
+        load_reference(official_dir=tmp_path)
+    assert f"ccipra-v321r0-f1.txt:{line}" in str(refused.value) or named == "not valid CSV"
+    assert named in str(refused.value)
+
+
+def test_only_ptp_pairs_with_a_code_the_edits_know_are_kept(tmp_path: Path) -> None:
+    original = (FIXTURES / "cms" / "ccipra-v321r0-f1.txt").read_text()
+    extra = "99213\t36000\t\t20250101\t*\t1\tStandards of medical / surgical practice\n"
+    (tmp_path / "ccipra-v321r0-f1.txt").write_text(original + extra)
+    ruleset = load_reference(official_dir=tmp_path).ruleset_for(MARCH)
+    assert ruleset is not None
+    assert ("99213", "36000") not in ruleset.ptp_practitioner
+    assert ("92924", "92978") in ruleset.ptp_practitioner
