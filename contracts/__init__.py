@@ -27,6 +27,7 @@ from contracts.events import (
     Locality,
     PricedLine,
     Pricing,
+    ReferenceSource,
     RulesetRef,
     ValidationProblem,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Pricing",
     "Procedure",
     "Provider",
+    "ReferenceSource",
     "RenderingProvider",
     "RulesetRef",
     "ServiceFacility",

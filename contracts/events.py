@@ -37,6 +37,18 @@ _PART = ConfigDict(extra="forbid")
 
 
 @dataclass(kw_only=True)
+class ReferenceSource:
+    """A file the claim was edited under: a CMS file as published, or the tables shipped
+    with claim-edit for the ruleset."""
+
+    __pydantic_config__ = _PART
+
+    name: str
+    release: str
+    sha256: str = field(metadata={"description": "of the file's published bytes, hex"})
+
+
+@dataclass(kw_only=True)
 class RulesetRef:
     __pydantic_config__ = _PART
 
@@ -44,6 +56,7 @@ class RulesetRef:
         metadata={"description": "null when no ruleset covers the service dates"}
     )
     as_of: date | None
+    sources: tuple[ReferenceSource, ...] = ()
 
 
 @dataclass(kw_only=True)

@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from contracts import ReferenceSource
 from service.adapters.cms.asc import read_addendum_aa, read_addendum_ff
 from service.adapters.cms.files import Layout, layout_of
 from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
-from service.adapters.cms.release import Release
+from service.adapters.cms.release import Release, sha256_of
 from service.adapters.cms.tables import (
     asc_rows,
     conversion_factor_rows,
@@ -55,6 +57,8 @@ class OfficialTables:
     opps: tuple[OppsRow, ...] | None = None
     localities: tuple[LocalityRow, ...] | None = None
     zip_tables: tuple[ZipTable, ...] | None = None
+    sources: tuple[tuple[ReferenceSource, date, date | None], ...] = ()
+    """Each file read, with the dates it is in force (NCCI files: every date)."""
     ignored: tuple[str, ...] = ()
 
 
@@ -95,6 +99,7 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
     the NCCI PTP pairs, only those with a code in `wanted` (the codes the edits know)."""
     found: dict[str, list[object]] = {}
     releases: dict[tuple[str, date], str] = {}
+    sources: list[tuple[ReferenceSource, date, date | None]] = []
     ignored: list[str] = []
     for path in sorted(p for p in directory.iterdir() if p.is_file()):
         layout = layout_of(path)
@@ -104,10 +109,12 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
             head = path.read_text(encoding="utf-8-sig", errors="replace")[:8192]
             kind, mues = _mue(path, head)
             found.setdefault(kind, []).extend(mues)
+            sources.append((_ncci_source(path, "MUE"), date.min, None))
         elif layout == "ptp":
             outpatient = any(w in path.name.lower() for w in ("hosp", "outpatient", "opps"))
             kind = "ptp_outpatient" if outpatient else "ptp_practitioner"
             found.setdefault(kind, []).extend(official_ptp(path, wanted))
+            sources.append((_ncci_source(path, "PTP"), date.min, None))
         else:
             release, tables = _payment_tables(path, layout)
             earlier = releases.setdefault((layout, release.effective_from), path.name)
@@ -118,14 +125,19 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
                 )
             for name, rows in tables.items():
                 found.setdefault(name, []).extend(rows)
+            sources.append((release.reference_source, release.effective_from, release.effective_to))
     if not found:
         raise ReferenceDataError(
             f"{directory}: no file of a known layout (PFS relative values, GPCI, ZIP5, ASC "
             "Addendum AA or FF, NCCI MUE or PTP)"
             + (f"; not recognised: {', '.join(ignored)}" if ignored else ": the directory is empty")
         )
-    collected = {name: tuple(rows) for name, rows in found.items()}
-    return OfficialTables(**collected, ignored=tuple(ignored))  # type: ignore[arg-type]
+    collected: dict[str, Any] = {name: tuple(rows) for name, rows in found.items()}
+    return OfficialTables(**collected, sources=tuple(sources), ignored=tuple(ignored))
+
+
+def _ncci_source(path: Path, table: str) -> ReferenceSource:
+    return ReferenceSource(name=path.name, release=f"CMS NCCI {table} file", sha256=sha256_of(path))
 
 
 def _dated_index(
@@ -199,4 +211,11 @@ def with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
         )
         if zip_tables:
             changes["zip_tables"] = zip_tables
+    end = ruleset.effective_to or date.max
+    read = tuple(
+        source
+        for source, start, stop in official.sources
+        if start <= end and (stop or date.max) >= ruleset.effective_from
+    )
+    changes["sources"] = (*ruleset.sources, *read)
     return replace(ruleset, **changes)  # type: ignore[arg-type]

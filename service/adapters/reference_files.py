@@ -8,9 +8,11 @@ an MUE file has none, so its rows apply to each ruleset's whole date range.
 import hashlib
 import tomllib
 from datetime import date
+from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
 
+from contracts import ReferenceSource
 from service.adapters.cms.files import layout_of
 from service.adapters.cms.pfs import read_gpci, read_zip5
 from service.adapters.cms.tables import locality_index, locality_rows, provenance
@@ -158,7 +160,7 @@ def load_ruleset(
         ),
         key=lambda row: row.priority,
     )
-    localities, zip_tables = _official_localities(folder)
+    localities, zip_tables, official_sources = _official_localities(folder)
     ptp_practitioner = _shipped_ptp(folder / "ptp_practitioner.csv")
     ptp_outpatient_path = folder / "ptp_outpatient.csv"
     ptp_outpatient = (
@@ -184,23 +186,49 @@ def load_ruleset(
         ptp_codes=ptp_codes(ptp_practitioner, ptp_outpatient),
         localities=localities,
         zip_tables=zip_tables,
+        sources=(_shipped_source(folder), *official_sources),
     )
+
+
+def _shipped_source(folder: Path) -> ReferenceSource:
+    """The ruleset's tables in this project's layout, as one source: their joint sha256."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.iterdir() if p.suffix == ".csv" and not layout_of(p)):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return ReferenceSource(
+        name=f"reference/{folder.name}/*.csv",
+        release=f"tables shipped with claim-edit {_package_version()}",
+        sha256=digest.hexdigest(),
+    )
+
+
+def _package_version() -> str:
+    try:
+        return version("claim-edit")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
 
 
 def _official_localities(
     folder: Path,
-) -> tuple[dict[tuple[str, str], tuple[LocalityRow, ...]], tuple[ZipTable, ...]]:
+) -> tuple[
+    dict[tuple[str, str], tuple[LocalityRow, ...]], tuple[ZipTable, ...], list[ReferenceSource]
+]:
     """GPCI and ZIP5 files, in CMS's own layouts, found in a folder by their first lines."""
     localities: list[LocalityRow] = []
     zip_tables: list[ZipTable] = []
+    sources: list[ReferenceSource] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         layout = layout_of(path)
         if layout == "gpci":
-            localities.extend(locality_rows(*read_gpci(path)))
+            release, gpcis = read_gpci(path)
+            localities.extend(locality_rows(release, gpcis))
+            sources.append(release.reference_source)
         elif layout == "zip5":
             release, table = read_zip5(path)
             zip_tables.append(ZipTable(table, provenance(release, "zip5", release.file)))
-    return locality_index(localities), tuple(zip_tables)
+            sources.append(release.reference_source)
+    return locality_index(localities), tuple(zip_tables), sources
 
 
 def load_reference(

@@ -152,5 +152,7 @@ def evaluate(
 def _ruleset_named(working: WorkingClaim) -> RulesetRef:
     """The ruleset of the first dated line (a claim spanning two is PCI-CLM-002's)."""
     as_of = min((line.service_date for line in working.lines), default=None)
-    version = next((line.ruleset.version for line in working.lines if line.ruleset), None)
-    return RulesetRef(version=version, as_of=as_of)
+    ruleset = next((line.ruleset for line in working.lines if line.ruleset), None)
+    if ruleset is None:
+        return RulesetRef(version=None, as_of=as_of)
+    return RulesetRef(version=ruleset.version, as_of=as_of, sources=ruleset.sources)

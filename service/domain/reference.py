@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
-from contracts import Evidence
+from contracts import Evidence, ReferenceSource
 from contracts.vocabulary import Confidence
 
 CodeKind = Literal["pci_base", "branch_addon", "addon", "diagnostic"]
@@ -224,6 +224,8 @@ class Ruleset:
     """Every code that stands in some PTP row (either column, either table)."""
     localities: Mapping[tuple[str, str], tuple[LocalityRow, ...]] = field(default_factory=dict)
     zip_tables: tuple[ZipTable, ...] = ()
+    sources: tuple[ReferenceSource, ...] = ()
+    """The files this ruleset's tables were read from (named in every outcome)."""
     _memo: dict[tuple[str, object, date], object] = field(
         default_factory=dict, compare=False, repr=False
     )

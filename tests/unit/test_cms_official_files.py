@@ -2,6 +2,7 @@
 files (tests/fixtures/cms-official): the facts CMS publishes come out as CMS published them,
 and a damaged file is refused naming file, line and column."""
 
+import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from service.adapters.cms.asc import read_addendum_aa, read_addendum_ff
 from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.reference_files import load_reference
+from service.domain.engine import evaluate
+from service.domain.policy import Policy
+from tests.builders import event, line
 
 OFFICIAL = Path(__file__).resolve().parents[1] / "fixtures" / "cms-official"
 PCI_BRANCH_ADD_ONS = {"92921", "92925", "92929", "92934", "92938", "92944"}
@@ -180,3 +184,26 @@ def test_two_files_of_one_table_and_release_are_refused(tmp_path: Path) -> None:
     shutil.copy(OFFICIAL / "ASC-AA-2026-jan.csv", tmp_path / "AA-copy.csv")
     with pytest.raises(ReferenceDataError, match=r"AA-copy\.csv and AA\.csv"):
         load_reference(official_dir=tmp_path)
+
+
+def test_outcomes_name_the_files_their_ruleset_was_read_from(tmp_path: Path) -> None:
+    shutil.copy(OFFICIAL / "PPRRVU2025_Oct.csv", tmp_path / "PPRRVU2025_Oct.csv")
+    reference = load_reference(official_dir=tmp_path)
+    outcome = evaluate(event(line("92924", "LD", date="2025-06-10")), reference, Policy())
+    names = [source.name for source in outcome.ruleset.sources]
+    assert names == [
+        "reference/pci-2025/*.csv",
+        "GPCI2025.csv",
+        "ZIP5_OCT2025.txt",
+        "PPRRVU2025_Oct.csv",
+    ]
+    official = outcome.ruleset.sources[-1]
+    assert official.release == (
+        "CMS 2025 National Physician Fee Schedule Relative Value File October Release"
+    )
+    assert (
+        official.sha256
+        == hashlib.sha256((OFFICIAL / "PPRRVU2025_Oct.csv").read_bytes()).hexdigest()
+    )
+    later = evaluate(event(line("92924", "LD")), reference, Policy())
+    assert "PPRRVU2025_Oct.csv" not in [source.name for source in later.ruleset.sources]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from contracts import ReferenceSource
 from service.adapters.csv_tables import ReferenceDataError
 
 MONTHS = {
@@ -44,6 +45,10 @@ class Release:
     @property
     def source(self) -> str:
         return f"CMS {self.title} ({self.file}, sha256 {self.sha256[:12]})"
+
+    @property
+    def reference_source(self) -> ReferenceSource:
+        return ReferenceSource(name=self.file, release=f"CMS {self.title}", sha256=self.sha256)
 
 
 def official_bytes(path: Path) -> bytes:
