@@ -97,6 +97,21 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reference(args: argparse.Namespace) -> int:
+    from service.bootstrap import build_processor
+    from service.config import EngineSettings
+    from service.entrypoints.reference_show import show
+
+    overrides = {"reference_dir": args.reference_dir} if args.reference_dir else {}
+    reference = build_processor(EngineSettings(**overrides)).reference
+    text = show(reference, args.as_of)
+    if text is None:
+        print(f"claim-edit reference: no ruleset covers {args.as_of}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(text)
+    return 0
+
+
 def _rejections(args: argparse.Namespace) -> int:
     from service.entrypoints.rejections import run_rejections
 
@@ -138,6 +153,16 @@ def parser() -> argparse.ArgumentParser:
     rules.add_argument("--as-of", type=date.fromisoformat, help="service date (YYYY-MM-DD)")
     rules.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     rules.set_defaults(run=_rules)
+    reference = commands.add_parser("reference", help="the reference data loaded")
+    reference_commands = reference.add_subparsers(dest="reference_command", required=True)
+    reference_show = reference_commands.add_parser(
+        "show", help="tables, rows, dates, confidence and the files they come from"
+    )
+    reference_show.add_argument("--as-of", type=date.fromisoformat, help="service date")
+    reference_show.add_argument(
+        "--reference-dir", type=Path, help="official CMS files (default CLAIM_EDIT_REFERENCE_DIR)"
+    )
+    reference_show.set_defaults(run=_reference)
     serve = commands.add_parser("serve", help="run the service against the configured Kafka")
     serve.set_defaults(run=_serve)
     demo = commands.add_parser(

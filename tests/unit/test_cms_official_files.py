@@ -207,3 +207,19 @@ def test_outcomes_name_the_files_their_ruleset_was_read_from(tmp_path: Path) -> 
     )
     later = evaluate(event(line("92924", "LD")), reference, Policy())
     assert "PPRRVU2025_Oct.csv" not in [source.name for source in later.ruleset.sources]
+
+
+def test_reference_show_lists_tables_rows_dates_confidence_and_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.entrypoints.cli import main
+
+    shutil.copy(OFFICIAL / "PPRRVU2025_Oct.csv", tmp_path / "PPRRVU2025_Oct.csv")
+    code = main(["reference", "show", "--as-of", "2025-06-10", "--reference-dir", str(tmp_path)])
+    shown = capsys.readouterr().out
+    assert code == 0
+    assert "pci-2025: tables" in shown and "pci-2026.1" not in shown
+    rvu_line = next(line for line in shown.splitlines() if line.startswith("│ rvu "))
+    assert "34" in rvu_line  # the excerpt's 34 global rows, no longer the 28 shipped ones
+    assert "PPRRVU2025_Oct.csv" in shown and "42,956" in shown
+    assert main(["reference", "show", "--as-of", "2024-06-10"]) == 2
