@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from contracts import ReferenceSource
-from service.adapters.cms.asc import read_addendum_aa, read_addendum_ff
+from service.adapters.cms.asc import read_addendum_aa, read_addendum_b, read_addendum_ff
 from service.adapters.cms.files import Layout, layout_of
 from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
 from service.adapters.cms.release import Release, sha256_of
 from service.adapters.cms.tables import (
+    addendum_b_rows,
     asc_rows,
     conversion_factor_rows,
     locality_index,
@@ -90,6 +91,9 @@ def _payment_tables(path: Path, layout: Layout) -> tuple[Release, dict[str, list
     if layout == "asc_aa":
         release, rates = read_addendum_aa(path)
         return release, {"asc": list(asc_rows(release, rates))}
+    if layout == "opps_b":
+        release, payments = read_addendum_b(path)
+        return release, {"opps_addendum_b": list(addendum_b_rows(release, payments))}
     release, devices = read_addendum_ff(path)
     return release, {"opps": list(opps_rows(release, devices))}
 
@@ -129,9 +133,14 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
     if not found:
         raise ReferenceDataError(
             f"{directory}: no file of a known layout (PFS relative values, GPCI, ZIP5, ASC "
-            "Addendum AA or FF, NCCI MUE or PTP)"
+            "Addendum AA or FF, OPPS Addendum B, NCCI MUE or PTP)"
             + (f"; not recognised: {', '.join(ignored)}" if ignored else ": the directory is empty")
         )
+    # Addendum B states the OPPS status indicator; FF's rows only infer it: B's rows come
+    # first, so a look-up finds them before FF's for the same code and dates.
+    found["opps"] = found.pop("opps_addendum_b", []) + found.get("opps", [])
+    if not found["opps"]:
+        del found["opps"]
     collected: dict[str, Any] = {name: tuple(rows) for name, rows in found.items()}
     return OfficialTables(**collected, sources=tuple(sources), ignored=tuple(ignored))
 

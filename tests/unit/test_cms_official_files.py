@@ -223,3 +223,31 @@ def test_reference_show_lists_tables_rows_dates_confidence_and_files(
     assert "34" in rvu_line  # the excerpt's 34 global rows, no longer the 28 shipped ones
     assert "PPRRVU2025_Oct.csv" in shown and "42,956" in shown
     assert main(["reference", "show", "--as-of", "2024-06-10"]) == 2
+
+
+LAYOUT_ONLY = Path(__file__).resolve().parents[1] / "fixtures" / "cms-layout"
+
+
+def test_opps_addendum_b_states_the_status_indicator_ahead_of_ff(tmp_path: Path) -> None:
+    """Built from the published layout (no real Addendum B here): its rows win over the
+    status indicator FF only lets us infer."""
+    shutil.copy(
+        LAYOUT_ONLY / "January 2026 Addendum B.csv", tmp_path / "January 2026 Addendum B.csv"
+    )
+    shutil.copy(OFFICIAL / "ASC-FF-2026-jan.csv", tmp_path / "FF.csv")
+    march = date(2026, 3, 2)
+    ruleset = load_reference(official_dir=tmp_path).ruleset_for(march)
+    assert ruleset is not None
+    atherectomy = ruleset.opps_row("92924", march)
+    assert atherectomy is not None
+    assert (atherectomy.status_indicator, atherectomy.apc, atherectomy.payment) == (
+        "J1",
+        "5193",
+        Decimal("10087.35"),
+    )
+    assert "OPPS Addendum B, January 2026" in atherectomy.provenance.source
+    assert atherectomy.provenance.confidence == "confirmed"
+    ivus = ruleset.opps_row("92978", march)
+    assert ivus is not None and (ivus.status_indicator, ivus.payment) == ("N", Decimal(0))
+    stent = ruleset.opps_row("92928", march)  # only in FF: J1 derived
+    assert stent is not None and stent.provenance.confidence == "derived"

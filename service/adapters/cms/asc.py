@@ -1,5 +1,6 @@
 """ASC Addenda AA (covered procedures and rates) and FF (device offsets, which also carry the
-procedure's OPPS APC and payment rate), as CMS publishes them each quarter."""
+procedure's OPPS APC and payment rate), and OPPS Addendum B, as CMS publishes them each
+quarter."""
 
 import re
 from dataclasses import dataclass
@@ -107,4 +108,56 @@ def read_addendum_ff(path: Path) -> tuple[Release, list[DeviceIntensive]]:
             continue
         code, kind = row[0].strip(), row[indicator].strip()
         found.append(DeviceIntensive(code, kind, row[apc].strip(), amount))
+    return release, found
+
+
+@dataclass(frozen=True, slots=True)
+class OppsPayment:
+    code: str
+    status_indicator: str
+    apc: str
+    rate: Decimal | None
+    """None when the addendum gives no rate (packaged or not paid under OPPS)."""
+
+
+ADDENDUM_B_QUARTER = re.compile(r"(January|April|July|October)\s+(\d{4})")
+
+
+def read_addendum_b(path: Path) -> tuple[Release, list[OppsPayment]]:
+    """OPPS Addendum B as CMS publishes it (CSV of the quarterly workbook): title and note
+    lines, then `HCPCS Code, Short Descriptor, SI, APC, Relative Weight, Payment Rate, ...`.
+    The quarter comes from the title lines, else from the file name ("January 2026
+    Addendum B.csv"). Built from the published layout: no real copy was at hand here."""
+    rows = official_rows(path)
+    header_at = next(
+        (i for i, row in enumerate(rows) if row and row[0].strip() == "HCPCS Code"), None
+    )
+    if header_at is None:
+        message = f"{path}: not the OPPS Addendum B layout (no 'HCPCS Code' header)"
+        raise ReferenceDataError(message)
+    header = [" ".join(cell.split()) for cell in rows[header_at]]
+    preamble = " ".join(cell for row in rows[:header_at] for cell in row) + " " + path.name
+    quarter = ADDENDUM_B_QUARTER.search(preamble)
+    if quarter is None:
+        message = f"{path}: no quarter (January/April/July/October YYYY) in the title or name"
+        raise ReferenceDataError(message)
+    month_year = f"{quarter.group(1)} {quarter.group(2)}"
+    release = from_month(path, f"OPPS Addendum B, {month_year}", month_year)
+    indicator, apc, rate = (_column(path, header, name) for name in ("SI", "APC", "Payment Rate"))
+    found = []
+    for index in range(header_at + 1, len(rows)):
+        row = rows[index]
+        if not any(cell.strip() for cell in row):
+            break
+        code = row[0].strip()
+        if not HCPCS.fullmatch(code):
+            raise ReferenceDataError(f"{path}:{index + 1}: column 'HCPCS Code': {row[0]!r}")
+        found.append(
+            OppsPayment(
+                code,
+                row[indicator].strip(),
+                row[apc].strip(),
+                _money(path, index + 1, "Payment Rate", row[rate]),
+            )
+        )
     return release, found

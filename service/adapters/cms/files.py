@@ -6,7 +6,8 @@ from typing import Literal
 
 from service.adapters.cms.release import official_bytes
 
-Layout = Literal["pfs_rvu", "gpci", "zip5", "asc_aa", "asc_ff", "mue", "ptp"]
+Layout = Literal["pfs_rvu", "gpci", "zip5", "asc_aa", "asc_ff", "opps_b", "mue", "ptp"]
+ADDENDUM_B = re.compile(r"Addendum B\b")
 ZIP5_RECORD = re.compile(r"^[A-Z]{2}\d{12}")
 
 
@@ -20,6 +21,8 @@ def layout_of(path: Path) -> Layout | None:
         return "asc_aa"
     if "Addendum FF" in head:
         return "asc_ff"
+    if ADDENDUM_B.search(head) or ADDENDUM_B.search(path.name):
+        return "opps_b"
     if "MUE Adjudication Indicator" in head:
         return "mue"
     if "Column 1" in head and "Column 2" in head:

@@ -6,9 +6,10 @@ shipped tables.
 """
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from contracts.vocabulary import Confidence
-from service.adapters.cms.asc import AscRate, DeviceIntensive
+from service.adapters.cms.asc import AscRate, DeviceIntensive, OppsPayment
 from service.adapters.cms.pfs import Gpci, PfsRvu
 from service.adapters.cms.release import Release
 from service.domain.reference import (
@@ -121,3 +122,17 @@ def locality_index(rows: Iterable[LocalityRow]) -> dict[tuple[str, str], tuple[L
     for row in rows:
         indexed.setdefault((row.carrier, row.locality), []).append(row)
     return {key: tuple(group) for key, group in indexed.items()}
+
+
+def addendum_b_rows(release: Release, payments: list[OppsPayment]) -> list[OppsRow]:
+    """Addendum B's status indicator, APC and rate (no rate: 0.00, packaged or not paid)."""
+    return [
+        OppsRow(
+            payment.code,
+            payment.status_indicator,
+            payment.apc,
+            payment.rate if payment.rate is not None else Decimal(0),
+            provenance(release, "opps", payment.code),
+        )
+        for payment in payments
+    ]
