@@ -182,17 +182,10 @@ def _opps(lines: list[WorkLine], notes: list[str]) -> list[PricedLine]:
         if found is None:
             priced.append(_unpriced(line, "opps", "no OPPS row loaded"))
             continue
+        amount = found.payment * line.units
+        indicator, apc = found.status_indicator, found.apc
         priced.append(
-            PricedLine(
-                line_number=line.line_number,
-                procedure_code=line.procedure_code,
-                method="opps",
-                allowed=_money(found.payment * line.units),
-                source=found.provenance.source,
-                confidence=found.provenance.confidence,
-                status_indicator=found.status_indicator,
-                apc=found.apc,
-            )
+            _priced(line, "opps", amount, found.provenance, status_indicator=indicator, apc=apc)
         )
     return priced
 
@@ -206,11 +199,25 @@ def _asc(line: WorkLine) -> PricedLine:
             f"ASC payment indicator {row.payment_indicator or 'N1'}: packaged, no separate payment"
         )
         return _packaged(line, "asc", row.provenance, why)
+    return _priced(line, "asc", row.payment * line.units, row.provenance)
+
+
+def _priced(
+    line: WorkLine,
+    method: Method,
+    amount: Decimal,
+    provenance: Provenance,
+    *,
+    status_indicator: str | None = None,
+    apc: str | None = None,
+) -> PricedLine:
     return PricedLine(
         line_number=line.line_number,
         procedure_code=line.procedure_code,
-        method="asc",
-        allowed=_money(row.payment * line.units),
-        source=row.provenance.source,
-        confidence=row.provenance.confidence,
+        method=method,
+        allowed=_money(amount),
+        source=provenance.source,
+        confidence=provenance.confidence,
+        status_indicator=status_indicator,
+        apc=apc,
     )

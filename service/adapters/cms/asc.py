@@ -53,16 +53,23 @@ def _table(path: Path, addendum: str) -> tuple[Release, list[str], list[tuple[in
     quarter = next((m.group(1) for cell in header if (m := QUARTER.search(cell))), None)
     if quarter is None:
         raise ReferenceDataError(f"{path}:{header_at + 1}: no '<Month> <Year> Payment Indicator'")
+    body = _body(path, rows, header_at)
+    release = from_month(path, f"ASC Addendum {addendum}, {quarter}", quarter)
+    return release, header, body
+
+
+def _body(path: Path, rows: list[list[str]], header_at: int) -> list[tuple[int, list[str]]]:
+    """(line number, cells) of each row under the header, to the first blank line (CMS's
+    notes follow it); a row whose first cell is not a HCPCS code is an error."""
     body: list[tuple[int, list[str]]] = []
     for index in range(header_at + 1, len(rows)):
         row = rows[index]
         if not any(cell.strip() for cell in row):
-            break  # the table ends at its first blank line; CMS's notes follow
+            break
         if not HCPCS.fullmatch(row[0].strip()):
             raise ReferenceDataError(f"{path}:{index + 1}: column 'HCPCS Code': {row[0]!r}")
         body.append((index + 1, row))
-    release = from_month(path, f"ASC Addendum {addendum}, {quarter}", quarter)
-    return release, header, body
+    return body
 
 
 def _column(path: Path, header: list[str], name: str) -> int:
@@ -144,20 +151,12 @@ def read_addendum_b(path: Path) -> tuple[Release, list[OppsPayment]]:
     month_year = f"{quarter.group(1)} {quarter.group(2)}"
     release = from_month(path, f"OPPS Addendum B, {month_year}", month_year)
     indicator, apc, rate = (_column(path, header, name) for name in ("SI", "APC", "Payment Rate"))
-    found = []
-    for index in range(header_at + 1, len(rows)):
-        row = rows[index]
-        if not any(cell.strip() for cell in row):
-            break
-        code = row[0].strip()
-        if not HCPCS.fullmatch(code):
-            raise ReferenceDataError(f"{path}:{index + 1}: column 'HCPCS Code': {row[0]!r}")
-        found.append(
-            OppsPayment(
-                code,
-                row[indicator].strip(),
-                row[apc].strip(),
-                _money(path, index + 1, "Payment Rate", row[rate]),
-            )
+    return release, [
+        OppsPayment(
+            row[0].strip(),
+            row[indicator].strip(),
+            row[apc].strip(),
+            _money(path, line, "Payment Rate", row[rate]),
         )
-    return release, found
+        for line, row in _body(path, rows, header_at)
+    ]
