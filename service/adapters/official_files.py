@@ -112,6 +112,12 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
         elif layout == "mue":
             head = path.read_text(encoding="utf-8-sig", errors="replace")[:8192]
             kind, mues = _mue(path, head)
+            earlier = releases.setdefault((kind, date.min), path.name)
+            if earlier != path.name:
+                raise ReferenceDataError(
+                    f"{directory}: {earlier} and {path.name} are both {kind.replace('_', ' ')} "
+                    "files: keep one per quarter"
+                )
             found.setdefault(kind, []).extend(mues)
             sources.append((_ncci_source(path, "MUE"), date.min, None))
         elif layout == "ptp":

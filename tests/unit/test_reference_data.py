@@ -199,3 +199,13 @@ def test_only_ptp_pairs_with_a_code_the_edits_know_are_kept(tmp_path: Path) -> N
     assert ruleset is not None
     assert ("99213", "36000") not in ruleset.ptp_practitioner
     assert ("92924", "92978") in ruleset.ptp_practitioner
+
+
+def test_two_mue_files_of_one_kind_are_refused_naming_both(tmp_path: Path) -> None:
+    mue = FIXTURES / "cms" / "MCR_MUE_PractitionerServices_Eff_2026-01-01.csv"
+    (tmp_path / mue.name).write_bytes(mue.read_bytes())
+    (tmp_path / "MUE-copy.csv").write_bytes(mue.read_bytes())
+    with pytest.raises(
+        ReferenceDataError, match=r"MCR_MUE_.*and MUE-copy\.csv|MUE-copy\.csv and MCR"
+    ):
+        load_reference(official_dir=tmp_path)
