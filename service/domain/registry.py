@@ -22,6 +22,7 @@ EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-CLM-001",
     "PCI-CLM-002",
     "PCI-REF-002",
+    "PCI-SET-003",
     "PCI-TERR-002",
     "PCI-TERR-003",
     "PCI-TERR-005",

@@ -24,6 +24,9 @@ DISTINCT_MODIFIERS: frozenset[str] = frozenset({"59", "XE", "XS", "XP", "XU"})
 # The modifiers PCI-BUND-001 accepts as the distinct-session marker for angiography.
 ANGIOGRAPHY_DISTINCT_MODIFIERS: frozenset[str] = frozenset({"59", "XU"})
 
+# HCPCS Level II C-codes are for hospital outpatient (OPPS) claims only (CMS HCPCS).
+OPPS_ONLY_PREFIX = "C"
+
 # Where an edit points in the X12 837 transaction, by the kind of claim.
 X12_PATHS: dict[str, dict[str, str]] = {
     "professional": {

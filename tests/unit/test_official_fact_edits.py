@@ -6,7 +6,7 @@ import pytest
 
 from contracts import ClaimSubmitted
 from tests.builders import event, line
-from tests.outcomes import dispositions, findings, run
+from tests.outcomes import dispositions, final_lines, findings, run
 
 Y2025 = "2025-05-01"
 ASC = {"setting": "asc"}
@@ -90,3 +90,39 @@ def test_status_b_names_the_relative_value_file_it_stands_on() -> None:
 def test_not_on_the_asc_list_is_remitted_with_carc_58() -> None:
     (finding,) = findings(run(event(line("92941", "LD"), **ASC)), "PCI-SET-002")
     assert (finding.carc, finding.group_code) == ("58", "CO")
+
+
+SET_003: list[tuple[str, ClaimSubmitted, list[str], list[tuple[str, list[str]]] | None]] = [
+    (
+        "C9600 billed by the physician takes 92928",
+        event(line("C9600", "LD")),
+        ["correction"],
+        [("92928", ["LD"])],
+    ),
+    (
+        "C9601 has no CPT analogue: rejected",
+        event(line("C9600", "LD"), line("C9601", "LD")),
+        ["line_rejection", "correction"],
+        None,
+    ),
+    (
+        "C9600 on an outpatient claim is right there",
+        event(line("C9600", "LD"), setting="hospital_outpatient"),
+        [],
+        None,
+    ),
+    ("92928 by the physician is already CPT", event(line("92928", "LD")), [], None),
+]
+
+
+@pytest.mark.parametrize(("name", "claim_event", "expected", "lines_after"), SET_003)
+def test_a_c_code_on_a_professional_claim_takes_its_cpt_analogue(
+    name: str,
+    claim_event: ClaimSubmitted,
+    expected: list[str],
+    lines_after: list[tuple[str, list[str]]] | None,
+) -> None:
+    outcome = run(claim_event)
+    assert dispositions(outcome, "PCI-SET-003") == expected, name
+    if lines_after is not None:
+        assert final_lines(outcome) == lines_after

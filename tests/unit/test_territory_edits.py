@@ -170,7 +170,7 @@ def test_rank_tie_goes_to_the_higher_total_rvu() -> None:
 
 
 def test_rank_tie_without_rvu_keeps_the_lowest_line_and_warns_naming_the_missing_row() -> None:
-    outcome = run(event(line("C9602", "LD"), line("92933", "LD")))
+    outcome = run(event(line("C9602", "LD"), line("92933", "LD"), setting="hospital_outpatient"))
     assert final_lines(outcome) == [("C9602", ["LD"])]
     (warning,) = [f for f in findings(outcome, "PCI-TERR-001") if f.disposition == "warning"]
     assert "no total RVU loaded for C9602" in warning.message

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from service.domain.context import EditContext
 from service.domain.registry import Firing, ProposedChange, edit
+from service.domain.vocabulary import OPPS_ONLY_PREFIX
 
 
 @edit(
@@ -67,3 +68,43 @@ def not_on_the_asc_list(ctx: EditContext) -> Iterator[Firing]:
                 f"for {line.service_date.isoformat()}.",
                 fix="Bill the procedure from the setting it was covered in (hospital outpatient).",
             )
+
+
+@edit(
+    "PCI-SET-003",
+    title="OPPS C-code on a professional claim",
+    default="correction (its CPT analogue) / line_rejection when it has none",
+    element="code",
+    carc="4",
+    citation="CMS OPPS drug-eluting stent HCPCS C9600–C9608 (hospital outpatient only); codes.csv",
+)
+def c_code_billed_by_the_physician(ctx: EditContext) -> Iterator[Firing]:
+    """A C-code (an OPPS HCPCS code, C9600–C9608) on a `professional` claim: physicians
+    bill the CPT code, so the line takes its CPT analogue (codes.csv); a C-code with no
+    analogue (the branch add-ons) is rejected. Source: CMS OPPS C-code instructions."""
+    if ctx.setting != "professional":
+        return
+    for line in ctx.lines():
+        row = line.row
+        if row is None or not line.procedure_code.startswith(OPPS_ONLY_PREFIX):
+            continue
+        message = (
+            f"{line.procedure_code} is a hospital outpatient (OPPS) code; physicians bill CPT."
+        )
+        if not row.cpt_analogue:
+            yield Firing("line_rejection", (line,), message, fix="Bill the CPT code performed.")
+            continue
+        yield Firing(
+            "correction",
+            (line,),
+            message,
+            fix=f"Bill {row.cpt_analogue}.",
+            changes=(
+                ProposedChange(
+                    line,
+                    "replace_code",
+                    "physicians bill the CPT analogue of an OPPS C-code",
+                    procedure_code=row.cpt_analogue,
+                ),
+            ),
+        )
