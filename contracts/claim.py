@@ -145,6 +145,13 @@ class Claim(_Frozen):
     lines: tuple[ClaimLine, ...] = Field(min_length=1, max_length=MAX_LINES)
     procedure: Procedure | None = None
     service_facility: ServiceFacility | None = None
+    payer_claim_control_number: (
+        Annotated[str, StringConstraints(min_length=1, max_length=50)] | None
+    ) = Field(
+        default=None,
+        description="the payer's number for the claim a replacement or void refers to "
+        "(837 2300 REF*F8); required for `replacement` and `void` (PCI-CLM-004)",
+    )
 
     @model_validator(mode="after")
     def _place_of_service_outside_hospital(self) -> "Claim":

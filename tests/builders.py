@@ -72,10 +72,12 @@ def event_document(
     diagnoses: tuple[str, ...] = ("I25.10", "I25.84"),
     renumber: bool = True,
     facility_zip: str | None = None,
+    frequency: str = "original",
+    claim_reference: str | None = None,
 ) -> dict[str, Any]:
     claim: dict[str, Any] = {
         "claim_id": "CLM-TEST-1",
-        "frequency": "original",
+        "frequency": frequency,
         "payer": {"payer_id": payer_id, "kind": payer_kind},
         "setting": setting,
         "place_of_service": "22",
@@ -87,6 +89,8 @@ def event_document(
     }
     if proc is not None:
         claim["procedure"] = proc
+    if claim_reference is not None:
+        claim["payer_claim_control_number"] = claim_reference
     if facility_zip is not None:
         claim["service_facility"] = {"zip": facility_zip}
     return {

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-CLM-001",
     "PCI-CLM-002",
+    "PCI-CLM-004",
     "PCI-REF-002",
     "PCI-SET-003",
     "PCI-TERR-002",

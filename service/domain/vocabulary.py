@@ -40,6 +40,7 @@ X12_PATHS: dict[str, dict[str, str]] = {
         "service_date": "2400/DTP03",
         "billing_npi": "2010AA/NM109",
         "rendering_npi": "2310B/NM109",
+        "claim_reference": "2300/REF02",
     },
     "institutional": {
         "claim": "2300/CLM",
@@ -52,6 +53,7 @@ X12_PATHS: dict[str, dict[str, str]] = {
         "service_date": "2400/DTP03",
         "billing_npi": "2010AA/NM109",
         "rendering_npi": "2310D/NM109",
+        "claim_reference": "2300/REF02",
     },
 }
 

@@ -4,7 +4,7 @@ import pytest
 
 from contracts import ClaimSubmitted
 from tests.builders import event, line
-from tests.outcomes import dispositions, run
+from tests.outcomes import dispositions, findings, run
 
 CASES: list[tuple[str, ClaimSubmitted, str, list[str]]] = [
     (
@@ -88,3 +88,24 @@ def test_npi_check_digit(npi: str, valid: bool) -> None:
     from service.domain.npi import npi_check_digit_ok
 
     assert npi_check_digit_ok(npi) is valid
+
+
+@pytest.mark.parametrize(
+    ("frequency", "claim_reference", "expected"),
+    [
+        ("replacement", None, ["claim_rejection"]),
+        ("void", None, ["claim_rejection"]),
+        ("replacement", "PAYER-ICN-2026-000123", []),
+        ("void", "PAYER-ICN-2026-000123", []),
+        ("original", None, []),
+    ],
+)
+def test_a_replacement_or_void_must_name_the_claim_it_refers_to(
+    frequency: str, claim_reference: str | None, expected: list[str]
+) -> None:
+    claim = event(line("92924", "LD"), frequency=frequency, claim_reference=claim_reference)
+    outcome = run(claim)
+    assert dispositions(outcome, "PCI-CLM-004") == expected
+    if expected:
+        (finding,) = findings(outcome, "PCI-CLM-004")
+        assert (finding.carc, finding.rarc, finding.x12_path) == ("16", "MA130", "2300/REF02")

@@ -4,7 +4,8 @@ changes of the facts do not move it) and default policy, the outcome bytes of th
 corpus are the same, byte for byte, once what the second release adds to an outcome is taken
 out again: `ruleset.sources`, `payable`, `total_payable` and `locality`, the notes that explain
 `payable` (each starts with "payable "), and the claim's new optional `service_facility`
-(echoed as null when not sent, as the other optional fields are). The new edits
+and `payer_claim_control_number` (echoed as null when not sent, as the other optional fields
+are). The new edits
 (PCI-SET-002, PCI-REF-003) do not fire on this corpus with those tables (no ASC claims, no
 PFS status column).
 
@@ -37,8 +38,9 @@ def _first_release_fields(value: bytes) -> bytes:
     event = orjson.loads(value)
     if "ruleset" in event:
         del event["ruleset"]["sources"]
-    if event.get("claim", {}).get("service_facility", "sent") is None:
-        del event["claim"]["service_facility"]
+    for added in ("service_facility", "payer_claim_control_number"):
+        if event.get("claim", {}).get(added, "sent") is None:
+            del event["claim"][added]
     pricing = event.get("pricing")
     if pricing is not None:
         del pricing["total_payable"], pricing["locality"]

@@ -109,3 +109,31 @@ def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
             fix="Split the claim by calendar year of service.",
             element="service_date",
         )
+
+
+@edit(
+    "PCI-CLM-004",
+    title="Replacement or void without the payer's claim control number",
+    default="claim_rejection",
+    element="claim_reference",
+    carc="16",
+    rarc="MA130",
+    citation=(
+        "ASC X12 837 005010 2300 REF*F8 (payer claim control number), required when CLM05-3 "
+        "is 7 (replacement) or 8 (void); docs/edit-catalog.md PCI-CLM-004"
+    ),
+)
+def replacement_without_its_original(ctx: EditContext) -> Iterator[Firing]:
+    """A `replacement` or `void` claim without `payer_claim_control_number`: the payer
+    cannot find the claim it replaces or voids. Source: X12 837 implementation guides
+    (REF*F8 in loop 2300)."""
+    claim = ctx.claim
+    if claim.frequency in ("replacement", "void") and claim.payer_claim_control_number is None:
+        acts = "replaces" if claim.frequency == "replacement" else "voids"
+        yield Firing(
+            "claim_rejection",
+            (),
+            f"A {claim.frequency} claim must name the claim it {acts}: no payer claim control "
+            "number was sent.",
+            fix="Send the payer's claim control number of the original claim (837 REF*F8).",
+        )
