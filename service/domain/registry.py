@@ -42,6 +42,7 @@ EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-MOD-001",
     "PCI-MOD-002",
     "PCI-MOD-003",
+    "PCI-MOD-005",
     "PCI-SET-001",
     "PCI-SET-002",
     "PCI-REF-003",

@@ -145,3 +145,35 @@ def test_out_of_scope_line_is_kept_as_submitted_and_not_priced() -> None:
     assert outcome.pricing is not None
     assert [p.procedure_code for p in outcome.pricing.lines] == ["92924"]
     assert outcome.pricing.total_allowed == "469.28"
+
+
+MOD_005: list[tuple[str, ClaimSubmitted, list[str]]] = [
+    (
+        "59 on the column 2 line of a pair in two arteries",
+        event(line("92933", "LD"), line("92928", "RC", "59")),
+        ["warning"],
+    ),
+    (
+        "XS on the column 1 line of a pair in two arteries",
+        event(line("92933", "LD", "XS"), line("92928", "RC")),
+        ["warning"],
+    ),
+    (
+        "the same pair without a distinct modifier",
+        event(line("92933", "LD"), line("92928", "RC")),
+        [],
+    ),
+    (
+        "59 splitting one artery is PCI-TERR-006's",
+        event(line("92933", "LD"), line("92928", "LD", "59")),
+        [],
+    ),
+    ("59 on a lone base line is PCI-MOD-001's", event(line("92920", "LD", "59")), []),
+]
+
+
+@pytest.mark.parametrize(("name", "claim_event", "expected"), MOD_005)
+def test_a_distinct_modifier_where_coronary_modifiers_already_bypass_the_pair_is_flagged(
+    name: str, claim_event: ClaimSubmitted, expected: list[str]
+) -> None:
+    assert dispositions(run(claim_event), "PCI-MOD-005") == expected, name

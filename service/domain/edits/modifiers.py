@@ -93,3 +93,44 @@ def coronary_modifier_off_coronary(ctx: EditContext) -> Iterator[Firing]:
                 fix="Remove the coronary modifier.",
                 changes=(),
             )
+
+
+@edit(
+    "PCI-MOD-005",
+    title="Distinct modifier on a PCI pair the coronary modifiers already bypass",
+    default="warning",
+    element="modifier",
+    citation="NCCI Policy Manual ch. I and XI (coronary modifiers are NCCI-associated modifiers "
+    "for PCI pairs); " + GUIDE_MODIFIERS,
+)
+def distinct_modifier_where_coronary_modifiers_bypass(ctx: EditContext) -> Iterator[Firing]:
+    """59 or X{EPSU} on a PCI base line whose NCCI pair (indicator 1) is already bypassed by
+    different coronary modifiers on the two lines: the coronary modifiers are the
+    NCCI-associated modifiers here, so the distinct modifier should go.
+    Source: NCCI Policy Manual ch. I and XI."""
+    for line in ctx.base_lines():
+        if not line.distinct_modifiers or line.territory is None:
+            continue
+        bypassed = [
+            other
+            for other in ctx.lines()
+            if other is not line
+            and other.territory is not None
+            and other.territory != line.territory
+            and _pair_indicator(ctx, line, other) == "1"
+        ]
+        if bypassed:
+            yield Firing(
+                "warning",
+                (line,),
+                f"{line.procedure_code}-{line.territory} and "
+                f"{bypassed[0].procedure_code}-{bypassed[0].territory} are different coronary "
+                f"arteries, which already bypass their NCCI pair; "
+                f"{'/'.join(line.distinct_modifiers)} is not needed.",
+                fix=f"Remove {'/'.join(line.distinct_modifiers)}.",
+            )
+
+
+def _pair_indicator(ctx: EditContext, line: WorkLine, other: WorkLine) -> str | None:
+    row = ctx.active_ptp(line, other) or ctx.active_ptp(other, line)
+    return row.modifier_indicator if row is not None else None
