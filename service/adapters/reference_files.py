@@ -28,6 +28,7 @@ from service.domain.reference import (
     CodeRow,
     ConversionFactorRow,
     DerivationRow,
+    DiagnosisRow,
     LocalityRow,
     OppsRow,
     PtpRow,
@@ -160,6 +161,14 @@ def load_ruleset(
         ),
         key=lambda row: row.priority,
     )
+    diagnoses = [
+        DiagnosisRow(
+            r.text("condition"),
+            r.text("diagnosis"),
+            r.provenance("diagnoses", r.text("condition")),
+        )
+        for r in _optional(folder / "diagnoses.csv")
+    ]
     localities, zip_tables, official_sources = _official_localities(folder)
     ptp_practitioner = _shipped_ptp(folder / "ptp_practitioner.csv")
     ptp_outpatient_path = folder / "ptp_outpatient.csv"
@@ -186,6 +195,7 @@ def load_ruleset(
         ptp_codes=ptp_codes(ptp_practitioner, ptp_outpatient),
         localities=localities,
         zip_tables=zip_tables,
+        diagnoses=index_by(diagnoses, "condition"),
         sources=(_shipped_source(folder), *official_sources),
     )
 

@@ -165,6 +165,15 @@ class ZipTable:
 
 
 @dataclass(frozen=True, slots=True)
+class DiagnosisRow:
+    """A documented condition and an ICD-10-CM code that reports it."""
+
+    condition: str
+    diagnosis: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
 class SegmentRow:
     segment: str
     territory: str
@@ -184,6 +193,7 @@ RowT = TypeVar(
     ConversionFactorRow,
     PtpRow,
     LocalityRow,
+    DiagnosisRow,
 )
 
 
@@ -226,6 +236,8 @@ class Ruleset:
     zip_tables: tuple[ZipTable, ...] = ()
     sources: tuple[ReferenceSource, ...] = ()
     """The files this ruleset's tables were read from (named in every outcome)."""
+    diagnoses: Mapping[str, tuple[DiagnosisRow, ...]] = field(default_factory=dict)
+    """Condition → the ICD-10-CM codes that report it."""
     _memo: dict[tuple[str, object, date], object] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -308,6 +320,12 @@ class Ruleset:
             lambda: any(
                 r.provenance.covers(service_date) for rows in self.asc.values() for r in rows
             ),
+        )
+
+    def diagnoses_for(self, condition: str, service_date: date) -> tuple[DiagnosisRow, ...]:
+        """The diagnosis codes that report a documented condition on the date."""
+        return tuple(
+            r for r in self.diagnoses.get(condition, ()) if r.provenance.covers(service_date)
         )
 
     def territory_of_segment(self, segment: str, service_date: date) -> str | None:

@@ -35,6 +35,7 @@ EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-DOC-003",
     "PCI-DOC-004",
     "PCI-DOC-005",
+    "PCI-DOC-006",
     "PCI-BUND-001",
     "PCI-BUND-002",
     "PCI-BUND-003",

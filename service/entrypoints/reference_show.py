@@ -21,6 +21,7 @@ def _rows(ruleset: Ruleset) -> dict[str, list[Any]]:
         "hierarchy": flat(ruleset.ranks),
         "derivation": list(ruleset.derivation),
         "segments": flat(ruleset.segments),
+        "diagnoses": flat(ruleset.diagnoses),
         "rvu": flat(ruleset.rvus),
         "conversion_factors": flat(ruleset.conversion_factors),
         "opps": flat(ruleset.opps),

@@ -210,3 +210,49 @@ def test_lesion_without_line_number_belongs_to_the_single_matching_territory_lin
     proc = procedure(lesion("19", treatments=("stent",)))  # LC by segment, no line number
     outcome = run(event(line("92920", "LC"), line("92920", "RC"), proc=proc))
     assert findings(outcome, "PCI-DOC-001")[0].line_numbers == (1,)
+
+
+CALCIFIED_LAD = procedure(
+    lesion("13", treatments=("atherectomy", "balloon"), line_number=1, calcification="severe")
+)
+DOC_006: list[tuple[str, ClaimSubmitted, list[str]]] = [
+    (
+        "severe calcification, no I25.84",
+        event(line("92924", "LD"), proc=CALCIFIED_LAD, diagnoses=("I25.10",)),
+        ["warning"],
+    ),
+    ("severe calcification and I25.84", event(line("92924", "LD"), proc=CALCIFIED_LAD), []),
+    (
+        "I25.84 sent without its dot",
+        event(line("92924", "LD"), proc=CALCIFIED_LAD, diagnoses=("I25.10", "I2584")),
+        [],
+    ),
+    (
+        "no calcification documented: PCI-DOC-002's case",
+        event(
+            line("92924", "LD"),
+            proc=procedure(lesion("13", treatments=("atherectomy",), line_number=1)),
+            diagnoses=("I25.10",),
+        ),
+        [],
+    ),
+    (
+        "a stent without atherectomy",
+        event(
+            line("92928", "LD"),
+            proc=procedure(
+                lesion("13", treatments=("stent",), line_number=1, calcification="severe")
+            ),
+            diagnoses=("I25.10",),
+        ),
+        [],
+    ),
+    ("no documentation sent", event(line("92924", "LD"), diagnoses=("I25.10",)), []),
+]
+
+
+@pytest.mark.parametrize(("name", "claim_event", "expected"), DOC_006)
+def test_calcification_documented_without_the_diagnosis_that_reports_it(
+    name: str, claim_event: ClaimSubmitted, expected: list[str]
+) -> None:
+    assert dispositions(run(claim_event), "PCI-DOC-006") == expected, name

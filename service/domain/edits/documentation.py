@@ -179,3 +179,42 @@ def mechanical_thrombectomy_documented(ctx: EditContext) -> Iterator[Firing]:
                 + " documents mechanical thrombectomy (aspiration is not 92973).",
                 fix="Remove +92973, or document the mechanical thrombectomy device used.",
             )
+
+
+@edit(
+    "PCI-DOC-006",
+    title="Calcification documented without the diagnosis that reports it",
+    default="warning",
+    element="diagnoses",
+    citation=DOC_TIPS + " (the diagnosis coding matches the clinical narrative); diagnoses.csv",
+    reads=("PCI-DOC-002",),
+)
+def calcification_without_its_diagnosis(ctx: EditContext) -> Iterator[Firing]:
+    """92924 or 92933 billed, PCI-DOC-002 silent for the line, a lesion of the line
+    documents moderate or severe calcification, and no diagnosis on the claim reports it
+    (I25.84, diagnoses.csv). Source: 92924 guide, documentation tips."""
+    if ctx.procedure is None:
+        return
+    submitted = {code.replace(".", "") for code in ctx.claim.diagnoses}
+    questioned = ctx.flagged_lines("PCI-DOC-002")
+    for line in ctx.base_lines():
+        ruleset = line.ruleset
+        if ruleset is None or line.row is None or line.index in questioned:
+            continue
+        if (line.row.cpt_analogue or line.procedure_code) not in atherectomy_codes(ruleset):
+            continue
+        calcified = ("moderate", "severe")
+        if not any(lesion.calcification in calcified for lesion in ctx.lesions_of(line)):
+            continue
+        reporting = ruleset.diagnoses_for("calcification", line.service_date)
+        if not reporting or any(r.diagnosis.replace(".", "") in submitted for r in reporting):
+            continue
+        codes = " or ".join(r.diagnosis for r in reporting)
+        yield Firing(
+            "warning",
+            (line,),
+            f"{line.procedure_code}: the documentation records calcification, but no diagnosis "
+            f"on the claim reports it ({codes}).",
+            fix=f"Add {codes} to the diagnoses if the record supports it.",
+            evidence=tuple(r.provenance for r in reporting),
+        )
