@@ -26,6 +26,7 @@ from service.adapters.official_files import load_official, with_official
 from service.domain.reference import (
     AscRow,
     CodeRow,
+    CodeSetRow,
     ConversionFactorRow,
     DerivationRow,
     DiagnosisRow,
@@ -169,6 +170,11 @@ def load_ruleset(
         )
         for r in _optional(folder / "diagnoses.csv")
     ]
+    code_sets: dict[tuple[str, str], list[CodeSetRow]] = {}
+    for r in _optional(folder / "code_sets.csv"):
+        name, code = r.text("set"), r.text("code")
+        row = CodeSetRow(name, code, r.provenance("code_sets", f"{name}/{code}"))
+        code_sets.setdefault((name, code), []).append(row)
     localities, zip_tables, official_sources = _official_localities(folder)
     ptp_practitioner = _shipped_ptp(folder / "ptp_practitioner.csv")
     ptp_outpatient_path = folder / "ptp_outpatient.csv"
@@ -196,6 +202,7 @@ def load_ruleset(
         localities=localities,
         zip_tables=zip_tables,
         diagnoses=index_by(diagnoses, "condition"),
+        code_sets={key: tuple(rows) for key, rows in code_sets.items()},
         sources=(_shipped_source(folder), *official_sources),
     )
 

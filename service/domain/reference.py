@@ -174,6 +174,15 @@ class DiagnosisRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeSetRow:
+    """A code that belongs to a named set an edit asks about (code_sets.csv)."""
+
+    set_name: str
+    code: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
 class SegmentRow:
     segment: str
     territory: str
@@ -194,6 +203,7 @@ RowT = TypeVar(
     PtpRow,
     LocalityRow,
     DiagnosisRow,
+    CodeSetRow,
 )
 
 
@@ -238,6 +248,8 @@ class Ruleset:
     """The files this ruleset's tables were read from (named in every outcome)."""
     diagnoses: Mapping[str, tuple[DiagnosisRow, ...]] = field(default_factory=dict)
     """Condition → the ICD-10-CM codes that report it."""
+    code_sets: Mapping[tuple[str, str], tuple[CodeSetRow, ...]] = field(default_factory=dict)
+    """(set, code) → its rows: routine PCI components, add-ons that need a vessel modifier."""
     _memo: dict[tuple[str, object, date], object] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -321,6 +333,9 @@ class Ruleset:
                 r.provenance.covers(service_date) for rows in self.asc.values() for r in rows
             ),
         )
+
+    def in_code_set(self, set_name: str, code: str, service_date: date) -> CodeSetRow | None:
+        return self._in_force("code_set", self.code_sets, (set_name, code), service_date)
 
     def diagnoses_for(self, condition: str, service_date: date) -> tuple[DiagnosisRow, ...]:
         """The diagnosis codes that report a documented condition on the date."""

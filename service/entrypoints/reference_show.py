@@ -22,6 +22,7 @@ def _rows(ruleset: Ruleset) -> dict[str, list[Any]]:
         "derivation": list(ruleset.derivation),
         "segments": flat(ruleset.segments),
         "diagnoses": flat(ruleset.diagnoses),
+        "code_sets": flat(ruleset.code_sets),
         "rvu": flat(ruleset.rvus),
         "conversion_factors": flat(ruleset.conversion_factors),
         "opps": flat(ruleset.opps),

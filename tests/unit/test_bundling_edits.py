@@ -179,7 +179,70 @@ def test_mue_message_names_value_and_adjudication_indicator() -> None:
 
 
 def test_removed_angiography_no_longer_counts_as_a_primary() -> None:
-    # BUND-001 removes 93459 (no exception); +93571 still has the PCI base line as primary.
+    # BUND-001 removes 93459 (no exception); +93571 still has the PCI base line as primary
+    # (and PCI-MOD-004 gives it that line's vessel).
     outcome = run(event(line("93459"), line("92924", "RC"), line("93571")))
     assert dispositions(outcome, "PCI-BUND-004") == []
-    assert final_lines(outcome) == [("92924", ["RC"]), ("93571", [])]
+    assert final_lines(outcome) == [("92924", ["RC"]), ("93571", ["RC"])]
+
+
+RC_PCI_WITH_EXCEPTION = procedure(
+    lesion("1", treatments=("balloon",), line_number=1), exception="condition_changed"
+)
+BUND_005: list[tuple[str, ClaimSubmitted, list[str], list[tuple[str, list[str]]] | None]] = [
+    (
+        "fluoroscopy with a stent",
+        event(line("92928", "RC"), line("76000")),
+        ["correction"],
+        [("92928", ["RC"])],
+    ),
+    (
+        "a closure device with a stent",
+        event(line("92928", "RC"), line("G0269")),
+        ["correction"],
+        [("92928", ["RC"])],
+    ),
+    (
+        "a graft injection with a stent",
+        event(line("92928", "RC"), line("93564")),
+        ["correction"],
+        [("92928", ["RC"])],
+    ),
+    (
+        "moderate sedation is separately reportable",
+        event(line("92928", "RC"), line("99152")),
+        [],
+        [("92928", ["RC"]), ("99152", [])],
+    ),
+    (
+        "fluoroscopy on a day without PCI",
+        event(line("76000", date="2026-03-03"), line("92928", "RC")),
+        [],
+        None,
+    ),
+    (
+        "59 with a documented exception",
+        event(line("92928", "RC"), line("76000", "59"), proc=RC_PCI_WITH_EXCEPTION),
+        [],
+        None,
+    ),
+    (
+        "59 without an exception is still removed",
+        event(line("92928", "RC"), line("76000", "59")),
+        ["correction"],
+        [("92928", ["RC"])],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "claim_event", "expected", "lines_after"), BUND_005)
+def test_a_routine_component_of_the_pci_is_removed(
+    name: str,
+    claim_event: ClaimSubmitted,
+    expected: list[str],
+    lines_after: list[tuple[str, list[str]]] | None,
+) -> None:
+    outcome = run(claim_event)
+    assert dispositions(outcome, "PCI-BUND-005") == expected, name
+    if lines_after is not None:
+        assert final_lines(outcome) == lines_after, name

@@ -177,3 +177,44 @@ def test_a_distinct_modifier_where_coronary_modifiers_already_bypass_the_pair_is
     name: str, claim_event: ClaimSubmitted, expected: list[str]
 ) -> None:
     assert dispositions(run(claim_event), "PCI-MOD-005") == expected, name
+
+
+MOD_004: list[tuple[str, ClaimSubmitted, list[str], list[tuple[str, list[str]]] | None]] = [
+    (
+        "IVUS with one PCI artery takes its modifier",
+        event(line("92928", "LD"), line("92978")),
+        ["correction"],
+        [("92928", ["LD"]), ("92978", ["LD"])],
+    ),
+    (
+        "FFR with diagnostic angiography only, documented in one artery",
+        event(
+            line("93458", "59"),
+            line("93571"),
+            proc=procedure(lesion("1"), exception="condition_changed"),
+        ),
+        ["correction"],
+        None,
+    ),
+    (
+        "IVUS with PCI in two arteries: which vessel?",
+        event(line("92928", "LD"), line("92920", "RC"), line("92978")),
+        ["line_rejection"],
+        None,
+    ),
+    ("IVUS already naming its vessel", event(line("92928", "LD"), line("92978", "LD")), [], None),
+    ("thrombectomy add-on is not in the set", event(line("92928", "LD"), line("92973")), [], None),
+]
+
+
+@pytest.mark.parametrize(("name", "claim_event", "expected", "lines_after"), MOD_004)
+def test_an_imaging_or_physiology_add_on_names_its_vessel(
+    name: str,
+    claim_event: ClaimSubmitted,
+    expected: list[str],
+    lines_after: list[tuple[str, list[str]]] | None,
+) -> None:
+    outcome = run(claim_event)
+    assert dispositions(outcome, "PCI-MOD-004") == expected, name
+    if lines_after is not None:
+        assert final_lines(outcome) == lines_after, name

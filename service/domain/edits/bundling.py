@@ -240,3 +240,36 @@ def addon_without_primary(ctx: EditContext) -> Iterator[Firing]:
                 fix=f"Bill +{row.requires} for the first vessel.",
                 evidence=(row.provenance,),
             )
+
+
+@edit(
+    "PCI-BUND-005",
+    title="Routine component of the PCI billed separately",
+    default="correction (remove the line) / none with 59/X and a documented exception",
+    element="line",
+    carc="97",
+    rarc="M15",
+    citation=NCCI_XI + " (imaging, guidance and closure inside the PCI); code_sets.csv",
+)
+def routine_component(ctx: EditContext) -> Iterator[Firing]:
+    """A code in the `routine_components` set (fluoroscopy 76000, closure device G0269,
+    injections 93563–93568) billed on the date of a PCI base line: included in the PCI, so
+    removed; 59/X{EPSU} with a documented exception (as PCI-BUND-001) leaves it. Moderate
+    sedation is not in the set: separately reportable. Source: NCCI Policy Manual ch. XI."""
+    procedure = ctx.procedure
+    exception = procedure.diagnostic_exception if procedure is not None else None
+    for line in ctx.working.lines:  # the components are outside the PCI code set
+        ruleset = line.ruleset
+        if not line.active or ruleset is None or not ctx.base_lines_on(line.service_date):
+            continue
+        row = ruleset.in_code_set("routine_components", line.procedure_code, line.service_date)
+        if row is None or (line.distinct_modifiers and exception is not None):
+            continue
+        yield Firing(
+            "correction",
+            (line,),
+            f"{line.procedure_code} on the PCI date is a routine part of the PCI.",
+            fix=f"Remove {line.procedure_code} (line {line.line_number}).",
+            changes=(ProposedChange(line, "remove_line", "routine component of the PCI"),),
+            evidence=(row.provenance,),
+        )

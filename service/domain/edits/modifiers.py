@@ -3,10 +3,12 @@
 from collections.abc import Iterator
 
 from service.domain.context import EditContext
-from service.domain.registry import Firing, edit
+from service.domain.registry import Firing, ProposedChange, edit
+from service.domain.vocabulary import CORONARY_MODIFIERS
 from service.domain.working_claim import WorkLine
 
 GUIDE_MODIFIERS = "2026 coder's guide to CPT 92924, 'Modifiers and add-on codes'"
+TERRITORIES = ", ".join(sorted(CORONARY_MODIFIERS))
 
 
 @edit(
@@ -134,3 +136,66 @@ def distinct_modifier_where_coronary_modifiers_bypass(ctx: EditContext) -> Itera
 def _pair_indicator(ctx: EditContext, line: WorkLine, other: WorkLine) -> str | None:
     row = ctx.active_ptp(line, other) or ctx.active_ptp(other, line)
     return row.modifier_indicator if row is not None else None
+
+
+@edit(
+    "PCI-MOD-004",
+    title="Imaging or physiology add-on without the vessel's coronary modifier",
+    default="correction when one vessel is known, else line_rejection",
+    element="modifier",
+    carc="4",
+    rarc="N822",
+    citation=GUIDE_MODIFIERS + "; MAC billing articles (IVUS/OCT and FFR add-ons); code_sets.csv",
+)
+def addon_without_its_vessel(ctx: EditContext) -> Iterator[Firing]:
+    """An add-on in the `vessel_modifier_addons` set (+92978, +92979, +93571, +93572) with
+    no coronary modifier: added when the claim's single PCI territory on the date, or its
+    documentation, gives one vessel; otherwise the line is rejected.
+    Source: MAC billing articles; 92924 guide, modifiers and add-on codes."""
+    for line in ctx.lines():
+        ruleset = line.ruleset
+        if ruleset is None or line.coronary_modifiers:
+            continue
+        row = ruleset.in_code_set("vessel_modifier_addons", line.procedure_code, line.service_date)
+        if row is None:
+            continue
+        vessel = _one_vessel(ctx, line)
+        message = f"+{line.procedure_code} does not name the vessel examined ({TERRITORIES})."
+        if vessel is None or len(line.modifiers) >= 4:
+            yield Firing(
+                "line_rejection",
+                (line,),
+                message,
+                fix="Append the coronary modifier of the vessel examined.",
+                evidence=(row.provenance,),
+            )
+            continue
+        yield Firing(
+            "correction",
+            (line,),
+            message + f" The claim's PCI is in {vessel}.",
+            fix=f"Append {vessel}.",
+            changes=(
+                ProposedChange(
+                    line,
+                    "add_modifier",
+                    f"the vessel examined is the PCI's, {vessel}",
+                    modifiers=(*line.modifiers, vessel),
+                ),
+            ),
+            evidence=(row.provenance,),
+        )
+
+
+def _one_vessel(ctx: EditContext, line: WorkLine) -> str | None:
+    """The one territory of the date's PCI base lines, else of the documented lesions."""
+    treated = {b.territory for b in ctx.base_lines_on(line.service_date) if b.territory}
+    if len(treated) == 1:
+        return next(iter(treated))
+    procedure, ruleset = ctx.procedure, line.ruleset
+    if treated or procedure is None or ruleset is None:
+        return None
+    documented: set[str] = set()
+    for lesion in procedure.lesions:
+        documented |= ruleset.territories_of_segments(lesion.segments, line.service_date)
+    return next(iter(documented)) if len(documented) == 1 else None
