@@ -185,7 +185,9 @@ class ClaimEnriched(_Outcome):
     claim: Claim
     findings: list[Finding]
     changes: list[Change]
-    pricing: Pricing
+    pricing: Pricing | None = Field(
+        description="null for a void (frequency `void`): nothing is paid (PCI-CLM-003)"
+    )
 
 
 class ClaimRejected(_Outcome):

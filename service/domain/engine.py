@@ -128,7 +128,10 @@ def evaluate(
         claim=claim, occurred_at=event.occurred_at, working=working, reference=reference
     )
     ledger = _Ledger(policy.for_payer(claim.payer.payer_id), x12_paths(claim.setting))
+    void = claim.frequency == "void"
     for spec in catalog():
+        if void and not spec.on_void:
+            continue
         for firing in spec.run(ctx):
             ledger.record(spec, firing, ctx)
         if spec.halts and ledger.findings:
@@ -145,7 +148,7 @@ def evaluate(
         claim=claim if rejected else working.billed_claim(),
         findings=findings,
         changes=tuple(change for change, applied in ledger.changes if rejected or applied),
-        pricing=None if rejected else price(working),
+        pricing=None if rejected or void else price(working),
     )
 
 

@@ -8,7 +8,8 @@ from contracts import Change, Claim, Finding, Pricing, RulesetRef
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """Exactly one per input event: enriched (pricing set) or rejected (pricing None)."""
+    """Exactly one per input event: enriched (priced, unless it voids a claim) or rejected
+    (not priced)."""
 
     event_type: str
     event_id: str

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-CLM-001",
     "PCI-CLM-002",
+    "PCI-CLM-003",
     "PCI-CLM-004",
     "PCI-REF-002",
     "PCI-SET-003",
@@ -98,6 +99,8 @@ class EditSpec:
     """Whether a policy may turn it off, lower or raise it."""
     reads: tuple[str, ...] = ()
     """Edits whose findings it reads (`ctx.flagged_lines`): they must run before it."""
+    on_void: bool = False
+    """Whether it runs on a void claim (only claim-integrity edits do)."""
     docstring: str = field(default="", repr=False)
 
     @property
@@ -121,6 +124,7 @@ def edit(
     halts: bool = False,
     waivable: bool = True,
     reads: tuple[str, ...] = (),
+    on_void: bool = False,
 ) -> Callable[[EditFunction], EditFunction]:
     """Register an edit with its catalog metadata."""
     if edit_id not in EVALUATION_ORDER:
@@ -143,6 +147,7 @@ def edit(
             halts=halts,
             waivable=waivable,
             reads=reads,
+            on_void=on_void,
             docstring=(function.__doc__ or "").strip(),
         )
         return function

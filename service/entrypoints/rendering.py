@@ -102,7 +102,11 @@ def _total(document: dict[str, Any]) -> str:
     pricing = document.get("pricing")
     if isinstance(pricing, dict):
         return str(pricing.get("total_allowed") or "n/a")
-    return {"claim.rejected": "rejected", "claim.dead_letter": "dead letter"}.get(
+    return {
+        "claim.enriched": "not priced",
+        "claim.rejected": "rejected",
+        "claim.dead_letter": "dead letter",
+    }.get(
         str(document.get("event_type")), ""
     )
 

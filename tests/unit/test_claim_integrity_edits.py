@@ -109,3 +109,39 @@ def test_a_replacement_or_void_must_name_the_claim_it_refers_to(
     if expected:
         (finding,) = findings(outcome, "PCI-CLM-004")
         assert (finding.carc, finding.rarc, finding.x12_path) == ("16", "MA130", "2300/REF02")
+
+
+def test_a_void_is_acknowledged_checked_for_integrity_only_and_not_priced() -> None:
+    # no coronary modifier: PCI-TERR-002 would reject an original, but not a void
+    outcome = run(event(line("92924"), frequency="void", claim_reference="PAYER-ICN-1"))
+    assert outcome.event_type == "claim.enriched"
+    assert outcome.pricing is None
+    assert [(f.edit_id, f.disposition) for f in outcome.findings] == [("PCI-CLM-003", "info")]
+
+
+@pytest.mark.parametrize(
+    ("name", "claim_event", "edit_id"),
+    [
+        ("no claim reference", event(line("92924", "LD"), frequency="void"), "PCI-CLM-004"),
+        (
+            "a bad NPI check digit",
+            event(
+                line("92924", "LD"),
+                frequency="void",
+                claim_reference="PAYER-ICN-1",
+                billing_npi="1234567890",
+            ),
+            "PCI-CLM-002",
+        ),
+    ],
+)
+def test_claim_integrity_still_rejects_a_void(
+    name: str, claim_event: ClaimSubmitted, edit_id: str
+) -> None:
+    outcome = run(claim_event)
+    assert outcome.rejected, name
+    assert "claim_rejection" in dispositions(outcome, edit_id)
+
+
+def test_an_original_claim_is_not_acknowledged_as_a_void() -> None:
+    assert dispositions(run(event(line("92924", "LD"))), "PCI-CLM-003") == []

@@ -17,6 +17,7 @@ from service.domain.working_claim import WorkLine
     citation="docs/edit-catalog.md, Rulesets by service date (reference/rulesets.toml)",
     halts=True,
     waivable=False,
+    on_void=True,
 )
 def service_date_without_ruleset(ctx: EditContext) -> Iterator[Firing]:
     """A line dated outside every loaded ruleset cannot be edited; after this edit fires no
@@ -42,6 +43,7 @@ def service_date_without_ruleset(ctx: EditContext) -> Iterator[Firing]:
         "ASC X12 837 005010 implementation guides (LX, SV107, NM109, DTP*472); "
         "NPI check digit per 45 CFR 162.406 (Luhn, prefix 80840); docs/edit-catalog.md PCI-CLM-002"
     ),
+    on_void=True,
 )
 def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
     """Structural problems a billing user can fix: duplicate line numbers, a diagnosis
@@ -122,6 +124,7 @@ def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
         "ASC X12 837 005010 2300 REF*F8 (payer claim control number), required when CLM05-3 "
         "is 7 (replacement) or 8 (void); docs/edit-catalog.md PCI-CLM-004"
     ),
+    on_void=True,
 )
 def replacement_without_its_original(ctx: EditContext) -> Iterator[Firing]:
     """A `replacement` or `void` claim without `payer_claim_control_number`: the payer
@@ -136,4 +139,23 @@ def replacement_without_its_original(ctx: EditContext) -> Iterator[Firing]:
             f"A {claim.frequency} claim must name the claim it {acts}: no payer claim control "
             "number was sent.",
             fix="Send the payer's claim control number of the original claim (837 REF*F8).",
+        )
+
+
+@edit(
+    "PCI-CLM-003",
+    title="Void acknowledged",
+    default="info",
+    element="claim",
+    citation="ASC X12 837 005010 CLM05-3 = 8 (void); docs/edit-catalog.md PCI-CLM-003",
+    on_void=True,
+)
+def void_acknowledged(ctx: EditContext) -> Iterator[Firing]:
+    """A `void` claim cancels one already sent: only the claim-integrity edits run on it,
+    and its outcome is enriched but not priced. Source: X12 837 claim frequency codes."""
+    if ctx.claim.frequency == "void":
+        yield Firing(
+            "info",
+            (),
+            "Void acknowledged: only claim integrity was checked; nothing is priced.",
         )
