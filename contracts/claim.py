@@ -121,6 +121,15 @@ class Lesion(_Frozen):
     cto: StrictBool = False
     acute_mi_culprit: StrictBool = False
     line_number: Annotated[StrictInt, Field(ge=-999, le=999)] | None = None
+    graft_id: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = Field(
+        default=None,
+        description="which bypass graft, when `via_graft` (second release): each graft is its "
+        "own vessel in the territory groups",
+    )
+    approach: Literal["antegrade", "retrograde", "combined"] | None = Field(
+        default=None,
+        description="for a chronic total occlusion (second release): `combined` → 92945",
+    )
 
 
 class Procedure(_Frozen):

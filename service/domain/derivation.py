@@ -11,12 +11,15 @@ STENTS = frozenset({"stent", "drug_eluting_stent"})
 
 
 class _Documented(NamedTuple):
-    """What the derivation conditions read of a line's lesions (each is "any lesion")."""
+    """What the derivation conditions read of a line's lesions."""
 
     cto: bool
     acute_mi_culprit: bool
     via_graft: bool
     treatments: frozenset[str]
+    stented_lesions: int
+    cto_approaches: frozenset[str]
+    """The approaches documented for CTO lesions ("" for a CTO with none documented)."""
 
 
 def _documented(lesions: Sequence[Lesion]) -> _Documented:
@@ -25,10 +28,16 @@ def _documented(lesions: Sequence[Lesion]) -> _Documented:
         any(lesion.acute_mi_culprit for lesion in lesions),
         any(lesion.via_graft for lesion in lesions),
         frozenset(t for lesion in lesions for t in lesion.treatments),
+        sum(1 for lesion in lesions if STENTS & set(lesion.treatments)),
+        frozenset(lesion.approach or "" for lesion in lesions if lesion.cto),
     )
 
 
 CONDITIONS: dict[str, Callable[[_Documented], bool]] = {
+    "cto_combined_approach": lambda found: "combined" in found.cto_approaches,
+    "cto_single_approach": lambda found: (
+        bool(found.cto_approaches) and found.cto_approaches <= {"antegrade", "retrograde"}
+    ),
     "cto": lambda found: found.cto,
     "acute_mi_culprit": lambda found: found.acute_mi_culprit,
     "via_graft": lambda found: found.via_graft,
@@ -36,6 +45,7 @@ CONDITIONS: dict[str, Callable[[_Documented], bool]] = {
         "atherectomy" in found.treatments and bool(found.treatments & STENTS)
     ),
     "atherectomy": lambda found: "atherectomy" in found.treatments,
+    "stents_in_two_or_more_lesions": lambda found: found.stented_lesions >= 2,
     "stent": lambda found: bool(found.treatments & STENTS),
     "balloon": lambda found: "balloon" in found.treatments,
 }

@@ -96,31 +96,49 @@ class View:
 
     __slots__ = ("active", "base", "base_by_date", "groups", "lesions")
 
-    def __init__(self, lines: list[WorkLine]) -> None:
+    def __init__(
+        self, lines: list[WorkLine], grafts: dict[int, frozenset[str]] | None = None
+    ) -> None:
         self.active = [line for line in lines if line.removed_by is None and line.in_scope]
         self.base = [line for line in self.active if line.is_pci_base]
         self.base_by_date: dict[date, list[WorkLine]] = {}
-        groups: dict[tuple[date, str, bool], list[WorkLine]] = {}
+        # A territory group: one date, territory and kind; graft lines also by the bypass
+        # grafts their lesions name (each graft is its own vessel).
+        groups: dict[tuple[date, str, bool, frozenset[str]], list[WorkLine]] = {}
+        no_graft: frozenset[str] = frozenset()
         for line in self.base:
             self.base_by_date.setdefault(line.service_date, []).append(line)
             if line.territory is not None:
-                groups.setdefault((line.service_date, line.territory, line.is_graft), []).append(
-                    line
+                graft = (
+                    (grafts or {}).get(line.line_number, no_graft) if line.is_graft else no_graft
                 )
+                key = (line.service_date, line.territory, line.is_graft, graft)
+                groups.setdefault(key, []).append(line)
         self.groups = list(groups.values())
         self.lesions: dict[int, tuple[Lesion, ...]] | None = None
+
+
+def _grafts_by_line(claim: Claim) -> dict[int, frozenset[str]]:
+    """Line number → the `graft_id`s its graft lesions name (lesions that name the line)."""
+    found: dict[int, set[str]] = {}
+    if claim.procedure is not None:
+        for lesion in claim.procedure.lesions:
+            if lesion.via_graft and lesion.graft_id and lesion.line_number is not None:
+                found.setdefault(lesion.line_number, set()).add(lesion.graft_id)
+    return {number: frozenset(ids) for number, ids in found.items()}
 
 
 class WorkingClaim:
     """Lines in submitted order (by position: line numbers may repeat) and the documentation."""
 
-    __slots__ = ("claim", "lines", "reference", "view")
+    __slots__ = ("claim", "grafts", "lines", "reference", "view")
 
     def __init__(self, claim: Claim, reference: ReferenceData) -> None:
         self.claim = claim
         self.reference = reference
         self.lines = [self._work_line(i, line) for i, line in enumerate(claim.lines)]
-        self.view = View(self.lines)
+        self.grafts = _grafts_by_line(claim)
+        self.view = View(self.lines, self.grafts)
         """The line sets the edits ask for; corrections replace it (few claims have any)."""
 
     def _work_line(self, index: int, line: ClaimLine) -> WorkLine:
@@ -176,24 +194,24 @@ class WorkingClaim:
 
     def remove(self, line: WorkLine, edit_id: str) -> None:
         line.removed_by = edit_id
-        self.view = View(self.lines)
+        self.view = View(self.lines, self.grafts)
 
     def set_modifiers(self, line: WorkLine, modifiers: tuple[str, ...]) -> None:
         line.set_modifiers(modifiers)
         line.changed = True
-        self.view = View(self.lines)
+        self.view = View(self.lines, self.grafts)
 
     def set_units(self, line: WorkLine, units: int) -> None:
         line.units = units
         line.changed = True
-        self.view = View(self.lines)
+        self.view = View(self.lines, self.grafts)
 
     def replace_code(self, line: WorkLine, code: str) -> None:
         line.procedure_code = code
         row = line.ruleset.code(code, line.service_date) if line.ruleset else None
         line.set_row(row, self.reference.knows(code))
         line.changed = True
-        self.view = View(self.lines)
+        self.view = View(self.lines, self.grafts)
 
     def billed_claim(self) -> Claim:
         """The claim as it should be billed: corrections applied, removed lines omitted."""

@@ -106,9 +106,7 @@ def _total(document: dict[str, Any]) -> str:
         "claim.enriched": "not priced",
         "claim.rejected": "rejected",
         "claim.dead_letter": "dead letter",
-    }.get(
-        str(document.get("event_type")), ""
-    )
+    }.get(str(document.get("event_type")), "")
 
 
 def _outcome_grid() -> Table:

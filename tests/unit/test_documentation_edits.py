@@ -42,10 +42,10 @@ CASES: list[tuple[str, ClaimSubmitted, str, list[str]]] = [
         ["line_rejection"],
     ),
     (
-        "stent documented, 92930 billed (also accepted)",
+        "one stented lesion, 92930 billed: 2026 says one lesion is 92928",
         event(line("92930", "LC"), proc=documented("stent")),
         "PCI-DOC-001",
-        [],
+        ["line_rejection"],
     ),
     (
         "CTO documented, 92945 billed",
@@ -256,3 +256,88 @@ def test_calcification_documented_without_the_diagnosis_that_reports_it(
     name: str, claim_event: ClaimSubmitted, expected: list[str]
 ) -> None:
     assert dispositions(run(claim_event), "PCI-DOC-006") == expected, name
+
+
+def stented(*segments: str, line_number: int = 1, **flags: object) -> list[dict[str, object]]:
+    return [
+        lesion(s, treatments=("stent",), line_number=line_number, lesion_id=f"L{i}", **flags)
+        for i, s in enumerate(segments, start=1)
+    ]
+
+
+DERIVATION_2026: list[tuple[str, ClaimSubmitted, list[str]]] = [
+    (
+        "two stented LAD lesions billed 92928",
+        event(line("92928", "LD"), proc=procedure(*stented("12", "13"))),
+        ["line_rejection"],
+    ),
+    (
+        "two stented LAD lesions billed 92930",
+        event(line("92930", "LD"), proc=procedure(*stented("12", "13"))),
+        [],
+    ),
+    (
+        "one stented lesion billed 92928",
+        event(line("92928", "LD"), proc=procedure(*stented("12"))),
+        [],
+    ),
+    (
+        "two stented lesions in 2025: 92928 covers them",
+        event(line("92928", "LD", date="2025-05-01"), proc=procedure(*stented("12", "13"))),
+        [],
+    ),
+    (
+        "CTO, combined approach, billed 92943",
+        event(
+            line("92943", "LD"),
+            proc=procedure(
+                lesion("12", treatments=("stent",), line_number=1, cto=True, approach="combined")
+            ),
+        ),
+        ["line_rejection"],
+    ),
+    (
+        "CTO, combined approach, billed 92945",
+        event(
+            line("92945", "LD"),
+            proc=procedure(
+                lesion("12", treatments=("stent",), line_number=1, cto=True, approach="combined")
+            ),
+        ),
+        [],
+    ),
+    (
+        "CTO, antegrade, billed 92945",
+        event(
+            line("92945", "LD"),
+            proc=procedure(
+                lesion("12", treatments=("stent",), line_number=1, cto=True, approach="antegrade")
+            ),
+        ),
+        ["line_rejection"],
+    ),
+    (
+        "CTO, approach not documented: either",
+        event(
+            line("92945", "LD"),
+            proc=procedure(lesion("12", treatments=("stent",), line_number=1, cto=True)),
+        ),
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "claim_event", "expected"), DERIVATION_2026)
+def test_the_2026_derivation_of_lesion_count_and_cto_approach(
+    name: str, claim_event: ClaimSubmitted, expected: list[str]
+) -> None:
+    assert dispositions(run(claim_event), "PCI-DOC-001") == expected, name
+
+
+def test_two_stented_lad_lesions_billed_92928_propose_92930() -> None:
+    outcome = run(event(line("92928", "LD"), proc=procedure(*stented("12", "13"))))
+    (finding,) = findings(outcome, "PCI-DOC-001")
+    assert finding.fix == "Bill 92930."
+    assert [(c.action, c.after.procedure_code if c.after else None) for c in outcome.changes] == [
+        ("replace_code", "92930")
+    ]

@@ -3,9 +3,9 @@ lean engine): on the same reference data (that commit's tables, kept as a fixtur
 changes of the facts do not move it) and default policy, the outcome bytes of the benchmark
 corpus are the same, byte for byte, once what the second release adds to an outcome is taken
 out again: `ruleset.sources`, `payable`, `total_payable` and `locality`, the notes that explain
-`payable` (each starts with "payable "), and the claim's new optional `service_facility`
-and `payer_claim_control_number` (echoed as null when not sent, as the other optional fields
-are). The new edits
+`payable` (each starts with "payable "), and the new optional input fields
+`service_facility`, `payer_claim_control_number` and the lesions' `graft_id` and `approach`
+(echoed as null when not sent, as the other optional fields are). The new edits
 (PCI-SET-002, PCI-REF-003) do not fire on this corpus with those tables (no ASC claims, no
 PFS status column).
 
@@ -38,9 +38,14 @@ def _first_release_fields(value: bytes) -> bytes:
     event = orjson.loads(value)
     if "ruleset" in event:
         del event["ruleset"]["sources"]
+    claim = event.get("claim", {})
     for added in ("service_facility", "payer_claim_control_number"):
-        if event.get("claim", {}).get(added, "sent") is None:
-            del event["claim"][added]
+        if claim.get(added, "sent") is None:
+            del claim[added]
+    for lesion in (claim.get("procedure") or {}).get("lesions", []):
+        for added in ("graft_id", "approach"):
+            if lesion.get(added, "sent") is None:
+                del lesion[added]
     pricing = event.get("pricing")
     if pricing is not None:
         del pricing["total_payable"], pricing["locality"]

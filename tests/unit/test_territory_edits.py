@@ -200,3 +200,35 @@ def test_missing_modifier_path_points_at_the_first_modifier_position() -> None:
     assert (finding.carc, finding.rarc, finding.x12_path) == ("4", "N822", "2400/SV101-3")
     hospital = run(event(line("92924"), setting="hospital_outpatient"))
     assert findings(hospital, "PCI-TERR-002")[0].x12_path == "2400/SV202-3"
+
+
+def _graft_lesion(line_number: int, graft_id: str | None) -> dict[str, object]:
+    return lesion(
+        "13",
+        treatments=("stent",),
+        line_number=line_number,
+        lesion_id=f"G{line_number}",
+        via_graft=True,
+        graft_id=graft_id,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "grafts", "expected_lines"),
+    [
+        ("two grafts to one territory stay two lines", ("SVG-LAD", "LIMA-LAD"), 2),
+        ("one graft named twice is one vessel", ("SVG-LAD", "SVG-LAD"), 1),
+        ("no graft named: one territory, one line", (None, None), 1),
+    ],
+)
+def test_each_bypass_graft_is_its_own_vessel_in_the_territory_group(
+    name: str, grafts: tuple[str | None, str | None], expected_lines: int
+) -> None:
+    claim = event(
+        line("92937", "LD"),
+        line("92937", "LD"),
+        proc=procedure(_graft_lesion(1, grafts[0]), _graft_lesion(2, grafts[1])),
+    )
+    outcome = run(claim)
+    assert outcome.event_type == "claim.enriched", name
+    assert len(final_lines(outcome)) == expected_lines, name
