@@ -33,6 +33,9 @@ def test_worked_example(case: dict[str, Any]) -> None:
     assert set(expect.get("edit_ids", [])) <= reported
     if "final_lines" in expect:
         assert final_lines(outcome) == [(code, mods) for code, mods in expect["final_lines"]]
+    if "pricing" in expect:  # the one value a sample documents for it: null (a void)
+        assert expect["pricing"] is None
+        assert outcome.pricing is None
     if "total_allowed" in expect:
         assert outcome.pricing is not None
         assert outcome.pricing.total_allowed == expect["total_allowed"]
