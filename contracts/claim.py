@@ -105,6 +105,13 @@ class ClaimLine(_Frozen):
     diagnosis_pointers: tuple[Annotated[StrictInt, Field(ge=-999, le=999)], ...] = Field(
         min_length=1, max_length=MAX_POINTERS
     )
+    line_item_control_number: (
+        Annotated[str, StringConstraints(min_length=1, max_length=50)] | None
+    ) = Field(
+        default=None,
+        description="the sender's reference for the line (837 2400 REF*6R), echoed in outputs "
+        "(second release)",
+    )
 
 
 class Lesion(_Frozen):

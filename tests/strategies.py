@@ -37,6 +37,11 @@ CODES = [
     "93461",
     "99213",
     "J3490",
+    "76000",
+    "G0269",
+    "93564",
+    "99152",
+    "C9603",
 ]
 MODIFIERS = ["LC", "LD", "LM", "RC", "RI", "59", "XU", "XS", "XE", "25", "26"]
 SEGMENTS = ["1", "2", "3", "11a", "11b", "12", "13", "15", "18", "19", "28", "99"]
@@ -86,6 +91,16 @@ def lines(draw: st.DrawFn) -> list[dict[str, Any]]:
                 "charge": draw(st.sampled_from(["0.00", "100.00", "1000.00", 250, 99.5])),
                 "service_date": day.isoformat(),
                 "diagnosis_pointers": draw(st.lists(st.integers(1, 3), min_size=1, max_size=4)),
+                **draw(
+                    st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "line_item_control_number": st.from_regex(
+                                r"[A-Z0-9-]{1,50}", fullmatch=True
+                            )
+                        },
+                    )
+                ),
             }
         )
     return result
@@ -108,6 +123,16 @@ def procedures(draw: st.DrawFn, line_count: int) -> dict[str, Any] | None:
             "cto": draw(st.booleans()),
             "acute_mi_culprit": draw(st.booleans()),
             "line_number": draw(st.none() | st.integers(1, line_count + 1)),
+            **draw(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "graft_id": st.sampled_from(["SVG-1", "SVG-2", "LIMA"]) | st.none(),
+                        "approach": st.sampled_from(["antegrade", "retrograde", "combined"])
+                        | st.none(),
+                    },
+                )
+            ),
         }
         for i in range(draw(st.integers(0, 4)))
     ]
@@ -145,6 +170,17 @@ def claim_events(draw: st.DrawFn) -> dict[str, Any]:
         ),
         "lines": claim_lines,
         "procedure": draw(procedures(len(claim_lines))),
+        **draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "payer_claim_control_number": st.from_regex(r"[A-Z0-9-]{1,50}", fullmatch=True),
+                    "service_facility": st.fixed_dictionaries(
+                        {"zip": st.sampled_from(["35203", "352031234", "10001", "00000", "94103"])}
+                    ),
+                },
+            )
+        ),
     }
     return {
         "event_id": draw(st.from_regex(r"evt-[a-z0-9]{1,12}", fullmatch=True)),
