@@ -23,3 +23,18 @@ def dispositions(outcome: Outcome, edit_id: str) -> list[str]:
 
 def final_lines(outcome: Outcome) -> list[tuple[str, list[str]]]:
     return [(ln.procedure_code, list(ln.modifiers)) for ln in outcome.claim.lines]
+
+
+def assert_edit(
+    claim_event: ClaimSubmitted,
+    edit_id: str,
+    expected: list[str],
+    lines_after: list[tuple[str, list[str]]] | None = None,
+    name: str = "",
+) -> Outcome:
+    """The edit's dispositions on the claim and, when given, the lines left after it."""
+    outcome = run(claim_event)
+    assert dispositions(outcome, edit_id) == expected, name
+    if lines_after is not None:
+        assert final_lines(outcome) == lines_after, name
+    return outcome

@@ -112,12 +112,7 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
         elif layout == "mue":
             head = path.read_text(encoding="utf-8-sig", errors="replace")[:8192]
             kind, mues = _mue(path, head)
-            earlier = releases.setdefault((kind, date.min), path.name)
-            if earlier != path.name:
-                raise ReferenceDataError(
-                    f"{directory}: {earlier} and {path.name} are both {kind.replace('_', ' ')} "
-                    "files: keep one per quarter"
-                )
+            _only_one(releases, (kind, date.min), path, kind.replace("_", " ") + " files")
             found.setdefault(kind, []).extend(mues)
             sources.append((_ncci_source(path, "MUE"), date.min, None))
         elif layout == "ptp":
@@ -127,12 +122,7 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
             sources.append((_ncci_source(path, "PTP"), date.min, None))
         else:
             release, tables = _payment_tables(path, layout)
-            earlier = releases.setdefault((layout, release.effective_from), path.name)
-            if earlier != path.name:
-                raise ReferenceDataError(
-                    f"{directory}: {earlier} and {path.name} are both {release.title}: "
-                    "keep one file per table and release"
-                )
+            _only_one(releases, (layout, release.effective_from), path, release.title)
             for name, rows in tables.items():
                 found.setdefault(name, []).extend(rows)
             sources.append((release.reference_source, release.effective_from, release.effective_to))
@@ -149,6 +139,18 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
         del found["opps"]
     collected: dict[str, Any] = {name: tuple(rows) for name, rows in found.items()}
     return OfficialTables(**collected, sources=tuple(sources), ignored=tuple(ignored))
+
+
+def _only_one(
+    seen: dict[tuple[str, date], str], key: tuple[str, date], path: Path, what: str
+) -> None:
+    """One file per table and release: a second is an error naming both."""
+    earlier = seen.setdefault(key, path.name)
+    if earlier != path.name:
+        raise ReferenceDataError(
+            f"{path.parent}: {earlier} and {path.name} are both {what}: keep one file per "
+            "table and release"
+        )
 
 
 def _ncci_source(path: Path, table: str) -> ReferenceSource:

@@ -4,7 +4,7 @@ import pytest
 
 from contracts import ClaimSubmitted
 from tests.builders import event, lesion, line, procedure
-from tests.outcomes import dispositions, final_lines, findings, run
+from tests.outcomes import assert_edit, dispositions, final_lines, findings, run
 
 RC_DOC = procedure(lesion("1", treatments=("atherectomy",), line_number=2, calcification="severe"))
 RC_DOC_EXCEPTION = procedure(
@@ -242,7 +242,4 @@ def test_a_routine_component_of_the_pci_is_removed(
     expected: list[str],
     lines_after: list[tuple[str, list[str]]] | None,
 ) -> None:
-    outcome = run(claim_event)
-    assert dispositions(outcome, "PCI-BUND-005") == expected, name
-    if lines_after is not None:
-        assert final_lines(outcome) == lines_after, name
+    assert_edit(claim_event, "PCI-BUND-005", expected, lines_after, name)

@@ -4,7 +4,7 @@ import pytest
 
 from contracts import ClaimSubmitted
 from tests.builders import event, lesion, line, procedure
-from tests.outcomes import dispositions, final_lines, findings, run
+from tests.outcomes import assert_edit, dispositions, final_lines, findings, run
 
 RC_EXCEPTION = procedure(
     lesion("1", treatments=("atherectomy",), line_number=2, calcification="severe"),
@@ -214,7 +214,4 @@ def test_an_imaging_or_physiology_add_on_names_its_vessel(
     expected: list[str],
     lines_after: list[tuple[str, list[str]]] | None,
 ) -> None:
-    outcome = run(claim_event)
-    assert dispositions(outcome, "PCI-MOD-004") == expected, name
-    if lines_after is not None:
-        assert final_lines(outcome) == lines_after, name
+    assert_edit(claim_event, "PCI-MOD-004", expected, lines_after, name)

@@ -6,7 +6,7 @@ import pytest
 
 from contracts import ClaimSubmitted
 from tests.builders import event, line
-from tests.outcomes import dispositions, final_lines, findings, run
+from tests.outcomes import assert_edit, dispositions, findings, run
 
 Y2025 = "2025-05-01"
 ASC = {"setting": "asc"}
@@ -122,7 +122,4 @@ def test_a_c_code_on_a_professional_claim_takes_its_cpt_analogue(
     expected: list[str],
     lines_after: list[tuple[str, list[str]]] | None,
 ) -> None:
-    outcome = run(claim_event)
-    assert dispositions(outcome, "PCI-SET-003") == expected, name
-    if lines_after is not None:
-        assert final_lines(outcome) == lines_after
+    assert_edit(claim_event, "PCI-SET-003", expected, lines_after, name)
