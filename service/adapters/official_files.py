@@ -93,7 +93,7 @@ def _payment_tables(path: Path, layout: Layout) -> tuple[Release, dict[str, list
         return release, {"asc": list(asc_rows(release, rates))}
     if layout == "opps_b":
         release, payments = read_addendum_b(path)
-        return release, {"opps_addendum_b": list(addendum_b_rows(release, payments))}
+        return release, {"opps": list(addendum_b_rows(release, payments))}
     release, devices = read_addendum_ff(path)
     return release, {"opps": list(opps_rows(release, devices))}
 
@@ -124,7 +124,13 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
             release, tables = _payment_tables(path, layout)
             _only_one(releases, (layout, release.effective_from), path, release.title)
             for name, rows in tables.items():
-                found.setdefault(name, []).extend(rows)
+                # Addendum B states the OPPS status indicator; FF's rows only infer it: B's
+                # go first, so a look-up finds them before FF's for one code and date.
+                table = found.setdefault(name, [])
+                if layout == "opps_b":
+                    table[:0] = rows
+                else:
+                    table.extend(rows)
             sources.append((release.reference_source, release.effective_from, release.effective_to))
     if not found:
         raise ReferenceDataError(
@@ -132,11 +138,6 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
             "Addendum AA or FF, OPPS Addendum B, NCCI MUE or PTP)"
             + (f"; not recognised: {', '.join(ignored)}" if ignored else ": the directory is empty")
         )
-    # Addendum B states the OPPS status indicator; FF's rows only infer it: B's rows come
-    # first, so a look-up finds them before FF's for the same code and dates.
-    found["opps"] = found.pop("opps_addendum_b", []) + found.get("opps", [])
-    if not found["opps"]:
-        del found["opps"]
     collected: dict[str, Any] = {name: tuple(rows) for name, rows in found.items()}
     return OfficialTables(**collected, sources=tuple(sources), ignored=tuple(ignored))
 

@@ -99,10 +99,13 @@ def professional(
         notes.append(where.note)
     amounts: dict[int, Decimal] = {}
     unadjusted: list[str] = []
+    by_date: dict[object, list[int]] = {}  # lines under the reduction (indicator 2), by date
     for index, (line, price) in enumerate(zip(lines, priced, strict=True)):
         if price.allowed is None:
             continue
         rvu = line.ruleset.rvu(line.procedure_code, line.service_date) if line.ruleset else None
+        if rvu is not None and rvu.multiple_procedure == "2":
+            by_date.setdefault(line.service_date, []).append(index)
         amount = Decimal(price.allowed)
         if where.gpci is not None and amount:
             adjusted = _adjusted(line, rvu, price.conversion_factor, where.gpci)
@@ -117,11 +120,6 @@ def professional(
             f"{', '.join(sorted(set(unadjusted)))}: no RVU components (work, facility PE, MP) "
             "are loaded for the date."
         )
-    by_date: dict[object, list[int]] = {}
-    for index, line in enumerate(lines):
-        rvu = line.ruleset.rvu(line.procedure_code, line.service_date) if line.ruleset else None
-        if index in amounts and rvu is not None and rvu.multiple_procedure == "2":
-            by_date.setdefault(line.service_date, []).append(index)
     for group in by_date.values():
         if len(group) > 1:
             ranked = sorted(group, key=lambda i: (-amounts[i], lines[i].line_number))

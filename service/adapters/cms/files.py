@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from service.adapters.cms.release import official_bytes
+from service.adapters.cms.release import official_head
 
 Layout = Literal["pfs_rvu", "gpci", "zip5", "asc_aa", "asc_ff", "opps_b", "mue", "ptp"]
 ADDENDUM_B = re.compile(r"Addendum B\b")
@@ -12,7 +12,7 @@ ZIP5_RECORD = re.compile(r"^[A-Z]{2}\d{12}")
 
 
 def layout_of(path: Path) -> Layout | None:
-    head = official_bytes(path)[:8192].decode("utf-8", errors="replace")
+    head = official_head(path).decode("utf-8", errors="replace")
     if "National Physician Fee Schedule Relative Value File" in head:
         return "pfs_rvu"
     if "GEOGRAPHIC PRACTICE COST INDICES" in head.upper():

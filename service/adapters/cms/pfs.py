@@ -152,4 +152,4 @@ def read_zip5(path: Path) -> tuple[Release, dict[str, tuple[str, str]]]:
         raise ReferenceDataError(f"{path}: no ZIP5 records")
     year, quarter = first_quarter[:4], first_quarter[4]
     title = f"ZIP code to carrier locality file, {year} quarter {quarter}"
-    return calendar_year(path, title, int(year)), found
+    return calendar_year(path, title, int(year), published=raw), found

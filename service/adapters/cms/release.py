@@ -57,22 +57,29 @@ def official_bytes(path: Path) -> bytes:
     return gzip.decompress(raw) if path.suffix == ".gz" else raw
 
 
+def official_head(path: Path, size: int = 8192) -> bytes:
+    """The first bytes as published, without reading (or decompressing) the whole file:
+    an official PTP file is ~30 MB."""
+    with gzip.open(path) if path.suffix == ".gz" else path.open("rb") as opened:
+        return opened.read(size)
+
+
 def published_name(path: Path) -> str:
     return path.name.removesuffix(".gz")
 
 
-def sha256_of(path: Path) -> str:
-    """Of the published bytes, so the digest matches CMS's own file."""
-    return hashlib.sha256(official_bytes(path)).hexdigest()
+def sha256_of(path: Path, published: bytes | None = None) -> str:
+    """Of the published bytes, so the digest matches CMS's own file (`published`: those
+    bytes, when the caller has already read them)."""
+    return hashlib.sha256(official_bytes(path) if published is None else published).hexdigest()
 
 
-def calendar_year(path: Path, title: str, year: int) -> Release:
+def calendar_year(path: Path, title: str, year: int, published: bytes | None = None) -> Release:
     """A file CMS publishes for a calendar year (PFS relative values, GPCI, ZIP to locality):
     in force for the whole year; a later release of the same year corrects it and replaces
     it (two files of the same table and release are an error where they are loaded)."""
-    return Release(
-        published_name(path), title, sha256_of(path), date(year, 1, 1), date(year, 12, 31)
-    )
+    digest = sha256_of(path, published)
+    return Release(published_name(path), title, digest, date(year, 1, 1), date(year, 12, 31))
 
 
 def from_month(path: Path, title: str, month_year: str) -> Release:
