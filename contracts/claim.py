@@ -84,6 +84,14 @@ class Patient(_Frozen):
     member_id: Identifier
     birth_date: date
     sex: Literal["F", "M", "U"]
+    last_name: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = Field(
+        default=None,
+        description="837 2010CA (else 2010BA) NM103; the 277CA names the patient with it "
+        "(second release)",
+    )
+    first_name: Annotated[str, StringConstraints(min_length=1, max_length=35)] | None = Field(
+        default=None, description="837 2010CA (else 2010BA) NM104 (second release)"
+    )
 
 
 class ServiceFacility(_Frozen):

@@ -104,7 +104,7 @@ def build_service(
         )
     stream = ClaimStream(
         consumer,
-        settings.topic_submitted,
+        [settings.topic_submitted, *([settings.topic_x12] if settings.topic_x12 else [])],
         guarantee,
         editor,
         metrics=metrics,

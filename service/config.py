@@ -93,6 +93,14 @@ class ServiceSettings(BaseSettings):
     topic_enriched: str = "claims.enriched"
     topic_rejected: str = "claims.rejected"
     topic_dlq: str = "claims.dlq"
+    topic_x12: str | None = Field(
+        default=None,
+        description="raw X12 837 interchanges to edit beside the JSON claims; unset: none",
+    )
+    topic_277ca: str = Field(
+        default="claims.277ca",
+        description="the 277CA (or 999) answering each interchange read from CLAIM_EDIT_TOPIC_X12",
+    )
     group_id: str = "claim-edit"
     client_id: str = "claim-edit"
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"

@@ -75,7 +75,8 @@ class Source:
 
     def identity(self) -> str:
         if self.topic is not None:
-            return f"kafka:{self.topic}/{self.partition}/{self.offset}"
+            claim = f":{self.line}" if self.line is not None else ""  # a claim of an interchange
+            return f"kafka:{self.topic}/{self.partition}/{self.offset}{claim}"
         return f"file:{self.file}:{self.line}"
 
 
@@ -241,6 +242,14 @@ class ClaimProcessor:
         if carry_original or source.key is None or len(source.key) <= MAX_ECHOED_KEY_BYTES:
             return letter
         return dataclasses.replace(letter, key=None)
+
+    def unreadable(
+        self, raw: bytes, source: Source, now: datetime, kind: str, problems: list[str]
+    ) -> Processed:
+        """The dead letter of an input that is not a claim event (an invalid interchange, a
+        claim of an interchange that cannot become a ClaimSubmitted): `kind` and the
+        problems say why; the original bytes are carried."""
+        return self._dead_letter(raw, source, now, kind, [("event", p) for p in problems])
 
     def _crashed(self, raw: bytes, source: Source, now: datetime, error: Exception) -> Processed:
         return self._dead_letter(

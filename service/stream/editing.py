@@ -14,6 +14,7 @@ from service.config import ServiceSettings
 from service.observability.logging import get_logger
 from service.observability.metrics import ServiceMetrics
 from service.processing import ClaimProcessor, Processed
+from service.stream.interchanges import edit_interchange
 from service.stream.records import Form, InputRecord, OutputRecord
 from service.stream.tracing import Tracing
 
@@ -25,10 +26,18 @@ class Topics:
     enriched: str
     rejected: str
     dlq: str
+    x12: str | None = None
+    acknowledgements: str = "claims.277ca"
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> "Topics":
-        return cls(settings.topic_enriched, settings.topic_rejected, settings.topic_dlq)
+        return cls(
+            settings.topic_enriched,
+            settings.topic_rejected,
+            settings.topic_dlq,
+            settings.topic_x12,
+            settings.topic_277ca,
+        )
 
     def for_event(self, event_type: str) -> str:
         return {
@@ -83,12 +92,18 @@ class BatchEditor:
         self.tracing = tracing
 
     def edit(self, records: Sequence[InputRecord]) -> list[OutputRecord]:
-        started = time.perf_counter()
-        now = self.clock()
-        results = self.processor.process_batch([(r.value, r.source) for r in records], now)
-        # Edited phase by phase, so each claim is observed at its share of the batch.
-        share = (time.perf_counter() - started) / max(1, len(records))
-        self.metrics.observe(results, [share] * len(results))
+        """The outputs of every record: a claim event's one outcome; an X12 interchange's
+        outcomes and its one 277CA (or 999), see service/stream/interchanges.py."""
+        if self.topics.x12 is None:
+            return self._edit_events(records)
+        events = [r for r in records if r.topic != self.topics.x12]
+        outputs = self._edit_events(events) if events else []
+        for record in records:
+            if record.topic == self.topics.x12:
+                outputs.extend(edit_interchange(self, record, self.clock()))
+        return outputs
+
+    def observe(self, records: Sequence[InputRecord], results: Sequence[Processed]) -> None:
         for record, result in zip(records, results, strict=True):
             log.debug(
                 "edited",
@@ -99,8 +114,17 @@ class BatchEditor:
                 partition=record.partition,
                 offset=record.offset,
             )
+
+    def _edit_events(self, records: Sequence[InputRecord]) -> list[OutputRecord]:
+        started = time.perf_counter()
+        now = self.clock()
+        results = self.processor.process_batch([(r.value, r.source) for r in records], now)
+        # Edited phase by phase, so each claim is observed at its share of the batch.
+        share = (time.perf_counter() - started) / max(1, len(records))
+        self.metrics.observe(results, [share] * len(results))
+        self.observe(records, results)
         return [
-            self._output(record, result, now)
+            self.output(record, result, now)
             for record, result in zip(records, results, strict=True)
         ]
 
@@ -125,9 +149,9 @@ class BatchEditor:
             partition=origin.partition,
             offset=origin.offset,
         )
-        return self._output(origin, result, now, "carried" if carry else "bounded")
+        return self.output(origin, result, now, "carried" if carry else "bounded")
 
-    def _output(
+    def output(
         self, record: InputRecord, result: Processed, now: datetime, form: Form = "outcome"
     ) -> OutputRecord:
         headers = output_headers(record, result, now, self.source)

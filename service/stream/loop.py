@@ -48,7 +48,7 @@ class ClaimStream:
     def __init__(
         self,
         consumer: AIOKafkaConsumer,
-        topic: str,
+        topics: list[str],
         guarantee: Guarantee,
         editor: BatchEditor,
         *,
@@ -59,7 +59,7 @@ class ClaimStream:
         fetch_wait_ms: int,
     ) -> None:
         self.consumer = consumer
-        self.topic = topic
+        self.topics = topics
         self.guarantee = guarantee
         self.editor = editor
         self.metrics = metrics
@@ -71,7 +71,7 @@ class ClaimStream:
         self.in_flight = asyncio.Lock()
 
     def subscribe(self) -> None:
-        self.consumer.subscribe([self.topic], listener=_Rebalance(self))
+        self.consumer.subscribe(self.topics, listener=_Rebalance(self))
 
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():

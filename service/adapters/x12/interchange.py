@@ -1,0 +1,251 @@
+"""An X12 interchange, validated by pyx12 against the 005010 implementation guides.
+
+One pass through pyx12's validator (`x12n_document`, used as designed: a callback sees each
+segment with the map node it matched) gives three things at once: every segment with the
+loop it belongs to, every problem with its segment and position, and pyx12's own 999
+acknowledgement. Nothing here interprets a claim; `claims_837` does that.
+
+pyx12 4.0 carries the maps of the 837P errata A1 (005010X222A1) and the 837I errata A2
+(005010X223A2). Interchanges that declare the later errata (X222A2, X223A3; the
+LinuxForHealth fixtures do) are validated against those maps: the version identifiers are
+read as the earlier errata, and the errors and the 999 name the interchange's own segments
+and positions (the identifiers have the same length, so no position moves).
+
+pyx12 writes element values into its messages and logs (a ZIP code, a name): its logger is
+silenced here, and its messages go only to the sender's own report, never to our logs.
+"""
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyx12.params
+import pyx12.x12n_document
+
+logging.getLogger("pyx12").addHandler(logging.NullHandler())
+logging.getLogger("pyx12").propagate = False
+
+# the errata pyx12 has no map for → the errata whose map validates them
+READ_AS = {"005010X222A2": "005010X222A1", "005010X223A3": "005010X223A2"}
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One segment: its id, the implementation guide loop it sits in (`2300`, `2400`,
+    `HEADER`...), its values by reference designator (`CLM01`, `CLM05-3`) and where it is:
+    its number inside the transaction set (the 999's IK302) and in the file."""
+
+    id: str
+    loop: str
+    values: dict[str, str]
+    number: int
+    line: int
+
+    def value(self, element: int, component: int | None = None) -> str | None:
+        """Element `element` (1-based), or its component: `value(5, 3)` is CLM05-3.
+        A composite sent with one component reads as that component."""
+        name = f"{self.id}{element:02d}"
+        if component is None:
+            return self.values.get(name) or None
+        found = self.values.get(f"{name}-{component}")
+        if found is None and component == 1:
+            found = self.values.get(name)
+        return found or None
+
+    def components(self, element: int) -> list[str]:
+        """Every component of a composite element, in order, empty ones included."""
+        name = f"{self.id}{element:02d}"
+        if name in self.values:
+            return [self.values[name]]
+        found: list[str] = []
+        n = 1
+        while f"{name}-{n}" in self.values:
+            found.append(self.values[f"{name}-{n}"])
+            n += 1
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A validation error: the segment and its position, the element if one is named."""
+
+    segment: str | None
+    line: int | None
+    number: int | None
+    element: int | None
+    code: str
+    message: str
+
+    def describe(self) -> str:
+        where = [f"line {self.line}"] if self.line is not None else []
+        if self.segment is not None:
+            where.append(f"segment {self.segment}")
+        if self.number is not None:
+            where.append(f"position {self.number} in its transaction set")
+        if self.element is not None:
+            where.append(f"element {self.element:02d}")
+        return f"{', '.join(where) or 'interchange'}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Interchange:
+    """A validated interchange: `valid` is pyx12's verdict; `acknowledgement` is the 999
+    pyx12 wrote for it (empty when it could not tell the functional group)."""
+
+    segments: list[Segment]
+    valid: bool
+    problems: list[Problem]
+    acknowledgement: str
+    control_number: str | None = None
+    transaction_set: str | None = None  # ST01: 837
+    version: str | None = None  # GS08 as sent
+    sender: str | None = None  # ISA06
+    receiver: str | None = None  # ISA08
+    groups: int = 0
+    interchanges: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def read_interchange(text: str) -> Interchange:
+    """Validate `text` (one X12 file: normally one interchange) and keep its segments."""
+    segments: list[Segment] = []
+
+    def keep(seg: Any, src: Any, node: Any, valid: bool) -> None:
+        parent = node.get_parent() if node is not None else None
+        segments.append(
+            Segment(
+                id=seg.get_seg_id() or "",
+                loop=getattr(parent, "id", None) or "",
+                values={ref: value for ref, _, _, value in seg.values_iterator()},
+                number=src.get_seg_count(),
+                line=src.get_cur_line(),
+            )
+        )
+
+    notes: list[str] = []
+    sent_as: dict[str, str] = {}
+    for later, earlier in READ_AS.items():
+        if later in text:
+            text = text.replace(later, earlier)
+            sent_as[earlier] = later
+            notes.append(f"{later} validated against pyx12's {earlier} map")
+    acknowledgement, errors = io.StringIO(), io.StringIO()
+    try:
+        valid = pyx12.x12n_document.x12n_document(
+            pyx12.params.params(),
+            io.StringIO(text),
+            acknowledgement,
+            None,
+            None,
+            errors,
+            callback=keep,
+        )
+    except Exception as error:  # pyx12 raises for an unknown version or a broken envelope
+        return Interchange(
+            segments=[],
+            valid=False,
+            problems=[_refusal(error)],
+            acknowledgement="",
+            notes=notes,
+        )
+    problems = list(_problems(errors.getvalue()))[:MAX_PROBLEMS]
+    if not segments:
+        valid = False
+        problems = problems or [
+            Problem(None, None, None, None, "X12", "not an X12 interchange (no ISA segment)")
+        ]
+    first = {seg.id: seg for seg in reversed(segments)}
+    return Interchange(
+        segments=segments,
+        valid=bool(valid) and not problems,
+        problems=problems,
+        acknowledgement=acknowledgement.getvalue(),
+        control_number=first["ISA"].value(13) if "ISA" in first else None,
+        transaction_set=first["ST"].value(1) if "ST" in first else None,
+        version=_sent(first["GS"].value(8), sent_as) if "GS" in first else None,
+        sender=(first["ISA"].value(6) or "").strip() if "ISA" in first else None,
+        receiver=(first["ISA"].value(8) or "").strip() if "ISA" in first else None,
+        groups=sum(1 for seg in segments if seg.id == "GS"),
+        interchanges=sum(1 for seg in segments if seg.id == "ISA"),
+        notes=notes,
+    )
+
+
+def _sent(version: str | None, sent_as: dict[str, str]) -> str | None:
+    return sent_as.get(version, version) if version is not None else None
+
+
+def _refusal(error: Exception) -> Problem:
+    text = str(error) or type(error).__name__
+    if "does not look like" in text or "ISA" in text:
+        return Problem("ISA", 1, None, None, "ISA", f"not an X12 interchange: {text}")
+    return Problem(None, None, None, None, type(error).__name__, text)
+
+
+def _problems(report: str) -> Iterator[Problem]:
+    """pyx12's JSON error report, flattened: interchange, group, transaction set, segment
+    and element errors, each with the segment and position it names."""
+    if not report.strip():
+        return
+    document = json.loads(report)
+    for isa in document.get("interchanges", []):
+        yield from _listed(isa, "ISA", isa.get("cur_line"), None, None)
+        for group in isa.get("groups", []):
+            yield from _listed(group, "GS", group.get("cur_line"), None, None)
+            for transaction in group.get("transactions", []):
+                yield from _listed(transaction, "ST", transaction.get("cur_line"), None, None)
+                for seg in transaction.get("segments", []):
+                    seg_id, line, count = (
+                        seg.get("seg_id"),
+                        seg.get("cur_line"),
+                        seg.get("seg_count"),
+                    )
+                    yield from _listed(seg, seg_id, line, count, None)
+                    for element in seg.get("elements", []):
+                        yield from _listed(element, seg_id, line, count, element.get("ele_pos"))
+
+
+def _listed(
+    node: dict[str, Any], segment: str | None, line: Any, number: Any, element: Any
+) -> Iterator[Problem]:
+    for error in node.get("errors", []):
+        yield Problem(
+            segment,
+            int(line) if line is not None else None,
+            int(number) if number is not None else None,
+            int(element) if element is not None else None,
+            str(error.get("err_cde", "")),
+            str(error.get("err_str", "")),
+        )
+
+
+def decoded(raw: bytes) -> str | None:
+    """X12 text from bytes: UTF-8 (005010's extended character set), a byte-order mark
+    dropped; None when the bytes are not text."""
+    try:
+        return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def interchange_of(raw: bytes) -> Interchange:
+    """Bytes → a validated interchange (not text: invalid, with no 999)."""
+    text = decoded(raw)
+    if text is None:
+        return Interchange(
+            [], False, [Problem(None, None, None, None, "X12", "not UTF-8 text")], ""
+        )
+    return read_interchange(text)
+
+
+def refusal(interchange: Interchange) -> list[str]:
+    """Why an interchange cannot be converted (empty when it can)."""
+    if not interchange.valid:
+        return [p.describe() for p in interchange.problems] or ["invalid X12"]
+    if interchange.transaction_set != "837":
+        return [f"transaction set {interchange.transaction_set} is not an 837"]
+    return []

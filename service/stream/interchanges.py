@@ -1,0 +1,107 @@
+"""One X12 837 interchange record → its claims' outcomes and exactly one 277CA (or 999).
+
+Each claim is converted to a ClaimSubmitted event and edited by the same processor, batch
+and encoding as a claim read from the JSON topic, so its outcome is byte for byte what that
+event would have given. The record's outputs are delivered together by the guarantee in
+force (one transaction under exactly-once), so the interchange is answered once:
+
+- valid 837: one outcome per claim on the enriched/rejected topics; a claim that cannot be
+  read as a ClaimSubmitted is a `schema_invalid` dead letter (carrying the interchange);
+  then the 277CA for the outcomes, keyed by the interchange control number (ISA13);
+- X12 that fails validation: pyx12's 999 on the same topic, keyed the same way;
+- bytes pyx12 cannot read as X12 at all (no envelope to acknowledge): one `undecodable`
+  dead letter, as for any unreadable record.
+
+The 277CA's control number is the interchange's (when numeric), so reprocessing the same
+record gives the same document apart from its date and time.
+"""
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import orjson
+
+from service.adapters.x12.ack_277ca import NoReceiverError, Parties, acknowledgement
+from service.adapters.x12.claims_837 import Converted, claim_events
+from service.adapters.x12.interchange import Interchange, interchange_of, refusal
+from service.processing import Processed, Source
+from service.stream.records import InputRecord, OutputRecord
+
+if TYPE_CHECKING:
+    from service.stream.editing import BatchEditor
+
+
+def edit_interchange(
+    editor: "BatchEditor", record: InputRecord, now: datetime
+) -> list[OutputRecord]:
+    interchange = interchange_of(record.value)
+    problems = refusal(interchange)
+    if problems:
+        if interchange.acknowledgement and interchange.control_number:
+            return [_x12(editor, record, interchange, interchange.acknowledgement, "x12.999")]
+        letter = editor.processor.unreadable(
+            record.value, record.source, now, "undecodable", problems[:20]
+        )
+        editor.observe([record], [letter])
+        editor.metrics.observe([letter], [])
+        return [editor.output(record, letter, now)]
+    results = claim_events(interchange)
+    items: list[tuple[bytes, Source]] = []
+    letters: list[Processed] = []
+    for result in results:
+        source = Source(
+            record.topic,
+            record.partition,
+            record.offset,
+            result.claim_id.encode(),
+            line=result.line,
+        )
+        if isinstance(result, Converted):
+            items.append((orjson.dumps(result.event), source))
+        else:
+            letters.append(
+                editor.processor.unreadable(
+                    record.value, source, now, "schema_invalid", [result.describe()]
+                )
+            )
+    processed = editor.processor.process_batch(items, now)
+    editor.metrics.observe([*processed, *letters], [])
+    outputs = [editor.output(record, result, now) for result in [*processed, *letters]]
+    outcomes = [orjson.loads(p.value) for p in processed if p.event_type != "claim.dead_letter"]
+    number = (
+        int(interchange.control_number or "1")
+        if (interchange.control_number or "").isdigit()
+        else 1
+    )
+    try:
+        answer = acknowledgement(outcomes, number, now)
+    except NoReceiverError:  # no claim carried the submitter: answer the interchange's sender
+        sender = interchange.sender or "UNKNOWN"
+        answer = acknowledgement(
+            outcomes, number, now, Parties(receiver_name=sender, receiver_id=sender)
+        )
+    outputs.append(_x12(editor, record, interchange, answer.document, "x12.277ca"))
+    return outputs
+
+
+def _x12(
+    editor: "BatchEditor",
+    record: InputRecord,
+    interchange: Interchange,
+    document: str,
+    event_type: str,
+) -> OutputRecord:
+    key = (interchange.control_number or "").encode() or record.key
+    correlation = record.copyable_header("correlation-id") or (interchange.control_number or "")
+    return OutputRecord(
+        editor.topics.acknowledgements,
+        key,
+        document.encode(),
+        (
+            ("content-type", b"application/edi-x12"),
+            ("event-type", event_type.encode()),
+            ("correlation-id", correlation.encode()),
+            ("source-offset", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+        ),
+        record,
+    )
