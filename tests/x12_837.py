@@ -1,14 +1,18 @@
 """Writes a ClaimSubmitted claim as an 837P or 837I (005010) interchange, for tests and the
-sample files (samples/x12/, `python -m scripts.x12_samples`).
+sample files: `python -m tests.x12_837` rewrites samples/x12/ (every worked sample as an
+837P and as an 837I, and the documentation the 837 cannot carry, for `--documentation`);
+tests/unit/test_x12.py checks they are up to date.
 
 It writes what `claim-edit x12 to-events` reads, in the guide's order; what the 837 needs
 and the contract does not hold (names, addresses, the tax id) is filled with the obvious
 placeholders of a sample file below, taken from the claim when it carries them.
 """
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
 from service.adapters.x12.writing import Envelope, amount, segment
@@ -176,3 +180,45 @@ def _claim(claim: Mapping[str, Any], form: Form, provider: int, subscriber: int)
         if line.get("line_item_control_number"):
             rows.append(segment("REF", "6R", line["line_item_control_number"]))
     return rows
+
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+def written() -> dict[str, str]:
+    claims = [
+        json.loads(line)["claim"]
+        for line in (SAMPLES / "claims.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    documentation = [
+        json.dumps(
+            {
+                "claim_id": claim["claim_id"],
+                "procedure": claim["procedure"],
+                "rendering_provider": {
+                    "qualifying_apm_participant": claim["rendering_provider"].get(
+                        "qualifying_apm_participant", False
+                    )
+                },
+            }
+        )
+        for claim in claims
+        if claim.get("procedure")
+    ]
+    return {
+        "samples.837p.x12": interchange_837(claims, "837P") + "\n",
+        "samples.837i.x12": interchange_837(claims, "837I") + "\n",
+        "documentation.jsonl": "\n".join(documentation) + "\n",
+    }
+
+
+def main() -> None:
+    for name, text in written().items():
+        (SAMPLES / "x12" / name).write_text(text)
+        print(f"samples/x12/{name}")
+
+
+if __name__ == "__main__":
+    main()

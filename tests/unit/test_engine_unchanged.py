@@ -4,7 +4,7 @@ changes of the facts do not move it) and default policy, the outcome bytes of th
 corpus are the same, byte for byte, once what the second release adds to an outcome is taken
 out again: `ruleset.sources`, `payable`, `total_payable` and `locality`, the notes that explain
 `payable` (each starts with "payable "), and the new optional input fields
-`service_facility`, `payer_claim_control_number`, the lines' `line_item_control_number` and
+`service_facility`, `payer_claim_control_number`, the patient's names, the lines' `line_item_control_number` and
 the lesions' `graft_id` and `approach`
 (echoed as null when not sent, as the other optional fields are). The new edits
 (PCI-SET-002, PCI-REF-003) do not fire on this corpus with those tables (no ASC claims, no
@@ -43,6 +43,9 @@ def _first_release_fields(value: bytes) -> bytes:
     for added in ("service_facility", "payer_claim_control_number"):
         if claim.get(added, "sent") is None:
             del claim[added]
+    for added in ("last_name", "first_name"):
+        if claim.get("patient", {}).get(added, "sent") is None:
+            del claim["patient"][added]
     for line in claim.get("lines", []):
         if line.get("line_item_control_number", "sent") is None:
             del line["line_item_control_number"]

@@ -25,8 +25,10 @@ from typing import Any
 import pyx12.params
 import pyx12.x12n_document
 
-logging.getLogger("pyx12").addHandler(logging.NullHandler())
-logging.getLogger("pyx12").propagate = False
+_PYX12_LOG = logging.getLogger("pyx12")
+_PYX12_LOG.setLevel(logging.CRITICAL + 1)  # its records carry element values: none is made
+_PYX12_LOG.addHandler(logging.NullHandler())
+_PYX12_LOG.propagate = False
 
 # the errata pyx12 has no map for → the errata whose map validates them
 READ_AS = {"005010X222A2": "005010X222A1", "005010X223A3": "005010X223A2"}
