@@ -4,8 +4,8 @@ changes of the facts do not move it) and default policy, the outcome bytes of th
 corpus are the same, byte for byte, once what the second release adds to an outcome is taken
 out again: `ruleset.sources`, `payable`, `total_payable` and `locality`, the notes that explain
 `payable` (each starts with "payable "), and the new optional input fields
-`service_facility`, `payer_claim_control_number`, the patient's names, the lines' `line_item_control_number` and
-the lesions' `graft_id` and `approach`
+`service_facility`, `payer_claim_control_number`, the patient's names, the lines'
+`line_item_control_number` and the lesions' `graft_id` and `approach`
 (echoed as null when not sent, as the other optional fields are). The new edits
 (PCI-SET-002, PCI-REF-003) do not fire on this corpus with those tables (no ASC claims, no
 PFS status column).
