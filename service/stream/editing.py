@@ -103,6 +103,19 @@ class BatchEditor:
                 outputs.extend(edit_interchange(self, record, self.clock()))
         return outputs
 
+    def is_interchange(self, record: InputRecord) -> bool:
+        return self.topics.x12 is not None and record.topic == self.topics.x12
+
+    def next_group(self, candidates: Sequence[InputRecord]) -> Sequence[InputRecord]:
+        """The records to edit next: an X12 interchange alone (it is slow), else the claim
+        events up to the next interchange."""
+        if self.topics.x12 is None or not candidates:
+            return candidates
+        if self.is_interchange(candidates[0]):
+            return candidates[:1]
+        end = next((i for i, r in enumerate(candidates) if self.is_interchange(r)), None)
+        return candidates[:end]
+
     def observe(self, records: Sequence[InputRecord], results: Sequence[Processed]) -> None:
         for record, result in zip(records, results, strict=True):
             log.debug(

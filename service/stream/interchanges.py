@@ -6,8 +6,9 @@ event would have given. The record's outputs are delivered together by the guara
 force (one transaction under exactly-once), so the interchange is answered once:
 
 - valid 837: one outcome per claim on the enriched/rejected topics; a claim that cannot be
-  read as a ClaimSubmitted is a `schema_invalid` dead letter (carrying the interchange);
-  then the 277CA for the outcomes, keyed by the interchange control number (ISA13);
+  read as a ClaimSubmitted is a `schema_invalid` dead letter (carrying the interchange) and
+  a `STC*A3:21` row with the reason; then the 277CA, keyed by the interchange control
+  number (ISA13);
 - X12 that fails validation: pyx12's 999 on the same topic, keyed the same way;
 - bytes pyx12 cannot read as X12 at all (no envelope to acknowledge): one `undecodable`
   dead letter, as for any unreadable record.
@@ -21,7 +22,12 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from service.adapters.x12.ack_277ca import NoReceiverError, Parties, acknowledgement
+from service.adapters.x12.ack_277ca import (
+    NoReceiverError,
+    Parties,
+    Unreadable,
+    acknowledgement,
+)
 from service.adapters.x12.claims_837 import Converted, claim_events
 from service.adapters.x12.interchange import Interchange, interchange_of, refusal
 from service.processing import Processed, Source
@@ -48,6 +54,7 @@ def edit_interchange(
     results = claim_events(interchange)
     items: list[tuple[bytes, Source]] = []
     letters: list[Processed] = []
+    unreadable: list[Unreadable] = []
     for result in results:
         source = Source(
             record.topic,
@@ -59,6 +66,7 @@ def edit_interchange(
         if isinstance(result, Converted):
             items.append((orjson.dumps(result.event), source))
         else:
+            unreadable.append(Unreadable(result.claim, "; ".join(result.problems)))
             letters.append(
                 editor.processor.unreadable(
                     record.value, source, now, "schema_invalid", [result.describe()]
@@ -74,12 +82,11 @@ def edit_interchange(
         else 1
     )
     try:
-        answer = acknowledgement(outcomes, number, now)
+        answer = acknowledgement(outcomes, number, now, unreadable=unreadable)
     except NoReceiverError:  # no claim carried the submitter: answer the interchange's sender
         sender = interchange.sender or "UNKNOWN"
-        answer = acknowledgement(
-            outcomes, number, now, Parties(receiver_name=sender, receiver_id=sender)
-        )
+        parties = Parties(receiver_name=sender, receiver_id=sender)
+        answer = acknowledgement(outcomes, number, now, parties, unreadable)
     outputs.append(_x12(editor, record, interchange, answer.document, "x12.277ca"))
     return outputs
 

@@ -2,23 +2,24 @@
 
 An enriched claim is acknowledged `STC*A2:20` (accepted into adjudication: accepted for
 processing). A rejected claim gets one claim-level STC per distinct status its blocking
-findings map to, and each line a blocking finding names gets its own 2220D service line
-with its status (up to three: STC01, STC10, STC11), traced by `REF*FJ` (the 837 REF*6R line
-item control number) when the line had one, else by its SVC position and LX number in
-STC12... which X214 leaves unused at line level, so the claim-level STC12 says which edits
-fired on which line numbers. The edit → status table is `reference/x12/claim_status.csv`.
+findings map to, STC12 naming the edits and the lines they fired on; each line a blocking
+finding names gets a 2220D service line (SVC) with up to three statuses (STC01, STC10,
+STC11), traced by `REF*FJ` (the 837 REF*6R line item control number) when it had one. The
+edit → status table is `reference/x12/claim_status.csv`, each row with its source.
 
-Dead letters are not claims: they are not 277CA rows (`Acknowledged.unacknowledged` counts
-them, and the caller reports them). A claim without what a 277CA must name (the patient's
-last name, the billing provider's name and NPI) is not guessed: it is left out and
-reported the same way.
+A claim of an interchange that could not be read as a ClaimSubmitted (the stream knows
+them) is acknowledged too, as the table's `claim.unreadable` row, with the reason in STC12.
+
+Dead letters are not claims and are not rows; nor is a claim without what a 277CA must name
+(the patient's last name and member id, the billing provider's name and NPI): nothing is
+guessed. Each is listed in `Acknowledged.unacknowledged` for the caller to report.
 """
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -27,6 +28,7 @@ from service.adapters.x12.writing import Envelope, amount, segment
 
 VERSION = "005010X214"
 BLOCKING = {"claim_rejection", "line_rejection"}
+UNREADABLE = "claim.unreadable"  # the status row of a claim that could not be read
 MAX_LINE_STATUSES = 3  # STC01, STC10, STC11
 MAX_MESSAGE = 264  # STC12
 
@@ -66,6 +68,15 @@ class Parties:
     receiver_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A claim of an interchange that did not become a ClaimSubmitted: what the 837 said
+    of it (the `claim` document as far as it was read) and why."""
+
+    claim: Mapping[str, Any]
+    reason: str
+
+
 @dataclass
 class Acknowledged:
     document: str
@@ -74,184 +85,229 @@ class Acknowledged:
     unacknowledged: list[str] = field(default_factory=list)  # why each was left out
 
 
+@dataclass(frozen=True, slots=True)
+class _Line:
+    procedure: list[str]
+    charge: str
+    units: str
+    served: str
+    control_number: str | None
+    statuses: list[ClaimStatus]
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    claim_id: str
+    last_name: str
+    first_name: str
+    member_id: str
+    billing_npi: str
+    billing_name: str
+    charge: Decimal
+    first_day: str | None
+    last_day: str | None
+    accepted: bool
+    statuses: list[ClaimStatus]
+    message: str
+    payer_reference: str | None
+    lines: list[_Line]
+
+
 def acknowledgement(
     outcomes: Iterable[Mapping[str, Any]],
     control_number: int,
     at: datetime,
     parties: Parties = Parties(),
+    unreadable: Sequence[Unreadable] = (),
 ) -> Acknowledged:
-    """One 277CA for the outcomes; raises NoReceiverError when nothing names its receiver."""
-    claims: list[Mapping[str, Any]] = []
+    """One 277CA for the outcomes (and the unreadable claims); raises NoReceiverError when
+    nothing names its receiver."""
+    rows: list[_Row] = []
     left_out: list[str] = []
+    submitters: list[Mapping[str, Any]] = []
     for outcome in outcomes:
-        missing = _missing(outcome)
+        missing = _not_a_row(outcome)
         if missing:
             left_out.append(missing)
+            continue
+        rows.append(_outcome_row(outcome))
+        submitters.append(outcome["claim"].get("submitter") or {})
+    for claim in unreadable:
+        row = _unreadable_row(claim)
+        if row is None:
+            left_out.append(f"claim {claim.claim.get('claim_id')}: {claim.reason}")
         else:
-            claims.append(outcome)
-    receiver_name, receiver_id = _receiver(claims, parties)
+            rows.append(row)
+            submitters.append(claim.claim.get("submitter") or {})
+    receiver_name, receiver_id = _receiver(submitters, parties)
     envelope = Envelope(parties.source_id, receiver_id, control_number, at)
-    day = envelope.at.strftime("%Y%m%d")
-    charges = [_charge(o["claim"]) for o in claims]
-    rejected = [o["event_type"] == "claim.rejected" for o in claims]
+    day = at.strftime("%Y%m%d")
+    accepted = [r for r in rows if r.accepted]
+    rejected = [r for r in rows if not r.accepted]
     body = [
-        segment(
-            "BHT",
-            "0085",
-            "08",
-            str(envelope.control_number),
-            day,
-            envelope.at.strftime("%H%M"),
-            "TH",
-        ),
+        segment("BHT", "0085", "08", str(control_number), day, at.strftime("%H%M"), "TH"),
         segment("HL", "1", "", "20", "1"),
         segment("NM1", "AY", "2", parties.source_name, "", "", "", "", "46", parties.source_id),
-        segment("TRN", "1", str(envelope.control_number)),
+        segment("TRN", "1", str(control_number)),
         segment("DTP", "050", "D8", day),
         segment("DTP", "009", "D8", day),
-        segment("HL", "2", "1", "21", "1" if claims else "0"),
+        segment("HL", "2", "1", "21", "1" if rows else "0"),
         segment("NM1", "41", "2", receiver_name, "", "", "", "", "46", receiver_id),
-        segment("TRN", "2", str(envelope.control_number)),
-        segment("STC", ["A1", "20"], day, "WQ", amount(sum(charges, Decimal(0)))),
-        segment("QTY", "90", str(rejected.count(False))),
-        segment("QTY", "AA", str(rejected.count(True))),
-        segment(
-            "AMT",
-            "YU",
-            amount(sum((c for c, r in zip(charges, rejected, strict=True) if not r), Decimal(0))),
-        ),
-        segment(
-            "AMT",
-            "YY",
-            amount(sum((c for c, r in zip(charges, rejected, strict=True) if r), Decimal(0))),
-        ),
+        segment("TRN", "2", str(control_number)),
+        segment("STC", ["A1", "20"], day, "WQ", _total(rows)),
+        segment("QTY", "90", str(len(accepted))),
+        segment("QTY", "AA", str(len(rejected))),
+        segment("AMT", "YU", _total(accepted)),
+        segment("AMT", "YY", _total(rejected)),
     ]
     counter = 2
-    for npi, group in _by_billing_provider(claims).items():
+    for (npi, name), group in _by_billing_provider(rows).items():
         counter += 1
         provider = counter
-        group_charges = [_charge(o["claim"]) for o in group]
         body += [
             segment("HL", str(provider), "2", "19", "1"),
-            segment(
-                "NM1",
-                "85",
-                "2",
-                group[0]["claim"]["billing_provider"]["name"],
-                "",
-                "",
-                "",
-                "",
-                "XX",
-                npi,
-            ),
+            segment("NM1", "85", "2", name, "", "", "", "", "XX", npi),
             segment("TRN", "1", "0"),
-            segment("STC", ["A1", "20"], "", "WQ", amount(sum(group_charges, Decimal(0)))),
+            segment("STC", ["A1", "20"], "", "WQ", _total(group)),
         ]
-        for outcome in group:
+        for row in group:
             counter += 1
-            body += _claim_rows(outcome, counter, provider, day)
+            body += _claim_segments(row, counter, provider, day)
     document = envelope.wrap("HN", VERSION, body)
-    return Acknowledged(document, rejected.count(False), rejected.count(True), left_out)
+    return Acknowledged(document, len(accepted), len(rejected), left_out)
 
 
-def _claim_rows(outcome: Mapping[str, Any], number: int, parent: int, day: str) -> list[str]:
+def _outcome_row(outcome: Mapping[str, Any]) -> _Row:
     claim = outcome["claim"]
-    patient = claim["patient"]
-    lines = claim["lines"]
-    charge = amount(_charge(claim))
-    dates = sorted(line["service_date"] for line in lines)
-    rows = [
-        segment("HL", str(number), str(parent), "PT"),
-        segment(
-            "NM1",
-            "QC",
-            "1",
-            patient["last_name"],
-            patient.get("first_name") or "",
-            "",
-            "",
-            "",
-            "MI",
-            patient["member_id"],
-        ),
-        segment("TRN", "2", claim["claim_id"]),
-    ]
+    accepted = outcome["event_type"] == "claim.enriched"
     blocking = [f for f in outcome.get("findings", []) if f["disposition"] in BLOCKING]
-    if outcome["event_type"] == "claim.enriched":
-        rows.append(segment("STC", ["A2", "20"], day, "WQ", charge))
-    else:
-        statuses = _distinct(_status(f) for f in blocking)
-        message = "; ".join(
-            f["edit_id"]
-            + (f" line {','.join(map(str, f['line_numbers']))}" if f["line_numbers"] else "")
-            for f in blocking
-        )[:MAX_MESSAGE]
-        for status in statuses:
-            rows.append(
-                segment(
-                    "STC",
-                    [status.category, status.code],
-                    day,
-                    "U",
-                    charge,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    message,
-                )
-            )
-    if claim.get("payer_claim_control_number"):
-        rows.append(segment("REF", "1K", claim["payer_claim_control_number"]))
-    rows.append(
-        segment("DTP", "472", "RD8", f"{_d8(dates[0])}-{_d8(dates[-1])}")
-        if dates[0] != dates[-1]
-        else segment("DTP", "472", "D8", _d8(dates[0]))
+    by_line: dict[int, list[ClaimStatus]] = {}
+    for finding in blocking:
+        if finding["disposition"] == "line_rejection":
+            for number in finding["line_numbers"]:
+                by_line.setdefault(number, []).append(_status(finding["edit_id"]))
+    message = "; ".join(
+        f["edit_id"]
+        + (f" line {','.join(map(str, f['line_numbers']))}" if f["line_numbers"] else "")
+        for f in blocking
     )
-    if outcome["event_type"] == "claim.rejected":
-        by_line: dict[int, list[ClaimStatus]] = {}
-        for finding in blocking:
-            if finding["disposition"] != "line_rejection":
-                continue
-            for line_number in finding["line_numbers"]:
-                by_line.setdefault(line_number, []).append(_status(finding))
-        for line in lines:
-            statuses = _distinct(by_line.get(line["line_number"], []))[:MAX_LINE_STATUSES]
-            if statuses:
-                rows += _line_rows(line, statuses, day)
-    return rows
-
-
-def _line_rows(line: Mapping[str, Any], statuses: list[ClaimStatus], day: str) -> list[str]:
-    first, *more = statuses
-    extra = [[s.category, s.code] for s in more]
-    rows = [
-        segment(
-            "SVC",
+    lines = [
+        _Line(
             ["HC", line["procedure_code"], *line.get("modifiers", [])],
             amount(line["charge"]),
-            "",
-            "",
-            "",
-            "",
             str(line["units"]),
-        ),
-        segment("STC", [first.category, first.code], day, "U", "", "", "", "", "", "", *extra),
+            line["service_date"],
+            line.get("line_item_control_number"),
+            _distinct(by_line.get(line["line_number"], []))[:MAX_LINE_STATUSES],
+        )
+        for line in claim["lines"]
     ]
-    if line.get("line_item_control_number"):
-        rows.append(segment("REF", "FJ", line["line_item_control_number"]))
-    rows.append(segment("DTP", "472", "D8", _d8(line["service_date"])))
+    days = sorted(line["service_date"] for line in claim["lines"])
+    return _row(
+        claim,
+        charge=sum((Decimal(str(line["charge"])) for line in claim["lines"]), Decimal(0)),
+        days=days,
+        accepted=accepted,
+        statuses=[] if accepted else _distinct(_status(f["edit_id"]) for f in blocking),
+        message=message,
+        lines=[line for line in lines if line.statuses],
+    )
+
+
+def _unreadable_row(unreadable: Unreadable) -> _Row | None:
+    claim = unreadable.claim
+    if _absent(claim) or not claim.get("charge"):
+        return None
+    try:
+        charge = Decimal(str(claim["charge"]))
+    except InvalidOperation:
+        return None
+    days = sorted(
+        line["service_date"] for line in claim.get("lines", []) if line.get("service_date")
+    )
+    return _row(
+        claim,
+        charge=charge,
+        days=days,
+        accepted=False,
+        statuses=[_status(UNREADABLE)],
+        message=unreadable.reason,
+        lines=[],
+    )
+
+
+def _row(
+    claim: Mapping[str, Any],
+    *,
+    charge: Decimal,
+    days: list[str],
+    accepted: bool,
+    statuses: list[ClaimStatus],
+    message: str,
+    lines: list[_Line],
+) -> _Row:
+    patient, billing = claim["patient"], claim["billing_provider"]
+    return _Row(
+        claim_id=claim["claim_id"],
+        last_name=patient["last_name"],
+        first_name=patient.get("first_name") or "",
+        member_id=patient["member_id"],
+        billing_npi=billing["npi"],
+        billing_name=billing["name"],
+        charge=charge,
+        first_day=days[0] if days else None,
+        last_day=days[-1] if days else None,
+        accepted=accepted,
+        statuses=statuses,
+        message=message[:MAX_MESSAGE],
+        payer_reference=claim.get("payer_claim_control_number"),
+        lines=lines,
+    )
+
+
+def _claim_segments(row: _Row, number: int, parent: int, day: str) -> list[str]:
+    charge = amount(row.charge)
+    rows = [
+        segment("HL", str(number), str(parent), "PT"),
+        segment("NM1", "QC", "1", row.last_name, row.first_name, "", "", "", "MI", row.member_id),
+        segment("TRN", "2", row.claim_id),
+    ]
+    if row.accepted:
+        rows.append(segment("STC", ["A2", "20"], day, "WQ", charge))
+    for status in row.statuses:
+        stc = [status.category, status.code]
+        rows.append(segment("STC", stc, day, "U", charge, *[""] * 7, row.message))
+    if row.payer_reference:
+        rows.append(segment("REF", "1K", row.payer_reference))
+    first, last = row.first_day or day, row.last_day or day
+    rows.append(
+        segment("DTP", "472", "D8", _d8(first))
+        if first == last
+        else segment("DTP", "472", "RD8", f"{_d8(first)}-{_d8(last)}")
+    )
+    for line in row.lines:
+        head, *more = line.statuses
+        rows += [
+            segment("SVC", line.procedure, line.charge, "", "", "", "", line.units),
+            segment(
+                "STC",
+                [head.category, head.code],
+                day,
+                "U",
+                *[""] * 6,
+                *[[s.category, s.code] for s in more],
+            ),
+        ]
+        if line.control_number:
+            rows.append(segment("REF", "FJ", line.control_number))
+        rows.append(segment("DTP", "472", "D8", _d8(line.served)))
     return rows
 
 
-def _status(finding: Mapping[str, Any]) -> ClaimStatus:
-    status = claim_statuses().get(finding["edit_id"])
+def _status(edit_id: str) -> ClaimStatus:
+    status = claim_statuses().get(edit_id)
     if status is None:  # an edit the table does not know: say so, never a made-up code
-        return ClaimStatus("A3", "21", "Missing or invalid information", "no row for the edit")
+        return claim_statuses()[UNREADABLE]
     return status
 
 
@@ -262,28 +318,33 @@ def _distinct(statuses: Iterable[ClaimStatus]) -> list[ClaimStatus]:
     return list(seen.values())
 
 
-def _missing(outcome: Mapping[str, Any]) -> str | None:
+def _absent(claim: Mapping[str, Any]) -> list[str]:
+    patient = claim.get("patient") or {}
+    billing = claim.get("billing_provider") or {}
+    needs = {
+        "claim_id": claim.get("claim_id"),
+        "patient.last_name": patient.get("last_name"),
+        "patient.member_id": patient.get("member_id"),
+        "billing_provider.name": billing.get("name"),
+        "billing_provider.npi": billing.get("npi"),
+    }
+    return [name for name, value in needs.items() if not value]
+
+
+def _not_a_row(outcome: Mapping[str, Any]) -> str | None:
     kind = outcome.get("event_type")
     if kind not in {"claim.enriched", "claim.rejected"}:
         what = kind or "an event without event_type"
         return f"{what} {outcome.get('event_id', '')}: not a claim outcome"
     claim = outcome.get("claim") or {}
-    needs = {
-        "patient.last_name": (claim.get("patient") or {}).get("last_name"),
-        "billing_provider.name": (claim.get("billing_provider") or {}).get("name"),
-        "lines": claim.get("lines"),
-    }
-    absent = [name for name, value in needs.items() if not value]
+    absent = _absent(claim) + ([] if claim.get("lines") else ["lines"])
     if absent:
         return f"claim {claim.get('claim_id')}: no {', '.join(absent)} for the 277CA"
     return None
 
 
-def _receiver(claims: list[Mapping[str, Any]], parties: Parties) -> tuple[str, str]:
-    submitter = (
-        next((o["claim"].get("submitter") for o in claims if o["claim"].get("submitter")), None)
-        or {}
-    )
+def _receiver(submitters: list[Mapping[str, Any]], parties: Parties) -> tuple[str, str]:
+    submitter = next((s for s in submitters if s.get("id")), {})
     name = parties.receiver_name or submitter.get("name")
     identifier = parties.receiver_id or submitter.get("id")
     if not name or not identifier:
@@ -294,17 +355,15 @@ def _receiver(claims: list[Mapping[str, Any]], parties: Parties) -> tuple[str, s
     return name, identifier
 
 
-def _by_billing_provider(
-    claims: list[Mapping[str, Any]],
-) -> dict[str, list[Mapping[str, Any]]]:
-    groups: dict[str, list[Mapping[str, Any]]] = {}
-    for outcome in claims:
-        groups.setdefault(outcome["claim"]["billing_provider"]["npi"], []).append(outcome)
+def _by_billing_provider(rows: list[_Row]) -> dict[tuple[str, str], list[_Row]]:
+    groups: dict[tuple[str, str], list[_Row]] = {}
+    for row in rows:
+        groups.setdefault((row.billing_npi, row.billing_name), []).append(row)
     return groups
 
 
-def _charge(claim: Mapping[str, Any]) -> Decimal:
-    return sum((Decimal(str(line["charge"])) for line in claim["lines"]), Decimal(0))
+def _total(rows: Iterable[_Row]) -> str:
+    return amount(sum((row.charge for row in rows), Decimal(0)))
 
 
 def _d8(day: str) -> str:

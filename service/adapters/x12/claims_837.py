@@ -74,6 +74,7 @@ class Unconvertible:
     line: int
     number: int  # the CLM segment's position in its transaction set
     problems: list[str]
+    claim: dict[str, Any] = field(default_factory=dict)  # as far as it was read, for a 277CA
 
     def describe(self) -> str:
         return (
@@ -233,7 +234,13 @@ def _convert(claim: _Claim, documentation: Mapping[str, Any]) -> ClaimResult:
                 for e in error.errors(include_url=False, include_input=False)
             )
     if problems:
-        return Unconvertible(claim_id or "(no CLM01)", clm.line, clm.number, problems[:20])
+        return Unconvertible(
+            claim_id or "(no CLM01)",
+            clm.line,
+            clm.number,
+            problems[:20],
+            {**document, "charge": clm.value(2)},
+        )
     return Converted(claim_id, event, clm.line)
 
 
