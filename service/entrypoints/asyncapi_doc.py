@@ -1,7 +1,7 @@
 """The AsyncAPI document of the service, as checked in at contracts/asyncapi.json.
 
 FastStream describes the channels: the consumed topic with ClaimSubmitted, the three output
-topics with their contracts. The service itself runs one aiokafka loop (service/stream):
+topics with their contracts, and the optional X12 topics (837 in, 277CA or 999 out). The service itself runs one aiokafka loop (service/stream):
 FastStream has no Kafka transactions, and its batch parser decodes every header, which a
 null or binary header value breaks; so it declares the contract here and runs nothing.
 """
@@ -15,6 +15,7 @@ from faststream.specification import AsyncAPI
 from contracts import ClaimEnriched, ClaimRejected, ClaimSubmitted, DeadLetter
 from service.config import ServiceSettings
 
+X12_TOPIC = "claims.x12"  # the documented name; CLAIM_EDIT_TOPIC_X12 is unset by default
 ASYNCAPI_PATH = Path(__file__).resolve().parents[2] / "contracts" / "asyncapi.json"
 
 
@@ -50,6 +51,25 @@ def declared_broker(settings: ServiceSettings) -> KafkaBroker:
     async def edit(claim: ClaimSubmitted) -> None:
         """Declared for the document only."""
 
+    broker.publisher(
+        settings.topic_277ca,
+        schema=str,
+        title=settings.topic_277ca,
+        description="One X12 277CA (005010X214) per interchange read from the X12 topic, or "
+        "pyx12's 999 when the interchange failed validation (key: its ISA13).",
+    )
+
+    @broker.subscriber(
+        X12_TOPIC,
+        group_id=settings.group_id,
+        title=X12_TOPIC,
+        description="Raw X12 837P/837I (005010) interchanges, read only when "
+        "CLAIM_EDIT_TOPIC_X12 names this topic (unset by default): each claim is edited as a "
+        "ClaimSubmitted and published to the output topics.",
+    )
+    async def edit_interchange(interchange: str) -> None:
+        """Declared for the document only."""
+
     return broker
 
 
@@ -66,8 +86,9 @@ def render_asyncapi() -> str:
     )
     document = json.loads(spec.to_specification().to_json())
     for name, message in document["components"]["messages"].items():
-        inbound = name.startswith(settings.topic_submitted)
-        message["headers"] = INPUT_HEADERS if inbound else OUTPUT_HEADERS
+        inbound = name.startswith((settings.topic_submitted, X12_TOPIC))
+        x12 = name.startswith(settings.topic_277ca)
+        message["headers"] = INPUT_HEADERS if inbound else X12_HEADERS if x12 else OUTPUT_HEADERS
         # FastStream points at its own header name; the service reads and writes this one.
         message["correlationId"] = {"location": "$message.header#/correlation-id"}
         message["bindings"] = {
@@ -97,6 +118,19 @@ INPUT_HEADERS = {
             maxLength=256,
         )
     },
+}
+X12_HEADERS = {
+    "type": "object",
+    "properties": {
+        "content-type": _header("application/edi-x12", const="application/edi-x12"),
+        "event-type": _header("x12.277ca or x12.999", enum=["x12.277ca", "x12.999"]),
+        "correlation-id": _header(
+            "the input's correlation-id header if it could be copied, else the ISA13",
+            maxLength=256,
+        ),
+        "source-offset": _header("the interchange's topic/partition/offset"),
+    },
+    "required": ["content-type", "event-type", "correlation-id"],
 }
 OUTPUT_HEADERS = {
     "type": "object",
