@@ -1,0 +1,87 @@
+"""Property: any claim the contract allows and the 837 can carry comes back from its 837
+as the same claim, and its outcome's 277CA validates.
+
+What the 837 cannot carry is given as documentation (`procedure`, the APM flag) or set
+aside when comparing: the event envelope, the names the writer adds, the 837I's missing
+place of service and diagnosis pointers, and a ZIP+4 the 837I's 2010AA requires."""
+
+import copy
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+
+from service.adapters.x12.ack_277ca import acknowledgement
+from service.adapters.x12.claims_837 import Converted, claim_events
+from service.adapters.x12.interchange import read_interchange
+from service.processing import ClaimProcessor, Source
+from tests.strategies import claim_events as claim_documents
+from tests.x12_837 import interchange_837
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def sendable(claim: dict[str, Any]) -> dict[str, Any]:
+    """The claim with its lines numbered 1..n (the 837's LX must count up)."""
+    claim = copy.deepcopy(claim)
+    for number, line in enumerate(claim["lines"], start=1):
+        line["line_number"] = number
+    return claim
+
+
+def comparable(claim: dict[str, Any], institutional: bool) -> dict[str, Any]:
+    claim = copy.deepcopy(claim)
+    claim.pop("submitter", None)
+    claim["billing_provider"].pop("name", None)
+    for name in ("last_name", "first_name"):
+        claim["patient"].pop(name, None)
+    for line in claim["lines"]:
+        line["charge"] = str(Decimal(str(line["charge"])).quantize(Decimal("0.01")))
+        line.setdefault("modifiers", [])
+        line.pop("rendering_provider", None)
+        if institutional:
+            line.pop("diagnosis_pointers")
+    if institutional:
+        claim.pop("place_of_service", None)
+    facility = claim.pop("service_facility", None)
+    if facility is not None:
+        claim["zip5"] = facility["zip"][:5]
+    return claim
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(claim_documents())
+def test_a_claim_comes_back_from_its_837_and_its_277ca_validates(
+    processor: ClaimProcessor, event: dict[str, Any]
+) -> None:
+    claim = sendable(event["claim"])
+    institutional = claim["setting"] == "hospital_outpatient"
+    text = interchange_837([claim], "837I" if institutional else "837P")
+    interchange = read_interchange(text)
+    assert interchange.valid, [p.describe() for p in interchange.problems]
+    documentation = {
+        claim["claim_id"]: {
+            "procedure": claim.get("procedure"),
+            "rendering_provider": {
+                "qualifying_apm_participant": claim["rendering_provider"][
+                    "qualifying_apm_participant"
+                ]
+            },
+        }
+    }
+    (result,) = claim_events(interchange, documentation)
+    assert isinstance(result, Converted), result.describe()  # type: ignore[union-attr]
+    back = result.event["claim"]
+    if claim.get("procedure") is None:
+        back.pop("procedure", None)
+        claim.pop("procedure", None)
+    original = comparable(claim, institutional)
+    if "zip5" not in original:  # the 837 always names the billing provider's ZIP
+        back.pop("service_facility", None)
+    assert comparable(back, institutional) == original
+    outcome = orjson.loads(processor.process(orjson.dumps(result.event), Source(), NOW).value)
+    answer = acknowledgement([outcome], 1, NOW)
+    assert answer.accepted + answer.rejected == 1
+    assert read_interchange(answer.document).valid
