@@ -72,7 +72,7 @@ def test_a_claim_comes_back_from_its_837_and_its_277ca_validates(
         }
     }
     (result,) = claim_events(interchange, documentation)
-    assert isinstance(result, Converted), result.describe()  # type: ignore[union-attr]
+    assert isinstance(result, Converted), result
     back = result.event["claim"]
     if claim.get("procedure") is None:
         back.pop("procedure", None)
