@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.faults import hostile, scenarios
+from tests.faults import hostile, scenarios, x12_interchanges
 from tests.faults.tally import Tally
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
@@ -54,6 +54,9 @@ async def run_all(bootstrap: str, scale: float) -> list[Tally]:
                 hostile.dead_letter_topic_denied(bootstrap, workdir, guarantee, total=n(600)),
                 hostile.long_batches(bootstrap, workdir, guarantee, total=n(1500)),
                 hostile.members_join_and_leave(bootstrap, workdir, guarantee, total=n(2400)),
+                x12_interchanges.kill_and_restart(
+                    bootstrap, workdir, guarantee, count=max(12, n(40)), claims_each=50
+                ),
             ]
             for step in steps:
                 tally = await step

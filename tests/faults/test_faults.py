@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from contracts import ClaimEnriched, ClaimRejected, DeadLetter
-from tests.faults import hostile, scenarios
+from tests.faults import hostile, scenarios, x12_interchanges
 from tests.integration.kafka_helpers import (
     collect,
     output_topics,
@@ -195,3 +195,17 @@ async def test_members_joining_and_leaving_mid_stream_double_nothing(
     assert "member b left with exit code 0" in tally.notes, tally
     if guarantee == "exactly_once":
         assert tally.duplicates == 0, tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_x12_interchanges_survive_kills_with_one_277ca_each(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await x12_interchanges.kill_and_restart(
+        kafka_bootstrap, tmp_path, guarantee, count=12, claims_each=25
+    )
+    assert tally.lost == 0, tally
+    assert tally.unexpected_dead_letters == 0, tally
+    assert "x12.999" not in tally.notes[-1], tally
+    if guarantee == "exactly_once":
+        assert tally.duplicates == 0, tally  # one 277CA per interchange, one outcome per claim
