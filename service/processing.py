@@ -244,12 +244,26 @@ class ClaimProcessor:
         return dataclasses.replace(letter, key=None)
 
     def unreadable(
-        self, raw: bytes, source: Source, now: datetime, kind: str, problems: list[str]
+        self,
+        raw: bytes,
+        source: Source,
+        now: datetime,
+        kind: str,
+        problems: list[str],
+        *,
+        carry_original: bool = True,
     ) -> Processed:
         """The dead letter of an input that is not a claim event (an invalid interchange, a
         claim of an interchange that cannot become a ClaimSubmitted): `kind` and the
-        problems say why; the original bytes are carried."""
-        return self._dead_letter(raw, source, now, kind, [("event", p) for p in problems])
+        problems say why; the original bytes are carried unless told otherwise."""
+        return self._dead_letter(
+            raw,
+            source,
+            now,
+            kind,
+            [("event", p) for p in problems],
+            carry_original=carry_original,
+        )
 
     def _crashed(self, raw: bytes, source: Source, now: datetime, error: Exception) -> Processed:
         return self._dead_letter(

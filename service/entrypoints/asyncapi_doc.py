@@ -1,7 +1,8 @@
 """The AsyncAPI document of the service, as checked in at contracts/asyncapi.json.
 
 FastStream describes the channels: the consumed topic with ClaimSubmitted, the three output
-topics with their contracts, and the optional X12 topics (837 in, 277CA or 999 out). The service itself runs one aiokafka loop (service/stream):
+topics with their contracts, and the optional X12 topics (837 in, 277CA or 999 out). The
+service itself runs one aiokafka loop (service/stream):
 FastStream has no Kafka transactions, and its batch parser decodes every header, which a
 null or binary header value breaks; so it declares the contract here and runs nothing.
 """

@@ -11,7 +11,9 @@ force (one transaction under exactly-once), so the interchange is answered once:
   number (ISA13);
 - X12 that fails validation: pyx12's 999 on the same topic, keyed the same way;
 - bytes pyx12 cannot read as X12 at all (no envelope to acknowledge): one `undecodable`
-  dead letter, as for any unreadable record.
+  dead letter, as for any unreadable record; an interchange over CLAIM_EDIT_MAX_EVENT_BYTES
+  is one `too_large` dead letter (size and sha256, not the bytes), and an unexpected
+  exception one `processing_error` dead letter.
 
 The 277CA's control number is the interchange's (when numeric), so reprocessing the same
 record gives the same document apart from its date and time.
@@ -40,17 +42,44 @@ if TYPE_CHECKING:
 def edit_interchange(
     editor: "BatchEditor", record: InputRecord, now: datetime
 ) -> list[OutputRecord]:
+    """The record's outputs; an unexpected exception (a bug) is one `processing_error` dead
+    letter naming only the exception's type, as for a claim event."""
+    limit = editor.processor.limits.max_event_bytes
+    if len(record.value) > limit:
+        return [
+            _dead_letter(
+                editor,
+                record,
+                now,
+                "too_large",
+                f"interchange is {len(record.value)} bytes; the limit is {limit} "
+                "(CLAIM_EDIT_MAX_EVENT_BYTES)",
+            )
+        ]
+    try:
+        return _edited(editor, record, now)
+    except Exception as error:  # a bug on one interchange must not stop the stream
+        return [_dead_letter(editor, record, now, "processing_error", type(error).__name__)]
+
+
+def _dead_letter(
+    editor: "BatchEditor", record: InputRecord, now: datetime, kind: str, problem: str
+) -> OutputRecord:
+    letter = editor.processor.unreadable(
+        record.value, record.source, now, kind, [problem], carry_original=kind != "too_large"
+    )
+    editor.observe([record], [letter])
+    editor.metrics.observe([letter], [])
+    return editor.output(record, letter, now)
+
+
+def _edited(editor: "BatchEditor", record: InputRecord, now: datetime) -> list[OutputRecord]:
     interchange = interchange_of(record.value)
     problems = refusal(interchange)
     if problems:
         if interchange.acknowledgement and interchange.control_number:
             return [_x12(editor, record, interchange, interchange.acknowledgement, "x12.999")]
-        letter = editor.processor.unreadable(
-            record.value, record.source, now, "undecodable", problems[:20]
-        )
-        editor.observe([record], [letter])
-        editor.metrics.observe([letter], [])
-        return [editor.output(record, letter, now)]
+        return [_dead_letter(editor, record, now, "undecodable", "; ".join(problems[:20]))]
     results = claim_events(interchange)
     items: list[tuple[bytes, Source]] = []
     letters: list[Processed] = []

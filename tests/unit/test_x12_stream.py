@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -122,3 +123,28 @@ def test_a_damaged_interchange_gets_exactly_one_answer(
 ) -> None:
     damaged = SAMPLE_837[:at] + insert + SAMPLE_837[at + cut :]
     _one_answer(edited(processor, x12(damaged.encode())))
+
+
+def test_an_interchange_over_the_size_limit_is_one_too_large_dead_letter() -> None:
+    from service.adapters.reference_files import load_reference
+    from service.domain.policy import Policy
+    from service.processing import Limits
+
+    small = ClaimProcessor(load_reference(), Policy(), Limits(max_event_bytes=1000))
+    (letter,) = edited(small, x12(SAMPLE_837.encode()))
+    document = json.loads(letter.value)
+    assert (letter.topic, document["error_kind"]) == ("out.dlq", "too_large")
+    assert document["original_base64"] is None
+
+
+def test_a_bug_while_reading_an_interchange_is_one_processing_error_dead_letter(
+    processor: ClaimProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("patient SMITH")  # its text must not travel
+
+    monkeypatch.setattr("service.stream.interchanges.claim_events", broken)
+    (letter,) = edited(processor, x12(SAMPLE_837.encode()))
+    document = json.loads(letter.value)
+    assert (letter.topic, document["error_kind"]) == ("out.dlq", "processing_error")
+    assert document["errors"] == [{"loc": "event", "msg": "RuntimeError"}]
