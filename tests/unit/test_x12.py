@@ -225,3 +225,11 @@ def test_bytes_that_are_not_x12_are_invalid_without_a_999() -> None:
         interchange = interchange_of(raw)
         assert not interchange.valid
         assert interchange.problems
+
+
+def test_a_999_for_a_later_errata_file_names_the_version_the_sender_used(tmp_path: Path) -> None:
+    interchange = read_interchange((FIXTURES / "demo.example6.837").read_text())
+    assert not interchange.valid
+    assert "AK1*HC*1*005010X222A2~" in interchange.acknowledgement
+    assert "AK2*837*3701*005010X222A2~" in interchange.acknowledgement
+    assert x12valid(tmp_path, interchange.acknowledgement).endswith(": OK")

@@ -8,8 +8,8 @@ acknowledgement. Nothing here interprets a claim; `claims_837` does that.
 pyx12 4.0 carries the maps of the 837P errata A1 (005010X222A1) and the 837I errata A2
 (005010X223A2). Interchanges that declare the later errata (X222A2, X223A3; the
 LinuxForHealth fixtures do) are validated against those maps: the version identifiers are
-read as the earlier errata, and the errors and the 999 name the interchange's own segments
-and positions (the identifiers have the same length, so no position moves).
+read as the earlier errata, and the errors and the 999 name the interchange's own segments,
+positions and version (the identifiers have the same length, so no position moves).
 
 pyx12 writes element values into its messages and logs (a ZIP code, a name): its logger is
 silenced here, and its messages go only to the sender's own report, never to our logs.
@@ -155,6 +155,9 @@ def read_interchange(text: str) -> Interchange:
             notes=notes,
         )
     problems = list(_problems(errors.getvalue()))[:MAX_PROBLEMS]
+    answer = acknowledgement.getvalue()
+    for earlier, later in sent_as.items():  # the 999 names the version the sender used
+        answer = answer.replace(earlier, later)
     if not segments:
         valid = False
         problems = problems or [
@@ -165,7 +168,7 @@ def read_interchange(text: str) -> Interchange:
         segments=segments,
         valid=bool(valid) and not problems,
         problems=problems,
-        acknowledgement=acknowledgement.getvalue(),
+        acknowledgement=answer,
         control_number=first["ISA"].value(13) if "ISA" in first else None,
         transaction_set=first["ST"].value(1) if "ST" in first else None,
         version=_sent(first["GS"].value(8), sent_as) if "GS" in first else None,
