@@ -233,3 +233,20 @@ def test_a_999_for_a_later_errata_file_names_the_version_the_sender_used(tmp_pat
     assert "AK1*HC*1*005010X222A2~" in interchange.acknowledgement
     assert "AK2*837*3701*005010X222A2~" in interchange.acknowledgement
     assert x12valid(tmp_path, interchange.acknowledgement).endswith(": OK")
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [
+        ("a line break after each segment", lambda t: t.replace("~", "~\n")),
+        ("CRLF after each segment", lambda t: t.replace("~", "~\r\n")),
+        ("a UTF-8 byte-order mark", lambda t: "\ufeff" + t),
+    ],
+)
+def test_common_file_shapes_read_the_same(name: str, shape: Any) -> None:
+    text = (ROOT / "samples" / "x12" / "samples.837p.x12").read_text()
+    plain = [r.event for r in claim_events(read_interchange(text)) if isinstance(r, Converted)]
+    interchange = interchange_of(shape(text).encode())
+    assert interchange.valid, name
+    shaped = [r.event for r in claim_events(interchange) if isinstance(r, Converted)]
+    assert shaped == plain
