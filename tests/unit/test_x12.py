@@ -2,6 +2,7 @@
 and the same outcome whether a claim arrives as JSON or as an 837."""
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -250,3 +251,24 @@ def test_common_file_shapes_read_the_same(name: str, shape: Any) -> None:
     assert interchange.valid, name
     shaped = [r.event for r in claim_events(interchange) if isinstance(r, Converted)]
     assert shaped == plain
+
+
+def test_another_payers_loops_do_not_speak_for_the_claim() -> None:
+    """2320/2330 describe another payer (coordination of benefits): their REF*F8 is that
+    payer's claim number, not the claim's."""
+    claim = SAMPLES[0]["claim"]
+    text = interchange_837([claim], "837P")
+    other_payer = (
+        "SBR*S*18*******CI~OI***Y***Y~NM1*IL*1*DOE*JANE****MI*OTHER1~"
+        "NM1*PR*2*OTHER PAYER*****PI*OP1~REF*F8*OTHERPAYERCCN~"
+    )
+    text = text.replace("~LX*1~", f"~{other_payer}LX*1~", 1)
+    count = re.search(r"~SE\*(\d+)\*", text)
+    assert count is not None
+    text = text.replace(count.group(0), f"~SE*{int(count.group(1)) + 5}*")  # 5 more segments
+    interchange = read_interchange(text)
+    assert interchange.valid, [p.describe() for p in interchange.problems]
+    (result,) = claim_events(interchange)
+    assert isinstance(result, Converted)
+    assert "payer_claim_control_number" not in result.event["claim"]
+    assert result.event["claim"]["payer"]["payer_id"] == claim["payer"]["payer_id"]

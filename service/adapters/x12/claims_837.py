@@ -161,10 +161,10 @@ def _claims(segments: Iterable[Segment]) -> Iterable[_Claim]:
             claim = _Claim(seg, context, ordinal)
         elif claim is not None and seg.id == "LX":
             claim.lines.append([seg])
-        elif claim is not None and claim.lines and seg.loop.startswith("24"):
-            claim.lines[-1].append(seg)
-        elif claim is not None and seg.loop.startswith("23"):
-            claim.segments.append(seg)
+        elif claim is not None and claim.lines and (seg.loop == "2400" or seg.loop[:3] == "242"):
+            claim.lines[-1].append(seg)  # the line and its providers, not 2410/2430/2440
+        elif claim is not None and (seg.loop == "2300" or seg.loop[:3] == "231"):
+            claim.segments.append(seg)  # the claim and its providers, not the other payers
     if claim is not None:
         yield claim
 
