@@ -272,3 +272,14 @@ def test_another_payers_loops_do_not_speak_for_the_claim() -> None:
     assert isinstance(result, Converted)
     assert "payer_claim_control_number" not in result.event["claim"]
     assert result.event["claim"]["payer"]["payer_id"] == claim["payer"]["payer_id"]
+
+
+def test_a_claim_past_the_contracts_limits_is_reported_with_the_limit() -> None:
+    """837I allows 999 lines; the contract 50: the claim is reported, not the file."""
+    claim = json.loads(json.dumps(SAMPLES[1]["claim"]))
+    claim["lines"] = [dict(claim["lines"][0], line_number=n) for n in range(1, 52)]
+    text = interchange_837([claim, SAMPLES[0]["claim"]], "837I")
+    results = claim_events(read_interchange(text))
+    assert [type(r).__name__ for r in results] == ["Unconvertible", "Converted"]
+    assert isinstance(results[0], Unconvertible)
+    assert any("claim.lines" in p and "50" in p for p in results[0].problems), results[0]
