@@ -270,10 +270,10 @@ def _claim_document(claim: _Claim, problems: list[str]) -> dict[str, Any]:
             f"SBR09 claim filing indicator {subscriber.get('filing')!r} has no payer kind "
             f"here (known: {', '.join(sorted(PAYER_KIND))})"
         )
-    renderer = _claim_level(claim.segments, "82") or (
-        _claim_level(claim.segments, "71") if institutional else billing.get("npi")
+    renderer = _npi_of(claim.segments, "82") or (
+        _npi_of(claim.segments, "71") if institutional else billing.get("npi")
     )
-    lines = [_line(line, institutional, clm, claim.segments, problems) for line in claim.lines]
+    lines = [_line(line, institutional, claim.segments, problems) for line in claim.lines]
     line_renderers = {line.get("rendering_provider", {}).get("npi") for line in lines}
     if len(line_renderers) == 1 and None not in line_renderers:
         renderer = line_renderers.pop()
@@ -309,7 +309,6 @@ def _claim_document(claim: _Claim, problems: list[str]) -> dict[str, Any]:
 def _line(
     segments: list[Segment],
     institutional: bool,
-    clm: Segment,
     claim_segments: list[Segment],
     problems: list[str],
 ) -> dict[str, Any]:
@@ -345,13 +344,13 @@ def _line(
     control = _ref(segments, "6R")
     if control:
         line["line_item_control_number"] = control
-    renderer = _claim_level([s for s in segments if s.loop.startswith("242")], "82")
+    renderer = _npi_of([s for s in segments if s.loop.startswith("242")], "82")
     if renderer:
         line["rendering_provider"] = {"npi": renderer}
     return _without_none(line)
 
 
-def _claim_level(segments: Iterable[Segment], entity: str) -> str | None:
+def _npi_of(segments: Iterable[Segment], entity: str) -> str | None:
     for seg in segments:
         if seg.id == "NM1" and seg.value(1) == entity and seg.value(8) == "XX":
             return seg.value(9)
