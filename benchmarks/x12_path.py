@@ -7,10 +7,9 @@ one 837P interchange per `--claims` claims (the X12 topic's path: pyx12 validati
 """
 
 import argparse
-import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -25,21 +24,22 @@ from service.observability.metrics import ServiceMetrics
 from service.processing import Source
 from service.stream.editing import BatchEditor, Topics
 from service.stream.records import InputRecord
-from tests.x12_837 import interchange_837
+from tests.x12_837 import interchange_837, numbered_sample_claims
 
 TOPICS = Topics("claims.enriched", "claims.rejected", "claims.dlq", "claims.x12", "claims.277ca")
-SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "claims.jsonl"
 
 
-def claims(count: int) -> list[dict[str, object]]:
-    samples = [json.loads(line) for line in SAMPLES.read_text().splitlines() if line.strip()]
-    documents = []
-    for index in range(count):
-        document = json.loads(json.dumps(samples[index % len(samples)]))
-        document["event_id"] = f"bench-{index}"
-        document["claim"]["claim_id"] = f"BENCH-{index:05d}"
-        documents.append(document)
-    return documents
+def events(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "event_id": f"bench-{index}",
+            "event_type": "claim.submitted",
+            "schema_version": 1,
+            "occurred_at": "2026-03-02T10:15:00Z",
+            "claim": claim,
+        }
+        for index, claim in enumerate(numbered_sample_claims(count, "BENCH"))
+    ]
 
 
 def main() -> None:
@@ -53,8 +53,8 @@ def main() -> None:
     settle_garbage_collection()
     now = datetime.now(UTC)
     editor = BatchEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: now)
-    documents = claims(args.claims)
-    text = interchange_837([d["claim"] for d in documents], "837P")  # type: ignore[misc]
+    documents = events(args.claims)
+    text = interchange_837([d["claim"] for d in documents], "837P")
     json_records = [
         InputRecord("claims.submitted", 0, i, str(i).encode(), orjson.dumps(d))
         for i, d in enumerate(documents)

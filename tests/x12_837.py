@@ -186,6 +186,19 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 
 
+def numbered_sample_claims(count: int, prefix: str) -> list[dict[str, Any]]:
+    """The worked samples' claims, repeated to `count`, with claim ids `<prefix>-<nnn>`."""
+    samples = [
+        json.loads(line)["claim"]
+        for line in (SAMPLES / "claims.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    return [
+        {**samples[index % len(samples)], "claim_id": f"{prefix}-{index:03d}"}
+        for index in range(count)
+    ]
+
+
 def written() -> dict[str, str]:
     claims = [
         json.loads(line)["claim"]

@@ -22,21 +22,14 @@ from tests.integration.kafka_helpers import (
     unique,
 )
 from tests.integration.service_process import ServiceProcess
-from tests.x12_837 import interchange_837
-
-SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "claims.jsonl"
+from tests.x12_837 import interchange_837, numbered_sample_claims
 
 
 def interchanges(count: int, claims_each: int) -> dict[str, list[str]]:
     """ISA13 → its 837P text and claim ids (distinct across interchanges)."""
-    samples = [json.loads(line)["claim"] for line in SAMPLES.read_text().splitlines() if line]
     found: dict[str, list[str]] = {}
     for number in range(1, count + 1):
-        claims = []
-        for index in range(claims_each):
-            claim = dict(samples[index % len(samples)])
-            claim["claim_id"] = f"IX{number:03d}-{index:03d}"
-            claims.append(claim)
+        claims = numbered_sample_claims(claims_each, f"IX{number:03d}")
         found[f"{number:09d}"] = [
             interchange_837(claims, "837P", control_number=number),
             *(c["claim_id"] for c in claims),

@@ -3,7 +3,6 @@ outcome per claim beside the JSON ones, and exactly one 277CA for the interchang
 both processing guarantees; an invalid interchange gets exactly one 999."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -18,19 +17,7 @@ from tests.integration.kafka_helpers import (
     unique,
 )
 from tests.integration.running_service import running_service
-from tests.x12_837 import interchange_837
-
-SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "claims.jsonl"
-
-
-def hundred_claims() -> list[dict[str, object]]:
-    samples = [json.loads(line)["claim"] for line in SAMPLES.read_text().splitlines() if line]
-    claims = []
-    for index in range(100):
-        claim = dict(samples[index % len(samples)])
-        claim["claim_id"] = f"X12-{index:03d}"
-        claims.append(claim)
-    return claims
+from tests.x12_837 import interchange_837, numbered_sample_claims
 
 
 @pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once"])
@@ -46,7 +33,7 @@ async def test_an_interchange_of_100_claims_gives_100_outcomes_and_one_277ca(
     )
     assert settings.topic_x12 is not None
     await create_topics(kafka_bootstrap, [settings.topic_x12, settings.topic_277ca], partitions=3)
-    interchange = interchange_837(hundred_claims(), "837P", control_number=4242)
+    interchange = interchange_837(numbered_sample_claims(100, "X12"), "837P", control_number=4242)
     broken = interchange.replace("CLM*X12-005*", "CLM**", 1)  # CLM01 is required
     isolation = "read_committed" if guarantee == "exactly_once" else "read_uncommitted"
     async with running_service(kafka_bootstrap, settings):
