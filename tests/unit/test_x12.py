@@ -283,3 +283,15 @@ def test_a_claim_past_the_contracts_limits_is_reported_with_the_limit() -> None:
     assert [type(r).__name__ for r in results] == ["Unconvertible", "Converted"]
     assert isinstance(results[0], Unconvertible)
     assert any("claim.lines" in p and "50" in p for p in results[0].problems), results[0]
+
+
+def test_an_accepted_claim_with_a_line_removed_is_acknowledged_for_its_whole_charge() -> None:
+    """The enriched claim bills one line of two (PCI-TERR-001 removed 92920); the 277CA
+    acknowledges the claim as sent: CLM02, kept through the edits as `total_charge`."""
+    claim = SAMPLES[1]["claim"]
+    (outcome,) = outcomes_of(interchange_837([claim], "837P"))
+    assert outcome["event_type"] == "claim.enriched"
+    assert len(outcome["claim"]["lines"]) == 1
+    sent = sum(float(line["charge"]) for line in claim["lines"])
+    document = acknowledgement([outcome], 1, NOW).document
+    assert f"STC*A2:20*20261127*WQ*{sent:g}~" in document

@@ -34,6 +34,7 @@ def sendable(claim: dict[str, Any]) -> dict[str, Any]:
 def comparable(claim: dict[str, Any], institutional: bool) -> dict[str, Any]:
     claim = copy.deepcopy(claim)
     claim.pop("submitter", None)
+    claim.pop("total_charge", None)
     claim["billing_provider"].pop("name", None)
     for name in ("last_name", "first_name"):
         claim["patient"].pop(name, None)

@@ -205,7 +205,7 @@ def _outcome_row(outcome: Mapping[str, Any]) -> _Row:
     days = sorted(line["service_date"] for line in claim["lines"])
     return _row(
         claim,
-        charge=sum((Decimal(str(line["charge"])) for line in claim["lines"]), Decimal(0)),
+        charge=_claim_charge(claim),
         days=days,
         accepted=accepted,
         statuses=[] if accepted else _distinct(_status(f["edit_id"]) for f in blocking),
@@ -216,11 +216,11 @@ def _outcome_row(outcome: Mapping[str, Any]) -> _Row:
 
 def _unreadable_row(unreadable: Unreadable) -> _Row | None:
     claim = unreadable.claim
-    if _absent(claim) or not claim.get("charge"):
+    if _absent(claim):
         return None
     try:
-        charge = Decimal(str(claim["charge"]))
-    except InvalidOperation:
+        charge = Decimal(str(claim["total_charge"]))
+    except (KeyError, InvalidOperation):
         return None
     days = sorted(
         line["service_date"] for line in claim.get("lines", []) if line.get("service_date")
@@ -360,6 +360,15 @@ def _by_billing_provider(rows: list[_Row]) -> dict[tuple[str, str], list[_Row]]:
     for row in rows:
         groups.setdefault((row.billing_npi, row.billing_name), []).append(row)
     return groups
+
+
+def _claim_charge(claim: Mapping[str, Any]) -> Decimal:
+    """CLM02 as the 837 sent it (kept through the edits), else the lines' charges: an
+    enriched claim's lines are the corrected ones, which may be fewer."""
+    try:
+        return Decimal(str(claim["total_charge"]))
+    except (KeyError, InvalidOperation):
+        return sum((Decimal(str(line["charge"])) for line in claim["lines"]), Decimal(0))
 
 
 def _total(rows: Iterable[_Row]) -> str:

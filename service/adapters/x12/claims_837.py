@@ -20,7 +20,8 @@ Decisions where the 837 and the contract differ:
 - 837I lines carry no diagnosis pointers: each line points to the principal diagnosis.
 - DTP*472 as a range (RD8): the first date is the line's service date.
 - kept beside the contract's fields (never interpreted by an edit; the 277CA needs them):
-  `billing_provider.name` (2010AA NM103) and `submitter` (1000A NM103 and NM109).
+  `billing_provider.name` (2010AA NM103), `submitter` (1000A NM103 and NM109) and
+  `total_charge` (CLM02: the 277CA reports it even when lines were removed).
 - occurred_at: BHT04/BHT05 (the transaction's creation), read as UTC; event_id: a UUIDv5
   over sender, interchange, transaction set, claim position and claim id, so the same file
   converted twice gives the same events.
@@ -239,7 +240,7 @@ def _convert(claim: _Claim, documentation: Mapping[str, Any]) -> ClaimResult:
             clm.line,
             clm.number,
             problems[:20],
-            {**document, "charge": clm.value(2)},
+            document,
         )
     return Converted(claim_id, event, clm.line)
 
@@ -284,6 +285,7 @@ def _claim_document(claim: _Claim, problems: list[str]) -> dict[str, Any]:
         "setting": setting,
         "billing_provider": {"npi": billing.get("npi"), "name": billing.get("name") or None},
         "submitter": {"name": context.submitter.get("name"), "id": context.submitter.get("id")},
+        "total_charge": _money(clm.value(2)),
         "rendering_provider": {"npi": renderer},
         "patient": {
             "member_id": subscriber.get("member"),
