@@ -163,6 +163,25 @@ class ServiceSettings(BaseSettings):
         "transactional id, so a restarted instance fences its zombie",
     )
 
+    @model_validator(mode="after")
+    def _topics_apart(self) -> "ServiceSettings":
+        """One topic, one role: an X12 topic that is also the JSON input, or an output read
+        back as input, would edit records as what they are not (or loop)."""
+        roles = {
+            "topic_submitted": self.topic_submitted,
+            "topic_enriched": self.topic_enriched,
+            "topic_rejected": self.topic_rejected,
+            "topic_dlq": self.topic_dlq,
+            "topic_277ca": self.topic_277ca,
+            **({"topic_x12": self.topic_x12} if self.topic_x12 else {}),
+        }
+        seen: dict[str, str] = {}
+        for role, topic in roles.items():
+            if topic in seen:
+                raise ValueError(f"{role}: {topic!r} is also CLAIM_EDIT_{seen[topic].upper()}")
+            seen[topic] = role
+        return self
+
     @property
     def transactional_id(self) -> str:
         return f"{self.group_id}-{self.instance_id}"

@@ -210,3 +210,11 @@ def test_configuration_errors_never_print_the_secret(monkeypatch: pytest.MonkeyP
     assert "KAFKA_SASL_MECHANISM" in text
     assert "TopSecret-42" not in text
     assert "TopSecret-42" not in str(caught.value)
+
+
+def test_a_topic_in_two_roles_is_refused_naming_both_variables() -> None:
+    with pytest.raises(ValidationError) as refused:
+        ServiceSettings(topic_x12="claims.submitted")
+    assert settings_error_text(ServiceSettings, refused.value) == (
+        "CLAIM_EDIT_TOPIC_X12: 'claims.submitted' is also CLAIM_EDIT_TOPIC_SUBMITTED"
+    )
