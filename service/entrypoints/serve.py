@@ -72,6 +72,8 @@ async def serve(kafka: KafkaSettings, settings: ServiceSettings, processor: Clai
     log.info(
         "starting",
         topic=settings.topic_submitted,
+        x12_topic=settings.topic_x12,  # None: X12 off
+        acknowledgement_topic=settings.topic_277ca if settings.topic_x12 else None,
         group_id=settings.group_id,
         guarantee=settings.processing_guarantee,
         http_port=settings.http_port,
