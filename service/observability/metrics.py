@@ -49,6 +49,18 @@ class ServiceMetrics:
             "Batches retried after a transient failure",
             registry=self.registry,
         )
+        self.interchanges = Counter(
+            "claim_edit_x12_interchanges_total",
+            "X12 interchanges answered, by answer (x12.277ca, x12.999) or dead-lettered",
+            ["answer"],
+            registry=self.registry,
+        )
+        self.interchange_seconds = Histogram(
+            "claim_edit_x12_interchange_seconds",
+            "Time to validate, convert, edit and acknowledge one X12 interchange",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+            registry=self.registry,
+        )
         self.consumer_lag = Gauge(
             "claim_edit_consumer_lag",
             "Records behind the high watermark",

@@ -100,7 +100,13 @@ class BatchEditor:
         outputs = self._edit_events(events) if events else []
         for record in records:
             if record.topic == self.topics.x12:
-                outputs.extend(edit_interchange(self, record, self.clock()))
+                started = time.perf_counter()
+                answered = edit_interchange(self, record, self.clock())
+                self.metrics.interchange_seconds.observe(time.perf_counter() - started)
+                # the last output is the answer: the 277CA, the 999 or the one dead letter
+                answer = dict(answered[-1].headers).get("event-type", b"").decode()
+                self.metrics.interchanges.labels(answer).inc()
+                outputs.extend(answered)
         return outputs
 
     def is_interchange(self, record: InputRecord) -> bool:

@@ -148,3 +148,14 @@ def test_a_bug_while_reading_an_interchange_is_one_processing_error_dead_letter(
     document = json.loads(letter.value)
     assert (letter.topic, document["error_kind"]) == ("out.dlq", "processing_error")
     assert document["errors"] == [{"loc": "event", "msg": "RuntimeError"}]
+
+
+def test_interchanges_are_counted_by_answer_for_the_operator(processor: ClaimProcessor) -> None:
+    metrics = ServiceMetrics()
+    editor = BatchEditor(processor, TOPICS, metrics, clock=lambda: NOW)
+    broken = SAMPLE_837.replace(f"CLM*{CLAIMS[1]['claim_id']}*", "CLM**", 1)
+    editor.edit([x12(SAMPLE_837.encode()), x12(broken.encode(), 1), x12(b"junk", 2)])
+    exposition = metrics.exposition().decode()
+    for answer in ("x12.277ca", "x12.999", "claim.dead_letter"):
+        assert f'claim_edit_x12_interchanges_total{{answer="{answer}"}} 1.0' in exposition
+    assert "claim_edit_x12_interchange_seconds_count 3.0" in exposition
