@@ -31,7 +31,7 @@ from service.adapters.x12.ack_277ca import (
     acknowledgement,
 )
 from service.adapters.x12.claims_837 import Converted, claim_events
-from service.adapters.x12.interchange import Interchange, interchange_of, refusal
+from service.adapters.x12.interchange import Interchange, Problem, interchange_of, refusal
 from service.processing import Processed, Source
 from service.stream.records import InputRecord, OutputRecord
 
@@ -62,6 +62,12 @@ def edit_interchange(
         return [_dead_letter(editor, record, now, "processing_error", type(error).__name__)]
 
 
+def _located(problem: Problem) -> str:
+    segment = problem.segment or "interchange"
+    line = f" at line {problem.line}" if problem.line is not None else ""
+    return f"{segment}{line}: X12 error {problem.code}"
+
+
 def _dead_letter(
     editor: "BatchEditor", record: InputRecord, now: datetime, kind: str, problem: str
 ) -> OutputRecord:
@@ -79,7 +85,9 @@ def _edited(editor: "BatchEditor", record: InputRecord, now: datetime) -> list[O
     if problems:
         if interchange.acknowledgement and interchange.control_number:
             return [_x12(editor, record, interchange, interchange.acknowledgement, "x12.999")]
-        return [_dead_letter(editor, record, now, "undecodable", "; ".join(problems[:20]))]
+        # pyx12's messages quote the data (a name, a ZIP): only where, and its error code
+        where = "; ".join(_located(p) for p in interchange.problems[:20]) or problems[0]
+        return [_dead_letter(editor, record, now, "undecodable", where)]
     results = claim_events(interchange)
     items: list[tuple[bytes, Source]] = []
     letters: list[Processed] = []

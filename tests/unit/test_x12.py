@@ -139,8 +139,8 @@ def test_real_third_party_837_files_convert_or_are_reported() -> None:
     example1 = next(r for r in results if r.claim_id == "26463774")
     assert isinstance(example1, Unconvertible)
     assert example1.problems == [
-        "HI BK:0340: ICD-9 codes are not edited (ABK/ABF)",
-        "HI BF:V7389: ICD-9 codes are not edited (ABK/ABF)",
+        "HI01 qualifier BK: ICD-9 codes are not edited (ABK/ABF)",
+        "HI02 qualifier BF: ICD-9 codes are not edited (ABK/ABF)",
     ]
 
 

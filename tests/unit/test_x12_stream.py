@@ -159,3 +159,46 @@ def test_interchanges_are_counted_by_answer_for_the_operator(processor: ClaimPro
     for answer in ("x12.277ca", "x12.999", "claim.dead_letter"):
         assert f'claim_edit_x12_interchanges_total{{answer="{answer}"}} 1.0' in exposition
     assert "claim_edit_x12_interchange_seconds_count 3.0" in exposition
+
+
+def test_patient_data_in_an_interchange_reaches_no_log_metric_or_dead_letter_text(
+    processor: ClaimProcessor,
+) -> None:
+    """A patient named ZZSECRETNAME, member ZZSECRETMEMBER, born 1923-04-05, with an ICD-9
+    code and units in minutes: every way the X12 path reports a problem, at DEBUG."""
+    import io
+
+    from service.observability.logging import configure_logging
+
+    claim = json.loads(json.dumps(CLAIMS[0]))
+    claim["patient"] = {
+        "member_id": "ZZSECRETMEMBER",
+        "birth_date": "1923-04-05",
+        "sex": "F",
+        "last_name": "ZZSECRETNAME",
+    }
+    text = interchange_837([claim, CLAIMS[1]], "837P")
+    secrets = ["ZZSECRETNAME", "ZZSECRETMEMBER", "19230405", "1923-04-05", "4109"]
+    variants = [
+        text.replace("HI*ABK:I2510", "HI*BK:4109", 1),  # ICD-9: the claim is unreadable
+        text.replace("*UN*1***", "*MJ*1***", 1),  # minutes
+        text.replace("NM1*IL*1*ZZSECRETNAME", "NM1*IL*1*ZZSECRETNAME*" + "X" * 90, 1),  # invalid
+        "ISA*ZZSECRETNAME*ZZSECRETMEMBER~19230405",  # no envelope
+    ]
+    stream = io.StringIO()
+    configure_logging("DEBUG", stream=stream)
+    metrics = ServiceMetrics()
+    editor = BatchEditor(processor, TOPICS, metrics, clock=lambda: NOW)
+    try:
+        outputs = editor.edit([x12(v.encode(), i) for i, v in enumerate(variants)])
+    finally:
+        configure_logging("INFO")
+    letters = [json.loads(o.value) for o in outputs if o.topic == "out.dlq"]
+    assert len(letters) == 3  # the ICD-9 claim, the claim in minutes, the bytes
+    said = [
+        stream.getvalue(),
+        metrics.exposition().decode(),
+        json.dumps([d["errors"] for d in letters]),
+    ]
+    for secret in secrets:
+        assert not any(secret in text_ for text_ in said), secret

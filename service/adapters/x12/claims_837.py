@@ -390,8 +390,10 @@ def _diagnoses(segments: Iterable[Segment], problems: list[str]) -> list[str]:
             qualifier, code = seg.value(element, 1), seg.value(element, 2)
             if qualifier is None or code is None:
                 continue
-            if qualifier in ICD9:
-                problems.append(f"HI {qualifier}:{code}: ICD-9 codes are not edited (ABK/ABF)")
+            if qualifier in ICD9:  # the code itself is not repeated: it is patient data
+                problems.append(
+                    f"HI{element:02d} qualifier {qualifier}: ICD-9 codes are not edited (ABK/ABF)"
+                )
             elif qualifier in PRINCIPAL:
                 principal.append(_dotted(code))
             elif qualifier in OTHER:
