@@ -96,10 +96,10 @@ class BatchEditor:
         outcomes and its one 277CA (or 999), see service/stream/interchanges.py."""
         if self.topics.x12 is None:
             return self._edit_events(records)
-        events = [r for r in records if r.topic != self.topics.x12]
+        events = [r for r in records if not self.is_interchange(r)]
         outputs = self._edit_events(events) if events else []
         for record in records:
-            if record.topic == self.topics.x12:
+            if self.is_interchange(record):
                 started = time.perf_counter()
                 answered = edit_interchange(self, record, self.clock())
                 self.metrics.interchange_seconds.observe(time.perf_counter() - started)

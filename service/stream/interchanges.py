@@ -113,11 +113,8 @@ def _edited(editor: "BatchEditor", record: InputRecord, now: datetime) -> list[O
     editor.metrics.observe([*processed, *letters], [])
     outputs = [editor.output(record, result, now) for result in [*processed, *letters]]
     outcomes = [orjson.loads(p.value) for p in processed if p.event_type != "claim.dead_letter"]
-    number = (
-        int(interchange.control_number or "1")
-        if (interchange.control_number or "").isdigit()
-        else 1
-    )
+    control = interchange.control_number or ""
+    number = int(control) if control.isdigit() else 1
     try:
         answer = acknowledgement(outcomes, number, now, unreadable=unreadable)
     except NoReceiverError:  # no claim carried the submitter: answer the interchange's sender

@@ -29,10 +29,22 @@ DERIVED_J1 = "status indicator J1 derived: APCs 5191-5194 are comprehensive (C-A
 
 
 def provenance(
-    release: Release, table: str, key: str, confidence: Confidence = "confirmed"
+    release: Release,
+    table: str,
+    key: str,
+    confidence: Confidence = "confirmed",
+    *,
+    source: str | None = None,
 ) -> Provenance:
+    """A row's provenance: the release's dates, its source (or `source`, when the row says
+    more than the file does), and how far to trust it."""
     return Provenance(
-        table, key, release.effective_from, release.effective_to, release.source, confidence
+        table,
+        key,
+        release.effective_from,
+        release.effective_to,
+        source or release.source,
+        confidence,
     )
 
 
@@ -88,13 +100,12 @@ def opps_rows(release: Release, devices: list[DeviceIntensive]) -> list[OppsRow]
             "J1",
             device.opps_apc,
             device.opps_rate,
-            Provenance(
+            provenance(
+                release,
                 "opps",
                 device.code,
-                release.effective_from,
-                release.effective_to,
-                f"{release.source} (APC and OPPS payment rate); {DERIVED_J1}",
                 "derived",
+                source=f"{release.source} (APC and OPPS payment rate); {DERIVED_J1}",
             ),
         )
         for device in devices

@@ -27,6 +27,7 @@ Decisions where the 837 and the contract differ:
   converted twice gives the same events.
 """
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -138,16 +139,12 @@ def _claims(segments: Iterable[Segment]) -> Iterable[_Claim]:
         elif seg.id == "BHT":
             context.created = _timestamp(seg.value(4), seg.value(5))
         elif seg.id == "HL":
-            level = seg.value(3)
-            context = _Context(
-                version=context.version,
-                sender=context.sender,
-                interchange=context.interchange,
-                transaction=context.transaction,
-                created=context.created,
-                submitter=context.submitter,
+            level = seg.value(3)  # 20 billing provider, 22 subscriber, 23 patient
+            context = dataclasses.replace(
+                context,
                 billing={} if level == "20" else context.billing,
                 subscriber={} if level in {"20", "22"} else context.subscriber,
+                patient={},
             )
         elif seg.loop == "1000A" and seg.id == "NM1":
             context.submitter = {"name": seg.value(3) or "", "id": seg.value(9) or ""}

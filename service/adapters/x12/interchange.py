@@ -19,7 +19,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pyx12.params
@@ -104,12 +104,7 @@ class Interchange:
     acknowledgement: str
     control_number: str | None = None
     transaction_set: str | None = None  # ST01: 837
-    version: str | None = None  # GS08 as sent
     sender: str | None = None  # ISA06
-    receiver: str | None = None  # ISA08
-    groups: int = 0
-    interchanges: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def read_interchange(text: str) -> Interchange:
@@ -128,13 +123,11 @@ def read_interchange(text: str) -> Interchange:
             )
         )
 
-    notes: list[str] = []
     sent_as: dict[str, str] = {}
     for later, earlier in READ_AS.items():
         if later in text:
             text = text.replace(later, earlier)
             sent_as[earlier] = later
-            notes.append(f"{later} validated against pyx12's {earlier} map")
     acknowledgement, errors = io.StringIO(), io.StringIO()
     try:
         valid = pyx12.x12n_document.x12n_document(
@@ -152,7 +145,6 @@ def read_interchange(text: str) -> Interchange:
             valid=False,
             problems=[_refusal(error)],
             acknowledgement="",
-            notes=notes,
         )
     problems = list(_problems(errors.getvalue()))[:MAX_PROBLEMS]
     answer = acknowledgement.getvalue()
@@ -171,17 +163,8 @@ def read_interchange(text: str) -> Interchange:
         acknowledgement=answer,
         control_number=first["ISA"].value(13) if "ISA" in first else None,
         transaction_set=first["ST"].value(1) if "ST" in first else None,
-        version=_sent(first["GS"].value(8), sent_as) if "GS" in first else None,
         sender=(first["ISA"].value(6) or "").strip() if "ISA" in first else None,
-        receiver=(first["ISA"].value(8) or "").strip() if "ISA" in first else None,
-        groups=sum(1 for seg in segments if seg.id == "GS"),
-        interchanges=sum(1 for seg in segments if seg.id == "ISA"),
-        notes=notes,
     )
-
-
-def _sent(version: str | None, sent_as: dict[str, str]) -> str | None:
-    return sent_as.get(version, version) if version is not None else None
 
 
 def _refusal(error: Exception) -> Problem:
