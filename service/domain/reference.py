@@ -74,6 +74,12 @@ class RvuRow:
     malpractice_rvu: Decimal | None = None
     multiple_procedure: str = ""
     """PFS MULT PROC indicator (2: standard multiple-procedure reduction); "" when unknown."""
+    modifier: str = ""
+    """The PFS row's MOD cell: "" for the global row, "26" professional component, "TC"
+    technical component (CMS publishes a row for each of a PC/TC-split code)."""
+    pctc_indicator: str = ""
+    """PFS PCTC IND (1: the code splits into a professional and a technical component, so a
+    physician at a facility bills 26); "" when not published for the row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,8 +282,23 @@ class Ruleset:
     def rank(self, code: str, service_date: date) -> RankRow | None:
         return self._in_force("rank", self.ranks, code, service_date)
 
-    def rvu(self, code: str, service_date: date) -> RvuRow | None:
-        return self._in_force("rvu", self.rvus, code, service_date)
+    def rvu(self, code: str, service_date: date, modifier: str = "") -> RvuRow | None:
+        """The code's PFS row for the date: the global row, or with `modifier` ("26", "TC")
+        that component's row (rows of all modifiers are indexed under the code)."""
+        memo_key = ("rvu", (code, modifier), service_date)
+        found = self._memo.get(memo_key, _MISSING)
+        if found is _MISSING:
+            found = next(
+                (
+                    r
+                    for r in self.rvus.get(code, ())
+                    if r.modifier == modifier and r.provenance.covers(service_date)
+                ),
+                None,
+            )
+            if len(self._memo) < _MEMO_LIMIT:
+                self._memo[memo_key] = found
+        return found  # type: ignore[return-value]
 
     def conversion_factor(
         self, participation: Participation, service_date: date
