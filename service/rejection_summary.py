@@ -106,7 +106,8 @@ class RejectionSummary:
         latest.add_column("claim", overflow="fold")  # claim ids in full
         latest.add_column("what", overflow="fold")
         for item in reversed(items[-self.latest :]):
-            latest.add_row(f"{item.at:%H:%M:%S}", item.claim_id, item.kind)
+            # Text, not str: rich would read "[/]" in a claim id as markup and raise.
+            latest.add_row(f"{item.at:%H:%M:%S}", Text(item.claim_id), Text(item.kind))
             latest.add_row("", Text(item.reason, overflow="fold"), "")
         parts.append(latest)
         return to_text(Group(*parts))
@@ -119,5 +120,5 @@ class RejectionSummary:
         table.add_column(justify="right")
         table.add_column(overflow="fold")
         for name, count in counts.most_common(8):
-            table.add_row(str(count), name)
+            table.add_row(str(count), Text(name))
         return Group(Text(f"{title}:"), table, Text(""))

@@ -42,6 +42,9 @@ async def watch(window: timedelta, once: bool, interval: float, latest: int) -> 
     consumer = AIOKafkaConsumer(
         **aiokafka_options(kafka),
         enable_auto_commit=False,
+        # Only what the service committed: a rejection of an aborted transaction (a batch
+        # that exactly-once will write again) is not a rejection.
+        isolation_level="read_committed",
         client_id=f"{settings.client_id}-rejections",
     )
     await start_within(consumer, kafka.bootstrap_servers)

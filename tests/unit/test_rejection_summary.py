@@ -76,3 +76,23 @@ def test_control_characters_in_ids_are_shown_escaped() -> None:
     shown = summary.render(at)
     assert "\x1b" not in shown and "\x07" not in shown
     assert "CLM\\x1b]0;pwned\\x07" in shown
+
+
+def test_rich_markup_in_a_payer_id_or_claim_id_is_shown_as_written(
+    processor: ClaimProcessor,
+) -> None:
+    summary = RejectionSummary(timedelta(minutes=60))
+    summary.add(rejected(processor, line("92924"), payer_id="[/]"), NOW)
+    summary.add(
+        {
+            "event_type": "claim.dead_letter",
+            "error_kind": "[bold]x[/bold]",
+            "errors": [{"loc": "event", "msg": "[/]"}],
+            "source": {"key": "[red]CLM[/]"},
+        },
+        NOW,
+    )
+    text = summary.render(NOW)
+    assert re.search(r"\b1\s+\[/\]", text)
+    assert "[red]CLM[/]" in text
+    assert "dead letter ([bold]x[/bold])" in text
