@@ -77,6 +77,8 @@ class Source:
         if self.topic is not None:
             claim = f":{self.line}" if self.line is not None else ""  # a claim of an interchange
             return f"kafka:{self.topic}/{self.partition}/{self.offset}{claim}"
+        if self.line is None:  # an element of a JSON array, counted from 1
+            return f"file:{self.file}[{self.offset}]"
         return f"file:{self.file}:{self.line}"
 
 

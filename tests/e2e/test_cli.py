@@ -145,6 +145,16 @@ def test_array_elements_are_numbered_from_1(
     assert isinstance(source, dict) and source["offset"] == 2
 
 
+def test_dead_letters_of_a_json_array_each_have_their_own_event_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_bytes(orjson.dumps(["not an event", 7, {"event_type": "x"}]))
+    _, outputs = check(capsys, str(path))
+    assert [o["event_type"] for o in outputs] == ["claim.dead_letter"] * 3
+    assert len({o["event_id"] for o in outputs}) == 3
+
+
 @pytest.mark.parametrize("form", ["line", "array", "object"])
 def test_an_event_over_the_limit_is_the_same_too_large_dead_letter_in_every_form(
     tmp_path: Path,
