@@ -16,6 +16,7 @@ Python 3 can run the file directly.
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -140,11 +141,28 @@ def bootstrap() -> str | None:
     return path.read_text().strip() if path.exists() else None
 
 
+def missing_tools() -> str | None:
+    """One line naming what this machine lacks to run the broker, or None."""
+    needed = ["java"] if (CACHE / ".complete").exists() else ["java", "mvn"]
+    missing = [tool for tool in needed if shutil.which(tool) is None]
+    if not missing:
+        return None
+    return (
+        f"{' and '.join(missing)} not found on PATH: the local broker needs a Java runtime (17+)"
+        " and, the first time, Maven to fetch the Kafka jars (Debian: apt-get install"
+        " default-jre-headless maven); or set KAFKA_BOOTSTRAP_SERVERS to a running broker"
+    )
+
+
 def start(port: int | None, keep_data: bool = False) -> int:
     """Start a broker; with keep_data, restart the previous one (same ports, same logs)."""
     if read_pid() is not None and bootstrap():
         print(bootstrap())
         return 0
+    problem = missing_tools()
+    if problem is not None:
+        say(problem)
+        return 2
     jars = fetch_jars()
     ports_file = HOME / "ports"
     if keep_data and ports_file.exists():

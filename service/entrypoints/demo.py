@@ -46,6 +46,8 @@ def broker_address() -> Iterator[str]:
     say("demo: starting a local single-node Kafka broker (first run fetches its jars) ...")
     started = time.monotonic()
     done = subprocess.run([*KAFKA_LOCAL, "start"], stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode == 2:  # kafka_local said in one line what is missing
+        raise SystemExit("demo: no local broker (see the line above)")
     if done.returncode != 0:
         raise SystemExit("demo: the local broker did not start (see .kafka/logs/server.log)")
     address = done.stdout.strip().splitlines()[-1]
