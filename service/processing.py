@@ -282,7 +282,10 @@ class ClaimProcessor:
         *,
         carry_original: bool = True,
     ) -> Processed:
-        event_id = str(uuid.uuid5(DEAD_LETTER_NAMESPACE, source.identity()))
+        # Where it came from and what it was: a replay of the record gets the same id, other
+        # bytes at the same place (a file rewritten, a topic recreated) another.
+        digest = hashlib.sha256(raw).hexdigest()
+        event_id = str(uuid.uuid5(DEAD_LETTER_NAMESPACE, f"{source.identity()}\x1f{digest}"))
         shown = problems[:MAX_REPORTED_ERRORS]
         if len(problems) > MAX_REPORTED_ERRORS:
             shown.append(("event", f"{len(problems) - MAX_REPORTED_ERRORS} more errors"))
@@ -294,7 +297,7 @@ class ClaimProcessor:
             source=source.as_document(),
             original=raw if carry_original else None,
             original_size=len(raw),
-            original_sha256=hashlib.sha256(raw).hexdigest(),
+            original_sha256=digest,
         )
         return Processed(
             event_type="claim.dead_letter",

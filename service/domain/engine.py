@@ -18,16 +18,33 @@ OUTPUT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:output")
 _NAMESPACE_BYTES = OUTPUT_NAMESPACE.bytes
 
 
-def output_event_id(source_event_id: str, ruleset_version: str | None) -> str:
-    """UUIDv5(OUTPUT_NAMESPACE, "<input event id>\\x1f<ruleset>"): the same input under the
-    same ruleset always yields the same output id. Computed as RFC 4122 does it, without
-    uuid.UUID objects (measured: most of uuid5's cost per claim)."""
-    name = f"{source_event_id}\x1f{ruleset_version or '-'}".encode()
+def output_event_id(claim_digest: bytes, ruleset: RulesetRef, policy_digest: bytes = b"") -> str:
+    """The output's id: RFC 4122 UUIDv5 in OUTPUT_NAMESPACE over the submitted event's
+    content (its canonical JSON's sha256), the ruleset version, the sha256 of every source
+    file the ruleset was read from, and the policy's digest. An exact replay gets the same
+    id; another claim sent under the same `event_id`, a reference swap or a policy change
+    gets another. Computed as RFC 4122 does it, without uuid.UUID objects (measured: most of
+    uuid5's cost per claim)."""
+    name = b"\x1f".join(
+        (
+            claim_digest,
+            (ruleset.version or "-").encode(),
+            *(source.sha256.encode() for source in ruleset.sources),
+            policy_digest,
+        )
+    )
     raw = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()[:16])
     raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
     raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
     text = raw.hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def content_digest(event: ClaimSubmitted) -> bytes:
+    """sha256 of the event's canonical JSON (field order and spelling fixed by the contract),
+    so the same claim gives the same digest whether it came as JSON lines, an array element
+    or an 837, and whatever whitespace it was sent with."""
+    return hashlib.sha256(event.model_dump_json().encode()).digest()
 
 
 @dataclass(slots=True)
@@ -141,7 +158,7 @@ def evaluate(
     rejected = ledger.blocked
     return Outcome(
         event_type="claim.rejected" if rejected else "claim.enriched",
-        event_id=output_event_id(event.event_id, ruleset.version),
+        event_id=output_event_id(content_digest(event), ruleset, policy.digest),
         source_event_id=event.event_id,
         claim_id=claim.claim_id,
         ruleset=ruleset,

@@ -1,5 +1,6 @@
 """Per-edit actions, globally and per payer, and strict mode (docs/edit-catalog.md, "Policy")."""
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -48,6 +49,21 @@ class Policy:
     strict: bool = False
     actions: Mapping[str, Action] = field(default_factory=dict)
     payers: Mapping[str, PayerPolicy] = field(default_factory=dict)
+    digest: bytes = field(init=False, compare=False, repr=False)
+    """sha256 of what the policy says (part of every output's id: a changed policy may
+    change an outcome, so it changes the id)."""
+
+    def __post_init__(self) -> None:
+        stated = repr(
+            (
+                self.strict,
+                sorted(self.actions.items()),
+                sorted(
+                    (payer, p.strict, sorted(p.actions.items())) for payer, p in self.payers.items()
+                ),
+            )
+        )
+        object.__setattr__(self, "digest", hashlib.sha256(stated.encode()).digest())
 
     def for_payer(self, payer_id: str) -> EffectivePolicy:
         payer = self.payers.get(payer_id)

@@ -1,6 +1,7 @@
 """Invariants over generated claims: one valid outcome, deterministic, idempotent."""
 
 import gc
+import hashlib
 import json
 from typing import Any
 
@@ -135,11 +136,27 @@ def test_dead_lettering_leaves_no_reference_cycles(processor: ClaimProcessor, ra
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(min_size=1, max_size=128), st.none() | st.sampled_from(["pci-2025", "pci-2026.1"]))
-def test_output_event_id_is_the_rfc_4122_uuid5(source_event_id: str, ruleset: str | None) -> None:
+@given(
+    st.binary(min_size=32, max_size=32),
+    st.none() | st.sampled_from(["pci-2025", "pci-2026.1"]),
+    st.lists(st.text(alphabet="0123456789abcdef", min_size=64, max_size=64), max_size=3),
+    st.binary(max_size=32),
+)
+def test_output_event_id_is_the_rfc_4122_uuid5(
+    digest: bytes, ruleset: str | None, sources: list[str], policy: bytes
+) -> None:
     import uuid
 
+    from contracts import ReferenceSource, RulesetRef
     from service.domain.engine import OUTPUT_NAMESPACE, output_event_id
 
-    expected = uuid.uuid5(OUTPUT_NAMESPACE, f"{source_event_id}\x1f{ruleset or '-'}")
-    assert output_event_id(source_event_id, ruleset) == str(expected)
+    ref = RulesetRef(
+        version=ruleset,
+        as_of=None,
+        sources=tuple(ReferenceSource(name="f", release="r", sha256=s) for s in sources),
+    )
+    name = b"\x1f".join([digest, (ruleset or "-").encode(), *(s.encode() for s in sources), policy])
+    # uuid.uuid5 takes only text here; uuid.UUID(version=5) sets the version and variant bits
+    sha1 = hashlib.sha1(OUTPUT_NAMESPACE.bytes + name, usedforsecurity=False).digest()
+    expected = uuid.UUID(bytes=sha1[:16], version=5)
+    assert output_event_id(digest, ref, policy) == str(expected)

@@ -16,6 +16,7 @@ message, a price) fails here; an intended change must say so by recording a new 
 """
 
 import hashlib
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import orjson
 
 from benchmarks.corpus import corpus
 from service.adapters.reference_files import load_reference
+from service.domain.engine import OUTPUT_NAMESPACE
 from service.domain.policy import Policy
 from service.processing import ClaimProcessor, Source
 
@@ -37,6 +39,13 @@ def _first_release_fields(value: bytes) -> bytes:
     """The output as the replaced engine wrote it: without the second release's additions
     (orjson writes the rest back byte for byte: keys keep their order, there are no floats)."""
     event = orjson.loads(value)
+    if "source_event_id" in event:
+        # The third release derives the id from the claim's content, ruleset sources and
+        # policy (tests/unit/test_output_identity.py); the replaced engine's id was a UUIDv5
+        # over the input event id and ruleset version: written back as it was.
+        version = (event.get("ruleset") or {}).get("version") or "-"
+        old_name = f"{event['source_event_id']}\x1f{version}"
+        event["event_id"] = str(uuid.uuid5(OUTPUT_NAMESPACE, old_name))
     if "ruleset" in event:
         del event["ruleset"]["sources"]
     claim = event.get("claim", {})
