@@ -8,13 +8,14 @@ and its consumed offsets become durable.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalOperation, KafkaError, ProducerFenced
 
 from service.observability.logging import get_logger
 from service.stream.editing import BatchEditor
+from service.stream.ports import Consumer, Producer
 from service.stream.records import OutputRecord
 from service.stream.retrying import RefusedRecordsError, RetryPolicy
 from service.stream.sending import (
@@ -46,20 +47,25 @@ class Guarantee(Protocol):
         or its partitions revoked) and nothing was committed."""
 
 
+Replacement = tuple[OutputRecord, OutputRecord]
+"""(an output refused for good, the smaller form that replaces it alone)."""
+
+
 def sort_results(
     editor: BatchEditor,
     outputs: Sequence[OutputRecord],
     results: Sequence[BaseException | None],
-) -> tuple[list[OutputRecord], list[OutputRecord]]:
+) -> tuple[list[OutputRecord], list[Replacement]]:
     """(to retry after a backoff, replacements to send at once) from one send's results."""
-    retry, replacements = [], []
+    retry: list[OutputRecord] = []
+    replacements: list[Replacement] = []
     for output, error in zip(outputs, results, strict=True):
         if error is None:
             continue
         if not is_permanent(error):
             retry.append(output)
             continue
-        replacements.append(fallback_or_stop(editor, output, error))
+        replacements.append((output, fallback_or_stop(editor, output, error)))
     return retry, replacements
 
 
@@ -80,14 +86,14 @@ def fallback_or_stop(
 class AtLeastOnce:
     def __init__(
         self,
-        consumer: AIOKafkaConsumer,
-        producer_options: dict[str, Any],
+        consumer: Consumer,
+        producer: Producer,
         editor: BatchEditor,
         retry: RetryPolicy,
         publish_timeout: float,
     ) -> None:
         self.consumer = consumer
-        self.producer = AIOKafkaProducer(**producer_options)
+        self.producer = producer
         self.editor = editor
         self.retry = retry
         self.publish_timeout = publish_timeout
@@ -108,7 +114,7 @@ class AtLeastOnce:
                     # Only what is not yet acknowledged is sent again.
                     results = await send_each(self.producer, pending, self.publish_timeout)
                     retry, replacements = sort_results(self.editor, pending, results)
-                    pending = retry + replacements
+                    pending = retry + [replacement for _, replacement in replacements]
                     if retry:
                         raise TransientPublishError(f"{len(retry)} outputs not acknowledged")
                     if replacements:
@@ -126,7 +132,7 @@ class AtLeastOnce:
 class ExactlyOnce:
     def __init__(
         self,
-        producer_factory: Callable[[], AIOKafkaProducer],
+        producer_factory: Callable[[], Producer],
         group_id: str,
         editor: BatchEditor,
         retry: RetryPolicy,
@@ -137,7 +143,7 @@ class ExactlyOnce:
         self.editor = editor
         self.retry = retry
         self.publish_timeout = publish_timeout
-        self.producer: AIOKafkaProducer | None = None
+        self.producer: Producer | None = None
 
     async def start(self) -> None:
         await self._ready_producer()
@@ -147,7 +153,7 @@ class ExactlyOnce:
             await _quietly_stop(self.producer)
             self.producer = None
 
-    async def _ready_producer(self) -> AIOKafkaProducer:
+    async def _ready_producer(self) -> Producer:
         if self.producer is None:
             producer = self.producer_factory()
             try:
@@ -219,10 +225,12 @@ class ExactlyOnce:
             if is_permanent(error):  # e.g. a topic the transaction may not write to
                 topics = _refused_topics(error)
                 refused = [o for o in outputs if o.topic in topics or not topics]
-                return _swap(outputs, [fallback_or_stop(self.editor, o, error) for o in refused])
+                return _swap(
+                    outputs, [(o, fallback_or_stop(self.editor, o, error)) for o in refused]
+                )
             raise TransientPublishError(type(error).__name__) from error
 
-    async def _discard(self, producer: AIOKafkaProducer) -> None:
+    async def _discard(self, producer: Producer) -> None:
         await _quietly_stop(producer)
         if self.producer is producer:
             self.producer = None
@@ -253,10 +261,12 @@ class _ReplacedError(Exception):
         self.outputs = outputs
 
 
-def _swap(outputs: list[OutputRecord], replacements: list[OutputRecord]) -> list[OutputRecord]:
-    """The outputs with each replaced one swapped for its replacement, in order."""
-    by_origin = {id(r.origin): r for r in replacements}
-    return [by_origin.get(id(o.origin), o) for o in outputs]
+def _swap(outputs: list[OutputRecord], replacements: list[Replacement]) -> list[OutputRecord]:
+    """The outputs with each refused one swapped for its replacement, in order. By the
+    output's identity, not its input record's: an 837 yields many outputs from one record,
+    and one refused among them must not replace the others."""
+    by_output = {id(refused): replacement for refused, replacement in replacements}
+    return [by_output.get(id(o), o) for o in outputs]
 
 
 def _refused_topics(error: BaseException) -> set[str]:
@@ -267,7 +277,7 @@ def _refused_topics(error: BaseException) -> set[str]:
     return set()
 
 
-async def _quietly_stop(producer: AIOKafkaProducer) -> None:
+async def _quietly_stop(producer: Producer) -> None:
     try:
         await producer.stop()
     except Exception as error:  # closing a broken client must not mask why it broke

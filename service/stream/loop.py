@@ -15,13 +15,14 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import ConsumerRebalanceListener, TopicPartition
 
 from service.observability.logging import get_logger
 from service.observability.metrics import ServiceMetrics
 from service.stream.editing import BatchEditor
 from service.stream.guarantees import Guarantee
 from service.stream.health import Health
+from service.stream.ports import Consumer
 from service.stream.records import InputRecord, OutputRecord
 
 log = get_logger("claim_edit.stream")
@@ -47,7 +48,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 class ClaimStream:
     def __init__(
         self,
-        consumer: AIOKafkaConsumer,
+        consumer: Consumer,
         topics: list[str],
         guarantee: Guarantee,
         editor: BatchEditor,

@@ -9,7 +9,6 @@ and sent again; the rest of the batch is not re-sent once acknowledged.
 import asyncio
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
     CorruptRecordException,
     InvalidTimestampError,
@@ -22,6 +21,7 @@ from aiokafka.errors import (
     UnsupportedForMessageFormatError,
 )
 
+from service.stream.ports import Producer
 from service.stream.records import OutputRecord
 
 PERMANENT: tuple[type[BaseException], ...] = (
@@ -57,7 +57,7 @@ def refusal_text(error: BaseException) -> str:
 
 
 async def send_each(
-    producer: AIOKafkaProducer, records: Sequence[OutputRecord], timeout: float
+    producer: Producer, records: Sequence[OutputRecord], timeout: float
 ) -> list[BaseException | None]:
     """Send every record; one entry per record: None once acknowledged, else its error.
 

@@ -1,9 +1,9 @@
-"""At-least-once delivery with a fake producer: what is re-sent, what is replaced, when
+"""At-least-once delivery on the in-memory Kafka: what is re-sent, what is replaced, when
 offsets move, and when the service must stop."""
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 import orjson
 import pytest
@@ -23,53 +23,37 @@ from service.stream.retrying import RetryPolicy
 from service.stream.sending import UnpublishableError
 from tests.builders import event_document, line
 from tests.e2e_time import NOW
+from tests.fake_kafka import FakeKafka
 
 Verdict = Callable[[str, bytes, int], BaseException | None]
 
 
-class FakeProducer:
-    """Acknowledges a record unless `verdict(topic, value, attempt)` names an error."""
-
-    def __init__(self, verdict: Verdict) -> None:
-        self.verdict = verdict
-        self.sent: list[tuple[str, bytes]] = []
-        self.attempts: dict[bytes, int] = {}
-
-    async def send(self, topic: str, value: bytes, **_: Any) -> "asyncio.Future[None]":
-        attempt = self.attempts[value] = self.attempts.get(value, 0) + 1
-        self.sent.append((topic, value))
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        error = self.verdict(topic, value, attempt)
-        if error is None:
-            future.set_result(None)
-        else:
-            future.set_exception(error)
-        return future
-
-
-class FakeConsumer:
-    def __init__(self) -> None:
-        self.commits: list[dict[TopicPartition, int]] = []
-
-    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
-        self.commits.append(offsets)
-
-
-def delivery(
+async def delivery(
     processor: ClaimProcessor, verdict: Verdict
-) -> tuple[AtLeastOnce, FakeProducer, FakeConsumer, BatchEditor]:
+) -> tuple[AtLeastOnce, FakeKafka, BatchEditor]:
+    """At-least-once over the in-memory Kafka, its consumer owning partition in/0; `verdict`
+    sees each send's topic, value and attempt (counted per value)."""
+    kafka = FakeKafka()
+    kafka.create_topic("in")
+    attempts: Counter[bytes] = Counter()
+
+    def refuse(topic: str, value: bytes) -> BaseException | None:
+        attempts[value] += 1
+        return verdict(topic, value, attempts[value])
+
+    kafka.refuse = refuse
     editor = BatchEditor(processor, Topics("ok", "no", "dlq"), ServiceMetrics(), clock=lambda: NOW)
-    consumer = FakeConsumer()
+    consumer = kafka.consumer(group_id="g")
+    consumer.subscribe(["in"])
+    await consumer.getmany()  # joins: in/0 assigned
     guarantee = AtLeastOnce(
         consumer,
-        {},
+        kafka.producer(),
         editor,
         RetryPolicy(0.01, ServiceMetrics(), asyncio.Event()),
         publish_timeout=1.0,
     )
-    producer = FakeProducer(verdict)
-    guarantee.producer = producer
-    return guarantee, producer, consumer, editor
+    return guarantee, kafka, editor
 
 
 def inputs(count: int) -> list[InputRecord]:
@@ -89,7 +73,7 @@ async def test_only_unacknowledged_outputs_are_sent_again_and_offsets_move_after
 ) -> None:
     records = inputs(3)
     flaky = records[1]
-    guarantee, producer, consumer, editor = delivery(
+    guarantee, kafka, editor = await delivery(
         processor,
         lambda _t, value, attempt: (
             KafkaTimeoutError() if attempt < 3 and b'"e1"' in value else None
@@ -98,31 +82,31 @@ async def test_only_unacknowledged_outputs_are_sent_again_and_offsets_move_after
     outputs = editor.edit(records)
     assert flaky.offset == 1
     assert await guarantee.deliver(outputs, OFFSETS, owned=lambda: True)
-    assert len(producer.sent) == 3 + 2  # the two retries sent only the flaky one
-    assert consumer.commits == [OFFSETS]
+    assert len(kafka.sent) == 3 + 2  # the two retries sent only the flaky one
+    assert kafka.committed("g", "in") == {0: 3}
 
 
 async def test_an_outcome_refused_for_good_becomes_an_unpublishable_dead_letter(
     processor: ClaimProcessor,
 ) -> None:
-    guarantee, producer, consumer, editor = delivery(
+    guarantee, kafka, editor = await delivery(
         processor, lambda topic, _v, _a: MessageSizeTooLargeError() if topic == "ok" else None
     )
     assert await guarantee.deliver(editor.edit(inputs(2)), OFFSETS, owned=lambda: True)
-    letters = [orjson.loads(v) for t, v in producer.sent if t == "dlq"]
+    letters = [orjson.loads(r.value or b"") for r in kafka.records("dlq")]
     assert [letter["error_kind"] for letter in letters] == ["unpublishable"] * 2
-    assert consumer.commits == [OFFSETS]
+    assert kafka.committed("g", "in") == {0: 3}
 
 
 async def test_a_dead_letter_refused_in_every_form_stops_the_service_without_committing(
     processor: ClaimProcessor,
 ) -> None:
-    guarantee, producer, consumer, editor = delivery(
+    guarantee, kafka, editor = await delivery(
         processor, lambda topic, _v, _a: TopicAuthorizationFailedError() if topic == "dlq" else None
     )
     with pytest.raises(UnpublishableError):
         await guarantee.deliver(
             editor.edit([InputRecord("in", 0, 0, b"k", b"junk")]), OFFSETS, owned=lambda: True
         )
-    assert [t for t, _ in producer.sent] == ["dlq", "dlq"]  # carried, then bounded
-    assert consumer.commits == []
+    assert [t for t, _ in kafka.sent] == ["dlq", "dlq"]  # carried, then bounded
+    assert kafka.committed("g", "in") == {}

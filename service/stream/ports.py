@@ -1,0 +1,63 @@
+"""Kafka as the stream sees it: the consumer and producer calls the loop and the guarantees
+make, and nothing else. aiokafka's clients satisfy these protocols as they are (the
+composition root builds them); tests/fake_kafka.py is the one in-memory stand-in.
+"""
+
+import asyncio
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from aiokafka import ConsumerRebalanceListener, TopicPartition
+
+
+class Producer(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        *,
+        key: bytes | None = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> "asyncio.Future[Any]":
+        """Queue one record; the future resolves when the broker acknowledged it."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Any]:
+        """Begin a transaction; leaving normally commits it, with an exception aborts it."""
+
+    async def send_offsets_to_transaction(
+        self, offsets: Mapping[TopicPartition, int], group_id: str
+    ) -> None: ...
+
+
+class Consumer(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def subscribe(self, topics: list[str], listener: ConsumerRebalanceListener) -> None: ...
+
+    async def getmany(
+        self, *partitions: TopicPartition, timeout_ms: int = 0, max_records: int | None = None
+    ) -> dict[TopicPartition, list[Any]]:
+        """Records (with topic, partition, offset, key, value, headers) by partition."""
+
+    async def commit(self, offsets: Mapping[TopicPartition, int]) -> None: ...
+
+    def assignment(self) -> set[TopicPartition]: ...
+
+    def highwater(self, partition: TopicPartition) -> int | None: ...
+
+    async def topics(self) -> set[str]: ...
+
+
+ConsumerFactory = Callable[..., Consumer]
+"""Called with aiokafka.AIOKafkaConsumer's keyword options."""
+ProducerFactory = Callable[..., Producer]
+"""Called with aiokafka.AIOKafkaProducer's keyword options."""
