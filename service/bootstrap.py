@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from service.adapters.instance_slot import InstanceSlot, claim_slot
 from service.adapters.kafka_security import aiokafka_options
 from service.adapters.policy_file import load_policy
 from service.adapters.reference_files import load_reference
@@ -20,6 +21,7 @@ from service.stream.editing import BatchEditor, Topics
 from service.stream.guarantees import AtLeastOnce, ExactlyOnce, Guarantee
 from service.stream.health import Health, HealthEndpoint, health_app
 from service.stream.loop import ClaimStream
+from service.stream.ports import ConsumerFactory, ProducerFactory
 from service.stream.retrying import RetryPolicy
 from service.stream.service import StreamService
 from service.stream.tracing import otlp_tracing
@@ -56,7 +58,11 @@ def build_service(
     *,
     metrics: ServiceMetrics | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    consumer_factory: ConsumerFactory = AIOKafkaConsumer,
+    producer_factory: ProducerFactory = AIOKafkaProducer,
 ) -> StreamService:
+    """The stream service; Kafka's clients come from the factories (aiokafka's by default,
+    tests/fake_kafka.py's in fast tests), called with aiokafka's keyword options."""
     metrics = metrics or ServiceMetrics()
     stopping = asyncio.Event()
     editor = BatchEditor(
@@ -74,7 +80,7 @@ def build_service(
     health.failing_since = lambda: retry.failing_since
     options = producer_options(kafka, settings, processor.limits)
     exactly_once = settings.processing_guarantee == "exactly_once"
-    consumer = AIOKafkaConsumer(
+    consumer = consumer_factory(
         **aiokafka_options(kafka),
         client_id=settings.client_id,
         group_id=settings.group_id,
@@ -82,13 +88,20 @@ def build_service(
         auto_offset_reset="earliest",
         isolation_level="read_committed" if exactly_once else "read_uncommitted",
         session_timeout_ms=settings.session_timeout_ms,
+        metadata_max_age_ms=settings.metadata_max_age_ms,
         # the input may hold events up to the engine's limit and beyond: never refuse a fetch
         max_partition_fetch_bytes=max(1024 * 1024, processor.limits.max_event_bytes),
     )
     guarantee: Guarantee
+    slot: InstanceSlot | None = None
     if exactly_once:
+        instance_id = settings.instance_id
+        if instance_id is None:
+            slot = claim_slot(settings.group_id)
+            instance_id = slot.instance_id
+        transactional_id = settings.transactional_id(instance_id)
         guarantee = ExactlyOnce(
-            lambda: AIOKafkaProducer(**options, transactional_id=settings.transactional_id),
+            lambda: producer_factory(**options, transactional_id=transactional_id),
             settings.group_id,
             editor,
             retry,
@@ -97,7 +110,7 @@ def build_service(
     else:
         guarantee = AtLeastOnce(
             consumer,
-            options,
+            producer_factory(**options),
             editor,
             retry,
             settings.publish_timeout_seconds,
@@ -125,4 +138,5 @@ def build_service(
         stopping=stopping,
         backoff_cap_seconds=settings.retry_backoff_max_seconds,
         bootstrap_servers=kafka.bootstrap_servers,
+        on_stop=slot.release if slot is not None else None,
     )

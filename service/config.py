@@ -3,7 +3,6 @@
 A wrong setting fails at start with a message naming the variable (`settings_error_text`).
 """
 
-import socket
 from pathlib import Path
 from typing import Literal
 
@@ -151,16 +150,26 @@ class ServiceSettings(BaseSettings):
         description="consumer group session (Kafka's default): how soon a dead instance's "
         "partitions move; heartbeats go on while a slice is edited",
     )
+    metadata_max_age_ms: int = Field(
+        default=10_000,
+        ge=1_000,
+        le=300_000,
+        description="how often the consumer refreshes topic metadata: partitions added to an "
+        "input topic, or a topic deleted and created again, are picked up within this time "
+        "(aiokafka's default is 5 minutes)",
+    )
     otlp_endpoint: str | None = Field(
         default=None,
         description="OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); unset: "
         "tracing off. Needs the `tracing` extra",
     )
-    instance_id: str = Field(
-        default_factory=socket.gethostname,
+    instance_id: str | None = Field(
+        default=None,
         min_length=1,
         description="stable per instance: exactly-once uses <group_id>-<instance_id> as the "
-        "transactional id, so a restarted instance fences its zombie",
+        "transactional id, so a restarted instance fences its zombie. Unset: <host name>-<n>, "
+        "n the lowest slot no live process on this host holds (a lock file), so instances "
+        "sharing a host never fence each other",
     )
 
     @model_validator(mode="after")
@@ -182,9 +191,8 @@ class ServiceSettings(BaseSettings):
             seen[topic] = role
         return self
 
-    @property
-    def transactional_id(self) -> str:
-        return f"{self.group_id}-{self.instance_id}"
+    def transactional_id(self, instance_id: str) -> str:
+        return f"{self.group_id}-{instance_id}"
 
 
 ENV_PREFIXES: dict[type[BaseSettings], str] = {

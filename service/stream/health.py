@@ -31,6 +31,8 @@ class Health:
         self.broker_reachable = False
         self.failing_since: Callable[[], float | None] = lambda: None
         self.stopped: str | None = None
+        self.missing_topics: tuple[str, ...] = ()
+        """Subscribed topics the cluster does not have (nothing can be read from them)."""
 
     async def beat(self, stopping: asyncio.Event, every: float = 1.0) -> None:
         """The loop's heartbeat: runs beside the consumer loop in the same event loop."""
@@ -49,6 +51,8 @@ class Health:
             return False, f"stopped: {self.stopped}"
         if not self.broker_reachable:
             return False, "broker unreachable"
+        if self.missing_topics:
+            return False, f"subscribed topic(s) missing: {', '.join(self.missing_topics)}"
         if not self.joined:
             return False, "not yet a member of the consumer group"
         since = self.failing_since()

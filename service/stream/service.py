@@ -6,7 +6,6 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import (
     AuthenticationFailedError,
     GroupAuthorizationFailedError,
@@ -22,6 +21,7 @@ from service.observability.logging import get_logger
 from service.stream.guarantees import Guarantee
 from service.stream.health import Health, HealthEndpoint
 from service.stream.loop import ClaimStream
+from service.stream.ports import Consumer
 from service.stream.retrying import pause
 
 log = get_logger("claim_edit.service")
@@ -51,7 +51,7 @@ def _transient(error: BaseException) -> bool:
 class StreamService:
     def __init__(
         self,
-        consumer: AIOKafkaConsumer,
+        consumer: Consumer,
         guarantee: Guarantee,
         stream: ClaimStream,
         health: Health,
@@ -60,6 +60,7 @@ class StreamService:
         stopping: asyncio.Event,
         backoff_cap_seconds: float,
         bootstrap_servers: str,
+        on_stop: Callable[[], None] | None = None,
     ) -> None:
         self.consumer = consumer
         self.guarantee = guarantee
@@ -69,6 +70,7 @@ class StreamService:
         self.stopping = stopping
         self.backoff_cap_seconds = backoff_cap_seconds
         self.bootstrap_servers = bootstrap_servers
+        self.on_stop = on_stop
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -109,10 +111,17 @@ class StreamService:
                 raise
 
     async def _probe_broker(self, every: float = 2.0) -> None:
+        """Every `every` seconds: can the brokers be reached, and do the subscribed topics
+        exist (a topic missing at start, or deleted, leaves the service with nothing to
+        read: not ready until it is there again)."""
         while not self.stopping.is_set():
             try:
-                await asyncio.wait_for(self.consumer.topics(), timeout=every)
+                existing = await asyncio.wait_for(self.consumer.topics(), timeout=every)
                 self.health.broker_reachable = True
+                missing = [t for t in self.stream.topics if t not in existing]
+                if missing and missing != list(self.health.missing_topics):
+                    log.warning("subscribed topics missing", topics=missing)
+                self.health.missing_topics = tuple(missing)
             except (KafkaError, TimeoutError):
                 self.health.broker_reachable = False
             await pause(self.stopping, every)
@@ -136,6 +145,8 @@ class StreamService:
         await _quietly(self.consumer.stop())
         await _quietly(self.guarantee.stop())
         self.endpoint.stop()
+        if self.on_stop is not None:
+            self.on_stop()
 
 
 async def _quietly(closing: Awaitable[object]) -> None:
