@@ -23,7 +23,7 @@ from service.stream.health import Health, HealthEndpoint, health_app
 from service.stream.loop import ClaimStream
 from service.stream.ports import ConsumerFactory, ProducerFactory
 from service.stream.retrying import RetryPolicy
-from service.stream.service import StreamService
+from service.stream.service import Lane, StreamService
 from service.stream.tracing import otlp_tracing
 
 
@@ -80,59 +80,67 @@ def build_service(
     health.failing_since = lambda: retry.failing_since
     options = producer_options(kafka, settings, processor.limits)
     exactly_once = settings.processing_guarantee == "exactly_once"
-    consumer = consumer_factory(
-        **aiokafka_options(kafka),
-        client_id=settings.client_id,
-        group_id=settings.group_id,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed" if exactly_once else "read_uncommitted",
-        session_timeout_ms=settings.session_timeout_ms,
-        metadata_max_age_ms=settings.metadata_max_age_ms,
-        # the input may hold events up to the engine's limit and beyond: never refuse a fetch
-        max_partition_fetch_bytes=max(1024 * 1024, processor.limits.max_event_bytes),
-    )
-    guarantee: Guarantee
     slot: InstanceSlot | None = None
+    transactional_id = ""
     if exactly_once:
         instance_id = settings.instance_id
         if instance_id is None:
             slot = claim_slot(settings.group_id)
             instance_id = slot.instance_id
         transactional_id = settings.transactional_id(instance_id)
-        guarantee = ExactlyOnce(
-            lambda: producer_factory(**options, transactional_id=transactional_id),
-            settings.group_id,
-            editor,
-            retry,
-            settings.publish_timeout_seconds,
+
+    def lane(topic: str, suffix: str = "") -> Lane:
+        """A consumer of `topic` in the service's group, its guarantee and its loop."""
+        consumer = consumer_factory(
+            **aiokafka_options(kafka),
+            client_id=settings.client_id + suffix,
+            group_id=settings.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed" if exactly_once else "read_uncommitted",
+            session_timeout_ms=settings.session_timeout_ms,
+            metadata_max_age_ms=settings.metadata_max_age_ms,
+            # the input may hold events up to the engine's limit and beyond: never refuse one
+            max_partition_fetch_bytes=max(1024 * 1024, processor.limits.max_event_bytes),
         )
-    else:
-        guarantee = AtLeastOnce(
+        guarantee: Guarantee
+        if exactly_once:
+            guarantee = ExactlyOnce(
+                lambda: producer_factory(**options, transactional_id=transactional_id + suffix),
+                settings.group_id,
+                editor,
+                retry,
+                settings.publish_timeout_seconds,
+            )
+        else:
+            guarantee = AtLeastOnce(
+                consumer,
+                producer_factory(**options),
+                editor,
+                retry,
+                settings.publish_timeout_seconds,
+            )
+        stream = ClaimStream(
             consumer,
-            producer_factory(**options),
+            [topic],
+            guarantee,
             editor,
-            retry,
-            settings.publish_timeout_seconds,
+            metrics=metrics,
+            health=health,
+            max_records=settings.batch_max_records,
+            max_seconds=settings.batch_max_seconds,
+            fetch_wait_ms=settings.batch_timeout_ms,
         )
-    stream = ClaimStream(
-        consumer,
-        [settings.topic_submitted, *([settings.topic_x12] if settings.topic_x12 else [])],
-        guarantee,
-        editor,
-        metrics=metrics,
-        health=health,
-        max_records=settings.batch_max_records,
-        max_seconds=settings.batch_max_seconds,
-        fetch_wait_ms=settings.batch_timeout_ms,
-    )
+        return Lane(consumer, guarantee, stream)
+
+    lanes = [lane(settings.topic_submitted)]
+    if settings.topic_x12:
+        lanes.append(lane(settings.topic_x12, "-x12"))
     endpoint = HealthEndpoint(
         health_app(health, metrics.registry), settings.http_host, settings.http_port
     )
     return StreamService(
-        consumer,
-        guarantee,
-        stream,
+        lanes,
         health,
         endpoint,
         stopping=stopping,

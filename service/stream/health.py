@@ -27,7 +27,8 @@ class Health:
         self.stall_seconds = stall_seconds
         self.tick = time.monotonic()
         self.joined = False
-        self.assigned = 0
+        self.assigned_by: dict[str, int] = {}
+        """Partitions assigned to each lane (by its topics)."""
         self.broker_reachable = False
         self.failing_since: Callable[[], float | None] = lambda: None
         self.stopped: str | None = None
@@ -59,6 +60,10 @@ class Health:
         if since is not None and time.monotonic() - since > self.unready_after_seconds:
             return False, f"publishing has failed for {time.monotonic() - since:.0f}s; retrying"
         return True, f"ready: {self.assigned} partition(s) assigned"
+
+    @property
+    def assigned(self) -> int:
+        return sum(self.assigned_by.values())
 
 
 def health_app(health: Health, registry: CollectorRegistry) -> Callable[..., Awaitable[None]]:

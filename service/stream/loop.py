@@ -5,10 +5,11 @@ a slice (yielding to the event loop between small groups, so heartbeats and the 
 endpoint keep answering), hand its outputs and offsets to the guarantee, go on. Offsets
 move only after the guarantee made the outputs durable.
 
-A rebalance revokes partitions between two slices, never inside one's commit: the listener
-marks the revocation and waits for the slice in flight. That slice is abandoned if it had
-not committed yet (exactly-once: its transaction aborts); every record fetched before the
-rebalance is dropped, since the consumer fetches again from the committed offsets.
+A rebalance revokes partitions between two deliveries, never inside one: the listener marks
+the revocation and waits only for a delivery in flight (editing holds nothing up). A slice
+revoked before it committed is abandoned (exactly-once: its transaction aborts); every
+record fetched before the rebalance is dropped, since the consumer fetches again from the
+committed offsets.
 """
 
 import asyncio
@@ -41,7 +42,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self.stream.health.joined = True
-        self.stream.health.assigned = len(assigned)
+        self.stream.health.assigned_by[",".join(self.stream.topics)] = len(assigned)
         log.info("partitions assigned", partitions=len(assigned))
 
 
@@ -84,10 +85,9 @@ class ClaimStream:
             generation = self.generation
             records = [InputRecord.of(r) for batch in fetched.values() for r in batch]
             while records and not stopping.is_set():
-                async with self.in_flight:
-                    if self.generation != generation:
-                        break  # a rebalance: fetch again from the committed offsets
-                    records = await self._one_slice(records, generation)
+                if self.generation != generation:
+                    break  # a rebalance: fetch again from the committed offsets
+                records = await self._one_slice(records, generation)
 
     async def _one_slice(self, records: list[InputRecord], generation: int) -> list[InputRecord]:
         """Edit and deliver records until the time bound; returns the records left."""
@@ -108,9 +108,15 @@ class ClaimStream:
                 return []  # revoked while editing: nothing of this slice was sent
         edited = records[:done]
         offsets = _next_offsets(edited)
-        delivered = await self.guarantee.deliver(
-            outputs, offsets, owned=lambda: self.generation == generation
-        )
+        # Only delivering holds the lock a revocation waits for: editing (a big interchange
+        # takes minutes) never holds up a rebalance; a slice revoked meanwhile is dropped
+        # and its records edited again by their next owner.
+        async with self.in_flight:
+            if self.generation != generation:
+                return []
+            delivered = await self.guarantee.deliver(
+                outputs, offsets, owned=lambda: self.generation == generation
+            )
         if not delivered:
             return []
         self.metrics.batch_seconds.observe(time.perf_counter() - started)

@@ -3,8 +3,9 @@ stopped in the right order. Built by the composition root (service/bootstrap.py)
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from aiokafka.errors import (
     AuthenticationFailedError,
@@ -48,12 +49,21 @@ def _transient(error: BaseException) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """One consumer, its guarantee and its loop. The JSON claims and the X12 interchanges
+    have a lane each (two members of the one consumer group), so a big interchange never
+    holds up the claims beside it."""
+
+    consumer: Consumer
+    guarantee: Guarantee
+    stream: ClaimStream
+
+
 class StreamService:
     def __init__(
         self,
-        consumer: Consumer,
-        guarantee: Guarantee,
-        stream: ClaimStream,
+        lanes: Sequence[Lane],
         health: Health,
         endpoint: HealthEndpoint,
         *,
@@ -62,9 +72,7 @@ class StreamService:
         bootstrap_servers: str,
         on_stop: Callable[[], None] | None = None,
     ) -> None:
-        self.consumer = consumer
-        self.guarantee = guarantee
-        self.stream = stream
+        self.lanes = tuple(lanes)
         self.health = health
         self.endpoint = endpoint
         self.stopping = stopping
@@ -78,13 +86,15 @@ class StreamService:
         brokers are unreachable; a permanent refusal raises StartupError."""
         self.endpoint.start()
         self._tasks.append(asyncio.create_task(self.health.beat(self.stopping)))
-        for start in (self.consumer.start, self.guarantee.start):
-            await self._with_retries(start)
-            if self.stopping.is_set():
-                return  # asked to stop while the brokers were still away
+        for lane in self.lanes:
+            for start in (lane.consumer.start, lane.guarantee.start):
+                await self._with_retries(start)
+                if self.stopping.is_set():
+                    return  # asked to stop while the brokers were still away
         self.health.broker_reachable = True
         self._tasks.append(asyncio.create_task(self._probe_broker()))
-        self.stream.subscribe()
+        for lane in self.lanes:
+            lane.stream.subscribe()
 
     async def _with_retries(self, start: Callable[[], Awaitable[None]]) -> None:
         attempts = AsyncRetrying(
@@ -116,9 +126,11 @@ class StreamService:
         read: not ready until it is there again)."""
         while not self.stopping.is_set():
             try:
-                existing = await asyncio.wait_for(self.consumer.topics(), timeout=every)
+                consumer = self.lanes[0].consumer
+                existing = await asyncio.wait_for(consumer.topics(), timeout=every)
                 self.health.broker_reachable = True
-                missing = [t for t in self.stream.topics if t not in existing]
+                subscribed = [t for lane in self.lanes for t in lane.stream.topics]
+                missing = [t for t in subscribed if t not in existing]
                 if missing and missing != list(self.health.missing_topics):
                     log.warning("subscribed topics missing", topics=missing)
                 self.health.missing_topics = tuple(missing)
@@ -127,13 +139,21 @@ class StreamService:
             await pause(self.stopping, every)
 
     async def run(self) -> None:
-        """The loop, until asked to stop; a failure ends it and is re-raised."""
+        """Every lane's loop, until asked to stop; the first failure stops the others and
+        is re-raised."""
+        tasks = [asyncio.create_task(lane.stream.run(self.stopping)) for lane in self.lanes]
         try:
-            await self.stream.run(self.stopping)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()
         except BaseException as error:
             self.health.stopped = type(error).__name__
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             # Leave the group now: a fenced or broken instance must not keep its partitions.
-            await _quietly(self.consumer.stop())
+            for lane in self.lanes:
+                await _quietly(lane.consumer.stop())
             raise
 
     async def stop(self) -> None:
@@ -142,8 +162,9 @@ class StreamService:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await _quietly(self.consumer.stop())
-        await _quietly(self.guarantee.stop())
+        for lane in self.lanes:
+            await _quietly(lane.consumer.stop())
+            await _quietly(lane.guarantee.stop())
         self.endpoint.stop()
         if self.on_stop is not None:
             self.on_stop()

@@ -178,3 +178,22 @@ def test_the_consumer_refreshes_topic_metadata_within_the_setting() -> None:
         producer_factory=FakeKafka().producer,
     )
     assert options["metadata_max_age_ms"] == 10_000
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_json_claims_are_answered_while_a_big_interchange_is_still_being_edited(
+    guarantee: Guarantee,
+) -> None:
+    kafka = FakeKafka()
+    service = service_on(kafka, guarantee)
+    kafka.produce("claims.x12", interchange(300), key=b"ISA-BIG")  # pyx12: seconds
+    async with running(service):
+        await asyncio.sleep(0.3)  # the interchange lane has started on it
+        for n in range(20):
+            document = event_document(line("92924", "LD"), event_id=f"j{n}")
+            kafka.produce("claims.submitted", orjson.dumps(document))
+        await until(consumed_all(kafka, "claims.submitted"))
+        assert kafka.committed("claim-edit", "claims.x12") == {}, "JSON waited for the 837"
+        await until(consumed_all(kafka, "claims.x12"), seconds=120)
+    assert len(kafka.records("claims.277ca")) == 1
+    assert sum(claim_ids(kafka).values()) == 20 + 300
