@@ -6,14 +6,44 @@ from dataclasses import dataclass, field
 from service.domain.vocabulary import BLOCKING, Action, Disposition
 
 
+class RefusedPolicyError(ValueError):
+    """A policy that names an unknown edit, or changes one the catalog says it may not."""
+
+    def __init__(self, edit_id: str, reason: str) -> None:
+        super().__init__(f"{edit_id}: {reason}")
+        self.edit_id = edit_id
+        self.reason = reason
+
+
+def _check_actions(actions: Mapping[str, Action]) -> None:
+    """Every edit an action names exists and is waivable: no policy, read from a file or
+    built in code, turns off, lowers or raises an edit registered `waivable=False`."""
+    if not actions:
+        return
+    from service.domain.registry import catalog  # the edits import the domain, not policy
+
+    edits = {spec.edit_id: spec for spec in catalog()}
+    for edit_id in actions:
+        spec = edits.get(edit_id)
+        if spec is None:
+            raise RefusedPolicyError(edit_id, "unknown edit id")
+        if not spec.waivable:
+            raise RefusedPolicyError(edit_id, "this edit cannot be changed by policy")
+
+
 @dataclass(frozen=True, slots=True)
 class PayerPolicy:
     strict: bool | None = None
     actions: Mapping[str, Action] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _check_actions(self.actions)
+
 
 @dataclass(frozen=True, slots=True)
 class EffectivePolicy:
+    """One payer's policy, as `Policy.for_payer` merges it from checked parts."""
+
     strict: bool
     actions: Mapping[str, Action]
 
@@ -48,6 +78,9 @@ class Policy:
     strict: bool = False
     actions: Mapping[str, Action] = field(default_factory=dict)
     payers: Mapping[str, PayerPolicy] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_actions(self.actions)  # each PayerPolicy checked its own when built
 
     def for_payer(self, payer_id: str) -> EffectivePolicy:
         payer = self.payers.get(payer_id)
