@@ -2,7 +2,9 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
+from service.domain.registry import catalog
 from service.domain.vocabulary import BLOCKING, Action, Disposition
 
 
@@ -15,13 +17,12 @@ class RefusedPolicyError(ValueError):
         self.reason = reason
 
 
-def _check_actions(actions: Mapping[str, Action]) -> None:
-    """Every edit an action names exists and is waivable: no policy, read from a file or
-    built in code, turns off, lowers or raises an edit registered `waivable=False`."""
+def _checked(actions: Mapping[str, Action]) -> Mapping[str, Action]:
+    """A read-only copy, once every edit it names exists and is waivable: no policy, read
+    from a file or built in code, turns off, lowers or raises an edit registered
+    `waivable=False`."""
     if not actions:
-        return
-    from service.domain.registry import catalog  # the edits import the domain, not policy
-
+        return MappingProxyType({})
     edits = {spec.edit_id: spec for spec in catalog()}
     for edit_id in actions:
         spec = edits.get(edit_id)
@@ -29,6 +30,7 @@ def _check_actions(actions: Mapping[str, Action]) -> None:
             raise RefusedPolicyError(edit_id, "unknown edit id")
         if not spec.waivable:
             raise RefusedPolicyError(edit_id, "this edit cannot be changed by policy")
+    return MappingProxyType(dict(actions))
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ class PayerPolicy:
     actions: Mapping[str, Action] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _check_actions(self.actions)
+        object.__setattr__(self, "actions", _checked(self.actions))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,9 @@ class Policy:
     payers: Mapping[str, PayerPolicy] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _check_actions(self.actions)  # each PayerPolicy checked its own when built
+        # Each PayerPolicy checked its own actions when it was built.
+        object.__setattr__(self, "actions", _checked(self.actions))
+        object.__setattr__(self, "payers", MappingProxyType(dict(self.payers)))
 
     def for_payer(self, payer_id: str) -> EffectivePolicy:
         payer = self.payers.get(payer_id)

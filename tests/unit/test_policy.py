@@ -6,6 +6,7 @@ import pytest
 
 from service.adapters.policy_file import PolicyError, parse_policy
 from service.domain.policy import PayerPolicy, Policy, RefusedPolicyError
+from service.domain.vocabulary import Action
 from tests.builders import event, lesion, line, procedure
 from tests.outcomes import dispositions, final_lines, run
 
@@ -108,3 +109,10 @@ def test_a_policy_built_in_code_naming_no_edit_of_the_catalog_is_refused() -> No
         Policy(actions={"PCI-NOPE-001": "off"})
     with pytest.raises(RefusedPolicyError, match="PCI-NOPE-001"):
         Policy(payers={"P": PayerPolicy(actions={"PCI-NOPE-001": "warn"})})
+
+
+def test_a_policy_keeps_the_actions_it_was_checked_with() -> None:
+    actions: dict[str, Action] = {"PCI-DOC-002": "reject"}
+    policy = Policy(actions=actions)
+    actions["PCI-CLM-001"] = "off"  # changing the dict afterwards changes nothing
+    assert dict(policy.actions) == {"PCI-DOC-002": "reject"}
