@@ -9,8 +9,8 @@ import pytest
 
 from service.domain import engine
 from service.domain.policy import PayerPolicy, Policy, RefusedPolicyError
-from service.domain.registry import EVALUATION_ORDER, catalog
-from service.domain.vocabulary import Action
+from service.domain.registry import EVALUATION_ORDER, catalog, edit
+from service.domain.vocabulary import Action, Disposition
 from service.processing import ClaimProcessor
 from tests.builders import event, line
 from tests.outcomes import reference_where, run
@@ -167,3 +167,37 @@ def test_a_reference_with_a_ruleset_the_catalog_does_not_know_is_refused(tmp_pat
     )
     with pytest.raises(ValueError, match=r"pci-2026\.9"):
         ClaimProcessor(renamed, Policy())
+
+
+@pytest.mark.parametrize(
+    ("default", "note", "refused_for"),
+    [
+        (("correction", "line_rejection"), None, "note"),
+        (("line_rejection", "line_rejection"), None, "distinct"),
+        ((), None, "distinct"),
+    ],
+)
+def test_an_edit_must_declare_distinct_dispositions_and_when_each_applies(
+    default: tuple[Disposition, ...], note: str | None, refused_for: str
+) -> None:
+    with pytest.raises(ValueError, match=refused_for):
+        edit(
+            EVALUATION_ORDER[-1],
+            title="-",
+            default=default,
+            note=note,
+            element="line",
+            citation="-",
+        )
+
+
+def test_an_edit_may_belong_only_to_rulesets_the_catalog_knows() -> None:
+    with pytest.raises(ValueError, match="rulesets"):
+        edit(
+            EVALUATION_ORDER[-1],
+            title="-",
+            default=("info",),
+            element="line",
+            citation="-",
+            rulesets=("pci-2019",),
+        )
