@@ -22,6 +22,7 @@ from service.domain.engine import evaluate
 from service.domain.outcome import Outcome
 from service.domain.policy import Policy
 from service.domain.reference import ReferenceData
+from service.domain.registry import ALL_RULESETS
 
 DEAD_LETTER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:dead-letter")
 MAX_REPORTED_ERRORS = 20
@@ -132,6 +133,12 @@ def _problems(error: ValidationError) -> list[tuple[str, str, str]]:
 
 class ClaimProcessor:
     def __init__(self, reference: ReferenceData, policy: Policy, limits: Limits = Limits()) -> None:
+        unknown = sorted({r.version for r in reference.rulesets} - set(ALL_RULESETS))
+        if unknown:
+            raise ValueError(
+                f"the edit catalog knows no ruleset {', '.join(unknown)}: add it to "
+                "ALL_RULESETS (service/domain/registry.py) and to the edits that belong to it"
+            )
         self.reference = reference
         self.policy = policy
         self.limits = limits

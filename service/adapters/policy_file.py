@@ -10,11 +10,12 @@ strict = true
 """
 
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, get_args
 
-from service.domain.policy import PayerPolicy, Policy
-from service.domain.registry import catalog
+from service.domain.policy import PayerPolicy, Policy, RefusedPolicyError
 from service.domain.vocabulary import Action
 
 ACTIONS: tuple[str, ...] = get_args(Action)
@@ -28,12 +29,7 @@ def _actions(path: Path, where: str, table: Any) -> dict[str, Action]:
     if not isinstance(table, dict):
         raise PolicyError(f"{path}: {where} must be a table of edit id = action")
     actions: dict[str, Action] = {}
-    edits = {spec.edit_id: spec for spec in catalog()}
     for edit_id, action in table.items():
-        if edit_id not in edits:
-            raise PolicyError(f"{path}: {where}.{edit_id}: unknown edit id")
-        if not edits[edit_id].waivable:
-            raise PolicyError(f"{path}: {where}.{edit_id}: this edit cannot be changed by policy")
         if action not in ACTIONS:
             raise PolicyError(f"{path}: {where}.{edit_id}: {action!r} is not one of {ACTIONS}")
         actions[edit_id] = action
@@ -59,15 +55,29 @@ def parse_policy(text: str, path: Path = Path("<policy>")) -> Policy:
         where = f"payers.{payer_id}"
         if not isinstance(entry, dict) or set(entry) - {"strict", "actions"}:
             raise PolicyError(f"{path}: {where}: only 'strict' and 'actions' are allowed")
-        payers[payer_id] = PayerPolicy(
-            strict=_strict(path, f"{where}.strict", entry["strict"]) if "strict" in entry else None,
-            actions=_actions(path, f"{where}.actions", entry.get("actions", {})),
+        with _naming_the_key(path, f"{where}.actions"):
+            payers[payer_id] = PayerPolicy(
+                strict=_strict(path, f"{where}.strict", entry["strict"])
+                if "strict" in entry
+                else None,
+                actions=_actions(path, f"{where}.actions", entry.get("actions", {})),
+            )
+    with _naming_the_key(path, "actions"):
+        return Policy(
+            strict=_strict(path, "strict", document.get("strict", False)),
+            actions=_actions(path, "actions", document.get("actions", {})),
+            payers=payers,
         )
-    return Policy(
-        strict=_strict(path, "strict", document.get("strict", False)),
-        actions=_actions(path, "actions", document.get("actions", {})),
-        payers=payers,
-    )
+
+
+@contextmanager
+def _naming_the_key(path: Path, where: str) -> Iterator[None]:
+    """The domain decides which edits a policy may change (RefusedPolicyError); the file's error
+    names the key."""
+    try:
+        yield
+    except RefusedPolicyError as refused:
+        raise PolicyError(f"{path}: {where}.{refused.edit_id}: {refused.reason}") from refused
 
 
 def load_policy(path: Path | None) -> Policy:

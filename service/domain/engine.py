@@ -2,7 +2,9 @@
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from contracts import Change, ClaimSubmitted, Finding, LineSnapshot, RulesetRef
 from service.domain.context import EditContext
@@ -13,6 +15,9 @@ from service.domain.reference import ReferenceData
 from service.domain.registry import EditSpec, Firing, ProposedChange, catalog
 from service.domain.vocabulary import BLOCKING, SEVERITY_ORDER, x12_paths
 from service.domain.working_claim import WorkingClaim
+
+FiringObserver = Callable[[EditSpec, Firing], None]
+"""Sees each firing that counts, in the edit's own disposition (before policy)."""
 
 OUTPUT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:output")
 _NAMESPACE_BYTES = OUTPUT_NAMESPACE.bytes
@@ -56,12 +61,13 @@ class _Ledger:
     findings: list[Finding] = field(default_factory=list)
     changes: list[tuple[Change, bool]] = field(default_factory=list)
 
-    def record(self, spec: EditSpec, firing: Firing, ctx: EditContext) -> None:
+    def record(self, spec: EditSpec, firing: Firing, ctx: EditContext) -> bool:
+        """Apply policy and any correction; whether a finding was recorded (False: off)."""
         disposition = self.policy.disposition(
             spec.edit_id, firing.disposition, bool(firing.changes)
         )
         if disposition is None:
-            return
+            return False
         apply = disposition == "correction"
         # A removal proposed by a blocking finding owns the line too, so no later edit
         # proposes removing it again (docs/edit-catalog.md: the first edit that removes a
@@ -88,6 +94,7 @@ class _Ledger:
             )
         )
         ctx.flagged.setdefault(spec.edit_id, set()).update([line.index for line in lines])
+        return True
 
     @property
     def blocked(self) -> bool:
@@ -136,9 +143,19 @@ def _apply(
 
 
 def evaluate(
-    event: ClaimSubmitted, reference: ReferenceData, policy: Policy = DEFAULT_POLICY
+    event: ClaimSubmitted,
+    reference: ReferenceData,
+    policy: Policy = DEFAULT_POLICY,
+    *,
+    observe: FiringObserver | None = None,
 ) -> Outcome:
-    """Run the catalog over one claim. Output `occurred_at` is stamped by the caller."""
+    """Run the claim's edits over it. Output `occurred_at` is stamped by the caller.
+
+    Each line is edited under the ruleset of its own service date: an edit runs when a line
+    of the claim falls under one of its rulesets, and on a claim whose lines span rulesets
+    (which PCI-CLM-002 rejects) a firing of an edit outside some of them counts only when
+    every line it names is under its rulesets. An edit that `halts` stops the run once it
+    has recorded a finding."""
     claim = event.claim
     working = WorkingClaim(claim, reference)
     ctx = EditContext(
@@ -146,12 +163,18 @@ def evaluate(
     )
     ledger = _Ledger(policy.for_payer(claim.payer.payer_id), x12_paths(claim.setting))
     void = claim.frequency == "void"
-    for spec in catalog():
+    versions = frozenset([line.ruleset.version for line in working.lines if line.ruleset])
+    for spec, partial in _edits_for(versions):
         if void and not spec.on_void:
             continue
+        fired = False
         for firing in spec.run(ctx):
-            ledger.record(spec, firing, ctx)
-        if spec.halts and ledger.findings:
+            if partial and not _within_rulesets(spec, firing):
+                continue
+            if observe is not None:
+                observe(spec, firing)
+            fired = ledger.record(spec, firing, ctx) or fired
+        if spec.halts and fired:
             break
     ruleset = _ruleset_named(working)
     findings = tuple(sorted(ledger.findings, key=lambda f: SEVERITY_ORDER[f.disposition]))
@@ -166,6 +189,28 @@ def evaluate(
         findings=findings,
         changes=tuple(change for change, applied in ledger.changes if rejected or applied),
         pricing=None if rejected or void else price(working),
+    )
+
+
+@cache
+def _edits_for(versions: frozenset[str]) -> tuple[tuple[EditSpec, bool], ...]:
+    """The edits that run on a claim whose lines fall under `versions`, each with whether
+    it belongs to only some of them. A claim under no ruleset gets every edit (PCI-CLM-001
+    rejects it and halts)."""
+    if not versions:
+        return tuple((spec, False) for spec in catalog())
+    return tuple(
+        (spec, not versions.issubset(spec.rulesets))
+        for spec in catalog()
+        if not versions.isdisjoint(spec.rulesets)
+    )
+
+
+def _within_rulesets(spec: EditSpec, firing: Firing) -> bool:
+    """Every line the firing names is under one of the edit's rulesets (a claim-level
+    firing, naming no line, is the claim's, which has lines under them)."""
+    return all(
+        line.ruleset is not None and line.ruleset.version in spec.rulesets for line in firing.lines
     )
 
 

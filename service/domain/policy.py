@@ -3,8 +3,35 @@
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
+from service.domain.registry import catalog
 from service.domain.vocabulary import BLOCKING, Action, Disposition
+
+
+class RefusedPolicyError(ValueError):
+    """A policy that names an unknown edit, or changes one the catalog says it may not."""
+
+    def __init__(self, edit_id: str, reason: str) -> None:
+        super().__init__(f"{edit_id}: {reason}")
+        self.edit_id = edit_id
+        self.reason = reason
+
+
+def _checked(actions: Mapping[str, Action]) -> Mapping[str, Action]:
+    """A read-only copy, once every edit it names exists and is waivable: no policy, read
+    from a file or built in code, turns off, lowers or raises an edit registered
+    `waivable=False`."""
+    if not actions:
+        return MappingProxyType({})
+    edits = {spec.edit_id: spec for spec in catalog()}
+    for edit_id in actions:
+        spec = edits.get(edit_id)
+        if spec is None:
+            raise RefusedPolicyError(edit_id, "unknown edit id")
+        if not spec.waivable:
+            raise RefusedPolicyError(edit_id, "this edit cannot be changed by policy")
+    return MappingProxyType(dict(actions))
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,9 +39,14 @@ class PayerPolicy:
     strict: bool | None = None
     actions: Mapping[str, Action] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "actions", _checked(self.actions))
+
 
 @dataclass(frozen=True, slots=True)
 class EffectivePolicy:
+    """One payer's policy, as `Policy.for_payer` merges it from checked parts."""
+
     strict: bool
     actions: Mapping[str, Action]
 
@@ -64,6 +96,11 @@ class Policy:
             )
         )
         object.__setattr__(self, "digest", hashlib.sha256(stated.encode()).digest())
+
+    def __post_init__(self) -> None:
+        # Each PayerPolicy checked its own actions when it was built.
+        object.__setattr__(self, "actions", _checked(self.actions))
+        object.__setattr__(self, "payers", MappingProxyType(dict(self.payers)))
 
     def for_payer(self, payer_id: str) -> EffectivePolicy:
         payer = self.payers.get(payer_id)

@@ -11,7 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from service.domain.reference import Provenance
-from service.domain.vocabulary import ChangeAction, Disposition
+from service.domain.vocabulary import SEVERITY_ORDER, ChangeAction, Disposition
 from service.domain.working_claim import WorkLine
 
 if TYPE_CHECKING:
@@ -53,6 +53,8 @@ EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-REF-001",
 )
 ALL_RULESETS: tuple[str, ...] = ("pci-2025", "pci-2026.1")
+"""Every ruleset the catalog knows (reference/rulesets.toml versions): a reference with
+another is refused (ClaimProcessor), since no edit would run on its lines."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,18 +87,24 @@ EditFunction = Callable[["EditContext"], Iterator[Firing]]
 class EditSpec:
     edit_id: str
     title: str
-    default: str
+    default: tuple[Disposition, ...]
+    """Every disposition the edit fires with before policy, the usual one first (tests/unit/
+    test_declared_dispositions.py holds the edits to it)."""
     carc: str | None
     rarc: str | None
     element: str
     citation: str
     run: EditFunction
     group_code: str | None = "CO"
+    note: str | None = None
+    """When each of the `default` dispositions applies, where there is more than one."""
     rulesets: tuple[str, ...] = ALL_RULESETS
+    """The rulesets it belongs to: it runs on no line of another ruleset."""
     halts: bool = False
-    """When it fires, no later edit runs (nothing after it could mean anything)."""
+    """Once it has fired (a finding recorded), no later edit runs (nothing after it could
+    mean anything)."""
     waivable: bool = True
-    """Whether a policy may turn it off, lower or raise it."""
+    """Whether a policy may turn it off, lower or raise it (a Policy that does is refused)."""
     reads: tuple[str, ...] = ()
     """Edits whose findings it reads (`ctx.flagged_lines`): they must run before it."""
     on_void: bool = False
@@ -115,7 +123,7 @@ def edit(
     edit_id: str,
     *,
     title: str,
-    default: str,
+    default: tuple[Disposition, ...],
     element: str,
     citation: str,
     carc: str | None = None,
@@ -125,10 +133,18 @@ def edit(
     waivable: bool = True,
     reads: tuple[str, ...] = (),
     on_void: bool = False,
+    note: str | None = None,
 ) -> Callable[[EditFunction], EditFunction]:
     """Register an edit with its catalog metadata."""
     if edit_id not in EVALUATION_ORDER:
         raise ValueError(f"{edit_id} has no place in EVALUATION_ORDER")
+    unknown = [d for d in default if d not in SEVERITY_ORDER]
+    if not default or unknown or len(set(default)) < len(default):
+        raise ValueError(f"{edit_id}: default must name distinct dispositions, not {default}")
+    if len(default) > 1 and not note:
+        raise ValueError(f"{edit_id}: say in a note when each of {default} applies")
+    if not rulesets or set(rulesets) - set(ALL_RULESETS):
+        raise ValueError(f"{edit_id}: rulesets must be among {ALL_RULESETS}, not {rulesets}")
 
     def register(function: EditFunction) -> EditFunction:
         if edit_id in _REGISTRY:
@@ -137,6 +153,7 @@ def edit(
             edit_id=edit_id,
             title=title,
             default=default,
+            note=note,
             carc=carc,
             rarc=rarc,
             element=element,

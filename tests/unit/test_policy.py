@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from service.adapters.policy_file import PolicyError, parse_policy
-from service.domain.policy import PayerPolicy, Policy
+from service.domain.policy import PayerPolicy, Policy, RefusedPolicyError
+from service.domain.vocabulary import Action
 from tests.builders import event, lesion, line, procedure
 from tests.outcomes import dispositions, final_lines, run
 
@@ -90,7 +91,9 @@ def test_policy_file_reads_global_and_payer_sections() -> None:
     [
         ('[actions]\n"PCI-NOPE-001" = "off"\n', "PCI-NOPE-001"),
         ('[actions]\n"PCI-DOC-002" = "ignore"\n', "PCI-DOC-002"),
-        ('[actions]\n"PCI-CLM-001" = "off"\n', "PCI-CLM-001"),
+        ('[actions]\n"PCI-CLM-001" = "off"\n', "actions.PCI-CLM-001"),
+        ('[payers.P.actions]\n"PCI-CLM-001" = "warn"\n', "payers.P.actions.PCI-CLM-001"),
+        ('[payers.P.actions]\n"PCI-NOPE-001" = "warn"\n', "payers.P.actions.PCI-NOPE-001"),
         ("strict = 1\n", "strict"),
         ("colour = 'red'\n", "colour"),
         ("[actions\n", "policy.toml"),
@@ -99,3 +102,17 @@ def test_policy_file_reads_global_and_payer_sections() -> None:
 def test_a_bad_policy_file_fails_naming_the_key(text: str, named: str) -> None:
     with pytest.raises(PolicyError, match=named):
         parse_policy(text, Path("policy.toml"))
+
+
+def test_a_policy_built_in_code_naming_no_edit_of_the_catalog_is_refused() -> None:
+    with pytest.raises(RefusedPolicyError, match="PCI-NOPE-001"):
+        Policy(actions={"PCI-NOPE-001": "off"})
+    with pytest.raises(RefusedPolicyError, match="PCI-NOPE-001"):
+        Policy(payers={"P": PayerPolicy(actions={"PCI-NOPE-001": "warn"})})
+
+
+def test_a_policy_keeps_the_actions_it_was_checked_with() -> None:
+    actions: dict[str, Action] = {"PCI-DOC-002": "reject"}
+    policy = Policy(actions=actions)
+    actions["PCI-CLM-001"] = "off"  # changing the dict afterwards changes nothing
+    assert dict(policy.actions) == {"PCI-DOC-002": "reject"}

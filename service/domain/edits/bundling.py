@@ -15,7 +15,8 @@ NCCI_XI = "NCCI Policy Manual ch. XI"
 @edit(
     "PCI-BUND-001",
     title="Diagnostic angiography in the PCI session",
-    default="correction (remove, or add XU) / line_rejection / warning by case",
+    default=("correction", "line_rejection", "warning"),
+    note="cases below: correction (a, b), line_rejection (b with no free slot, c), warning (d)",
     element="line",
     carc="97",
     rarc="M15",
@@ -84,7 +85,8 @@ def diagnostic_angiography_bundled(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-BUND-002",
     title="NCCI procedure-to-procedure pair",
-    default="correction (remove column 2) / info when bypassed",
+    default=("correction", "info"),
+    note="correction removes column 2; info when a modifier bypasses an indicator-1 pair",
     element="line",
     carc="236",
     citation="CMS NCCI PTP edits (modifier indicator 0/1/9); NCCI Policy Manual ch. I and XI",
@@ -143,7 +145,8 @@ def _bypassing_modifier(column_1: WorkLine, column_2: WorkLine) -> str | None:
 @edit(
     "PCI-BUND-003",
     title="Medically unlikely edit (units over MUE)",
-    default="line_rejection",
+    default=("line_rejection", "info"),
+    note="line_rejection over the MUE; info naming the codes no MUE row was loaded for",
     element="units",
     carc="151",
     rarc="N362",
@@ -194,7 +197,7 @@ def medically_unlikely_units(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-BUND-004",
     title="Add-on code without an eligible primary",
-    default="line_rejection",
+    default=("line_rejection",),
     element="code",
     carc="107",
     rarc="N122",
@@ -245,7 +248,8 @@ def addon_without_primary(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-BUND-005",
     title="Routine component of the PCI billed separately",
-    default="correction (remove the line) / none with 59/X and a documented exception",
+    default=("correction",),
+    note="correction removes the line; nothing with 59/X{EPSU} and a documented exception",
     element="line",
     carc="97",
     rarc="M15",

@@ -12,7 +12,7 @@ from service.domain.working_claim import WorkLine
 @edit(
     "PCI-CLM-001",
     title="Service date has no loaded ruleset",
-    default="claim_rejection",
+    default=("claim_rejection",),
     element="service_date",
     citation="docs/edit-catalog.md, Rulesets by service date (reference/rulesets.toml)",
     halts=True,
@@ -36,7 +36,7 @@ def service_date_without_ruleset(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-CLM-002",
     title="Claim integrity (line numbers, pointers, NPI, dates, ruleset split)",
-    default="claim_rejection",
+    default=("claim_rejection",),
     element="claim",
     carc="16",
     citation=(
@@ -116,7 +116,7 @@ def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-CLM-004",
     title="Replacement or void without the payer's claim control number",
-    default="claim_rejection",
+    default=("claim_rejection",),
     element="claim_reference",
     carc="16",
     rarc="MA130",
@@ -145,7 +145,7 @@ def replacement_without_its_original(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-CLM-003",
     title="Void acknowledged",
-    default="info",
+    default=("info",),
     element="claim",
     citation="ASC X12 837 005010 CLM05-3 = 8 (void); docs/edit-catalog.md PCI-CLM-003",
     on_void=True,

@@ -16,7 +16,7 @@ DOC_TIPS = "2026 coder's guide to CPT 92924, 'Tips for documentation and complia
 @edit(
     "PCI-DOC-001",
     title="Billed base code differs from the documented treatments",
-    default="line_rejection",
+    default=("line_rejection",),
     element="code",
     carc="16",
     rarc="N657",
@@ -63,7 +63,7 @@ def base_code_matches_documentation(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-DOC-002",
     title="Atherectomy without documented medical necessity",
-    default="warning",
+    default=("warning",),
     element="code",
     carc="50",
     citation=DOC_TIPS + " (why atherectomy was needed)",
@@ -100,7 +100,7 @@ def atherectomy_necessity(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-DOC-003",
     title="PCI base line without a documented segment",
-    default="warning",
+    default=("warning",),
     element="line",
     citation=DOC_TIPS + " (document where, by segment); NCDR CathPCI segment model",
 )
@@ -123,7 +123,7 @@ def documented_segment(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-DOC-004",
     title="Documentation edits skipped (no procedure documentation)",
-    default="info",
+    default=("info",),
     element="claim",
     citation="docs/contract.md, procedure (optional documentation): never a silent pass",
 )
@@ -147,7 +147,7 @@ def documentation_absent(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-DOC-005",
     title="Mechanical thrombectomy add-on without documented mechanical thrombectomy",
-    default="line_rejection",
+    default=("line_rejection",),
     element="code",
     carc="97",
     citation=DOC_TIPS + "; CPT +92973 (mechanical, not aspiration, thrombectomy)",
@@ -184,7 +184,7 @@ def mechanical_thrombectomy_documented(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-DOC-006",
     title="Calcification documented without the diagnosis that reports it",
-    default="warning",
+    default=("warning",),
     element="diagnoses",
     citation=DOC_TIPS + " (the diagnosis coding matches the clinical narrative); diagnoses.csv",
     reads=("PCI-DOC-002",),

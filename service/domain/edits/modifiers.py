@@ -14,7 +14,7 @@ TERRITORIES = ", ".join(sorted(CORONARY_MODIFIERS))
 @edit(
     "PCI-MOD-001",
     title="Distinct modifier with nothing to bypass",
-    default="warning",
+    default=("warning",),
     element="modifier",
     citation=GUIDE_MODIFIERS + "; NCCI Policy Manual ch. I (modifier 59/X{EPSU})",
 )
@@ -50,7 +50,7 @@ def _has_something_to_bypass(ctx: EditContext, line: WorkLine) -> bool:
 @edit(
     "PCI-MOD-002",
     title="Modifier 59 where an X modifier describes the case",
-    default="warning",
+    default=("warning",),
     element="modifier",
     citation=GUIDE_MODIFIERS + "; CMS guidance on the X{EPSU} subset of modifier 59",
 )
@@ -71,7 +71,7 @@ def prefer_x_modifier(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-MOD-003",
     title="Coronary modifier on a non-coronary code",
-    default="line_rejection",
+    default=("line_rejection",),
     element="modifier",
     carc="4",
     rarc="N823",
@@ -100,7 +100,7 @@ def coronary_modifier_off_coronary(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-MOD-005",
     title="Distinct modifier on a PCI pair the coronary modifiers already bypass",
-    default="warning",
+    default=("warning",),
     element="modifier",
     citation="NCCI Policy Manual ch. I and XI (coronary modifiers are NCCI-associated modifiers "
     "for PCI pairs); " + GUIDE_MODIFIERS,
@@ -141,7 +141,8 @@ def _pair_indicator(ctx: EditContext, line: WorkLine, other: WorkLine) -> str | 
 @edit(
     "PCI-MOD-004",
     title="Imaging or physiology add-on without the vessel's coronary modifier",
-    default="correction when one vessel is known, else line_rejection",
+    default=("correction", "line_rejection"),
+    note="correction when one vessel is known, else line_rejection",
     element="modifier",
     carc="4",
     rarc="N822",

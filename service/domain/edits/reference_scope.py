@@ -9,7 +9,7 @@ from service.domain.registry import Firing, edit
 @edit(
     "PCI-REF-002",
     title="Known code not valid on the service date",
-    default="line_rejection",
+    default=("line_rejection",),
     element="code",
     carc="181",
     rarc="N56",
@@ -36,7 +36,7 @@ def code_not_valid_on_date(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-REF-003",
     title="Medicare line bundled by the PFS (status B)",
-    default="info",
+    default=("info",),
     element="code",
     citation="CMS PFS relative value file, status code B (bundled); rvu.csv status",
 )
@@ -62,7 +62,7 @@ def bundled_by_the_fee_schedule(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-REF-001",
     title="Code outside rule scope",
-    default="info",
+    default=("info",),
     element="code",
     citation="docs/edit-catalog.md PCI-REF-001 (rule scope: reference/<ruleset>/codes.csv)",
 )

@@ -10,7 +10,7 @@ from service.domain.vocabulary import OPPS_ONLY_PREFIX
 @edit(
     "PCI-SET-001",
     title="Medicare OPPS drug-eluting stent needs the C-code",
-    default="line_rejection",
+    default=("line_rejection",),
     element="code",
     carc="16",
     rarc="N657",
@@ -44,7 +44,7 @@ def medicare_opps_des_code(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-SET-002",
     title="Procedure not on the ASC covered procedures list for its date",
-    default="line_rejection",
+    default=("line_rejection",),
     element="code",
     carc="58",
     citation="CMS ASC Addendum AA (covered surgical procedures) for the quarter of service",
@@ -73,7 +73,8 @@ def not_on_the_asc_list(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-SET-003",
     title="OPPS C-code on a professional claim",
-    default="correction (its CPT analogue) / line_rejection when it has none",
+    default=("correction", "line_rejection"),
+    note="correction to its CPT analogue; line_rejection when it has none",
     element="code",
     carc="4",
     citation="CMS OPPS drug-eluting stent HCPCS C9600–C9608 (hospital outpatient only); codes.csv",

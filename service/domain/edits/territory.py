@@ -22,7 +22,8 @@ TERRITORY_LIST = ", ".join(sorted(CORONARY_MODIFIERS))
 @edit(
     "PCI-TERR-002",
     title="PCI base line without a coronary modifier",
-    default="correction when documentation gives one territory, else line_rejection",
+    default=("correction", "line_rejection"),
+    note="correction when documentation gives one territory, else line_rejection",
     element="modifier",
     carc="4",
     rarc="N822",
@@ -68,7 +69,7 @@ def missing_territory_modifier(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-TERR-003",
     title="Coronary modifier conflicting or disagreeing with documented segments",
-    default="line_rejection",
+    default=("line_rejection",),
     element="modifier",
     carc="4",
     rarc="N823",
@@ -107,7 +108,7 @@ def conflicting_territory_modifier(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-TERR-005",
     title="PCI base line with units other than 1",
-    default="line_rejection",
+    default=("line_rejection",),
     element="units",
     carc="151",
     rarc="N362",
@@ -129,7 +130,7 @@ def base_code_units(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-TERR-006",
     title="Distinct-service modifier used to split a territory",
-    default="line_rejection",
+    default=("line_rejection",),
     element="modifier",
     carc="236",
     citation=GUIDE_1 + "; NCCI Policy Manual ch. I (modifiers 59/X{EPSU})",
@@ -157,7 +158,8 @@ def distinct_modifier_splits_territory(ctx: EditContext) -> Iterator[Firing]:
 @edit(
     "PCI-TERR-001",
     title="More than one base code in a territory",
-    default="correction",
+    default=("correction", "line_rejection", "warning"),
+    note="correction keeps the top-ranked line; line_rejection: a rank not loaded; warning: a tie",
     element="line",
     carc="97",
     rarc="M15",
@@ -246,7 +248,8 @@ def _break_tie(leaders: list[WorkLine], evidence: list[Provenance]) -> tuple[Wor
 @edit(
     "PCI-TERR-004",
     title="Deleted branch add-on (2026)",
-    default="correction when a base line of the territory exists, else line_rejection",
+    default=("correction", "line_rejection"),
+    note="correction (remove) when a base line of the territory exists, else line_rejection",
     element="code",
     carc="181",
     rarc="N56",
