@@ -86,6 +86,9 @@ class Policy:
     change an outcome, so it changes the id)."""
 
     def __post_init__(self) -> None:
+        # Each PayerPolicy checked its own actions when it was built.
+        object.__setattr__(self, "actions", _checked(self.actions))
+        object.__setattr__(self, "payers", MappingProxyType(dict(self.payers)))
         stated = repr(
             (
                 self.strict,
@@ -96,11 +99,6 @@ class Policy:
             )
         )
         object.__setattr__(self, "digest", hashlib.sha256(stated.encode()).digest())
-
-    def __post_init__(self) -> None:
-        # Each PayerPolicy checked its own actions when it was built.
-        object.__setattr__(self, "actions", _checked(self.actions))
-        object.__setattr__(self, "payers", MappingProxyType(dict(self.payers)))
 
     def for_payer(self, payer_id: str) -> EffectivePolicy:
         payer = self.payers.get(payer_id)
