@@ -8,6 +8,7 @@ carry claim data).
 
 import dataclasses
 import hashlib
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -100,6 +101,8 @@ class Processed:
     outcome: Outcome | None = None
     error_kind: str | None = None
     errors: tuple[tuple[str, str], ...] = ()
+    seconds: float = 0.0
+    """The time this input took to read, edit and encode (its own phases, not a share)."""
 
 
 def _loc(parts: tuple[int | str, ...]) -> str:
@@ -155,15 +158,29 @@ class ClaimProcessor:
         rather than claim by claim: each phase's code stays in the CPU caches. Measured on
         500-claim batches: 0.82 x the time, in ten of ten alternating rounds.
         """
-        read = [self._read(raw, source, now) for raw, source in items]
-        edited = [
-            self._evaluated(event, raw, source, now) if isinstance(event, ClaimSubmitted) else event
-            for event, (raw, source) in zip(read, items, strict=True)
-        ]
-        return [
-            self._encoded(step, raw, source, now) if isinstance(step, _Edited) else step
-            for step, (raw, source) in zip(edited, items, strict=True)
-        ]
+        clock = time.perf_counter
+        spent = [0.0] * len(items)
+        read: list[ClaimSubmitted | Processed] = []
+        for index, (raw, source) in enumerate(items):
+            started = clock()
+            read.append(self._read(raw, source, now))
+            spent[index] += clock() - started
+        edited: list[_Edited | Processed] = []
+        for index, (event, (raw, source)) in enumerate(zip(read, items, strict=True)):
+            started = clock()
+            edited.append(
+                self._evaluated(event, raw, source, now)
+                if isinstance(event, ClaimSubmitted)
+                else event
+            )
+            spent[index] += clock() - started
+        results: list[Processed] = []
+        for index, (step, (raw, source)) in enumerate(zip(edited, items, strict=True)):
+            started = clock()
+            result = self._encoded(step, raw, source, now) if isinstance(step, _Edited) else step
+            spent[index] += clock() - started
+            results.append(dataclasses.replace(result, seconds=spent[index]))
+        return results
 
     def _read(self, raw: bytes, source: Source, now: datetime) -> ClaimSubmitted | Processed:
         if len(raw) > self.limits.max_event_bytes:

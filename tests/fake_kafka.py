@@ -8,8 +8,9 @@ revokes a consumer's partitions mid-slice and gives them back from the committed
 """
 
 import asyncio
+import re
 import zlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -176,6 +177,7 @@ class FakeConsumer:
         self.kafka = kafka
         self.group_id = group_id
         self.topics_subscribed: list[str] = []
+        self.pattern: str | None = None
         self.listener: ConsumerRebalanceListener | None = None
         self.assigned: set[TopicPartition] | None = None
         self.positions: dict[TopicPartition, int] = {}
@@ -188,12 +190,20 @@ class FakeConsumer:
         self.assigned = None
 
     def subscribe(
-        self, topics: list[str], listener: ConsumerRebalanceListener | None = None
+        self,
+        topics: Sequence[str] = (),
+        pattern: str | None = None,
+        listener: ConsumerRebalanceListener | None = None,
     ) -> None:
-        self.topics_subscribed, self.listener = list(topics), listener
+        self.topics_subscribed, self.pattern, self.listener = list(topics), pattern, listener
+
+    def _subscribed(self, topic: str) -> bool:
+        if self.pattern is not None:
+            return re.fullmatch(self.pattern, topic) is not None
+        return topic in self.topics_subscribed
 
     async def _assign(self) -> None:
-        self.assigned = {tp for tp in self.kafka.logs if tp.topic in self.topics_subscribed}
+        self.assigned = {tp for tp in self.kafka.logs if self._subscribed(tp.topic)}
         self.positions = {
             tp: self.kafka.group_offsets.get((self.group_id, tp), 0) for tp in self.assigned
         }

@@ -34,7 +34,7 @@ class ServiceMetrics:
         )
         self.latency = Histogram(
             "claim_edit_processing_seconds",
-            "Time to edit one event (decode, edit, encode): its share of its batch's time",
+            "Time to edit one event: its own decode, edit and encode, measured per event",
             buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0),
             registry=self.registry,
         )

@@ -13,6 +13,7 @@ committed offsets.
 """
 
 import asyncio
+import re
 import time
 from collections.abc import Sequence
 
@@ -73,7 +74,12 @@ class ClaimStream:
         self.in_flight = asyncio.Lock()
 
     def subscribe(self) -> None:
-        self.consumer.subscribe(self.topics, listener=_Rebalance(self))
+        """By a pattern of the exact names, not by the names: a subscription by name makes
+        a broker that auto-creates topics create a missing input topic with its defaults
+        (and hides that it was missing); a pattern only matches topics that exist, and
+        picks up one created (or created again) at the next metadata refresh."""
+        exact = "|".join(re.escape(topic) for topic in self.topics)
+        self.consumer.subscribe(pattern=f"^(?:{exact})$", listener=_Rebalance(self))
 
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():

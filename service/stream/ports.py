@@ -4,7 +4,7 @@ composition root builds them); tests/fake_kafka.py is the one in-memory stand-in
 """
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -41,7 +41,12 @@ class Consumer(Protocol):
 
     async def stop(self) -> None: ...
 
-    def subscribe(self, topics: list[str], listener: ConsumerRebalanceListener) -> None: ...
+    def subscribe(
+        self,
+        topics: Sequence[str] = (),
+        pattern: str | None = None,
+        listener: ConsumerRebalanceListener | None = None,
+    ) -> None: ...
 
     async def getmany(
         self, *partitions: TopicPartition, timeout_ms: int = 0, max_records: int | None = None

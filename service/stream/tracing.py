@@ -23,8 +23,11 @@ class Tracing:
         self.tracer = tracer
         self._extract, self._inject, self._kind = extract, inject, SpanKind.CONSUMER
 
-    def continue_trace(self, record: InputRecord, event_type: str) -> tuple[tuple[str, bytes], ...]:
-        """The trace headers for the output of `record`; none when it carried no trace."""
+    def continue_trace(
+        self, record: InputRecord, event_type: str, started_ns: int
+    ) -> tuple[tuple[str, bytes], ...]:
+        """The trace headers for the output of `record`; none when it carried no trace. The
+        span starts at `started_ns` (when its edit began), so it encloses the edit."""
         carrier = {name: value for name in HEADERS if (value := record.copyable_header(name))}
         if "traceparent" not in carrier:
             return ()
@@ -32,6 +35,7 @@ class Tracing:
             "claim-edit edit",
             context=self._extract(carrier),
             kind=self._kind,
+            start_time=started_ns,
             attributes={
                 "messaging.system": "kafka",
                 "messaging.destination.name": record.topic,

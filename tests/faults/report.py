@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.faults import hostile, scenarios, x12_interchanges
+from tests.faults import hostile, many_outputs, scenarios, x12_interchanges
 from tests.faults.tally import Tally
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
@@ -57,7 +57,15 @@ async def run_all(bootstrap: str, scale: float) -> list[Tally]:
                 x12_interchanges.kill_and_restart(
                     bootstrap, workdir, guarantee, count=max(12, n(40)), claims_each=50
                 ),
+                many_outputs.refused_answer(bootstrap, workdir, guarantee, claims_=n(200)),
+                many_outputs.big_interchange_beside_json(
+                    bootstrap, workdir, guarantee, claims_=n(5000), json_claims=n(300)
+                ),
+                many_outputs.partitions_added(bootstrap, workdir, guarantee, total=n(400)),
+                many_outputs.topic_missing_at_start(bootstrap, workdir, guarantee, total=n(200)),
             ]
+            if guarantee == "exactly_once":
+                steps.append(many_outputs.two_instances_one_host(bootstrap, workdir, total=n(2000)))
             for step in steps:
                 tally = await step
                 print(
@@ -80,6 +88,16 @@ def verdict(tally: Tally) -> str:
         problems.append("DUPLICATES UNDER EXACTLY-ONCE")
     if tally.unexpected_dead_letters:
         problems.append("DEAD LETTERS CAUSED BY THE FAULT")
+    measured = tally.measured
+    if (p99 := measured.get("json_p99_ms")) is not None and float(p99) > 3000:
+        problems.append("JSON P99 OVER 3 S BESIDE A BIG 837")
+    if measured.get("ready_while_missing"):
+        problems.append("READY WITH ITS INPUT TOPIC MISSING")
+    if measured.get("exits"):
+        problems.append("AN INSTANCE EXITED")
+    late = tally.recovery_seconds is not None and tally.recovery_seconds > 30
+    if late and ("partitions" in tally.scenario or "missing" in tally.scenario):
+        problems.append("TOPOLOGY CHANGE PICKED UP AFTER MORE THAN 30 S")
     return ", ".join(problems) or "ok"
 
 

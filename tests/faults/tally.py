@@ -26,6 +26,8 @@ class Tally:
     seconds: float = 0.0
     recovery_seconds: float | None = None
     notes: list[str] = field(default_factory=list)
+    measured: dict[str, float | int | bool | None] = field(default_factory=dict)
+    """Figures a scenario asserts on beyond the counts (a latency, a readiness answer)."""
 
     def as_row(self) -> dict[str, object]:
         return asdict(self)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from contracts import ClaimEnriched, ClaimRejected, DeadLetter
-from tests.faults import hostile, scenarios, x12_interchanges
+from tests.faults import hostile, many_outputs, scenarios, x12_interchanges
 from tests.integration.kafka_helpers import (
     collect,
     output_topics,
@@ -209,3 +209,56 @@ async def test_x12_interchanges_survive_kills_with_one_277ca_each(
     assert "x12.999" not in tally.notes[-1], tally
     if guarantee == "exactly_once":
         assert tally.duplicates == 0, tally  # one 277CA per interchange, one outcome per claim
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_a_refused_277ca_costs_no_claim_its_outcome(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await many_outputs.refused_answer(kafka_bootstrap, tmp_path, guarantee, claims_=60)
+    assert tally.lost == 0, tally
+    if guarantee == "exactly_once":
+        assert tally.duplicates == 0, tally
+    assert tally.dead_letters <= 2, tally  # the refused answer alone, not one per claim
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_json_claims_are_answered_while_a_big_837_is_edited(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await many_outputs.big_interchange_beside_json(
+        kafka_bootstrap, tmp_path, guarantee, claims_=400, json_claims=60
+    )
+    assert tally.lost == 0, tally
+    p99 = tally.measured["json_p99_ms"]
+    assert p99 is not None and p99 <= 3000, tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_partitions_added_to_the_input_are_read_within_30_seconds(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await many_outputs.partitions_added(kafka_bootstrap, tmp_path, guarantee, total=80)
+    assert tally.lost == 0, tally
+    assert tally.recovery_seconds is not None and tally.recovery_seconds <= 30, tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_an_input_topic_missing_at_start_is_not_ready_then_read(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await many_outputs.topic_missing_at_start(
+        kafka_bootstrap, tmp_path, guarantee, total=60
+    )
+    assert tally.measured["ready_while_missing"] is False, tally
+    assert tally.lost == 0, tally
+    assert tally.recovery_seconds is not None and tally.recovery_seconds <= 30, tally
+
+
+async def test_two_exactly_once_instances_on_one_host_need_no_instance_id(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    tally = await many_outputs.two_instances_one_host(kafka_bootstrap, tmp_path, total=200)
+    assert tally.measured["exits"] == 0, tally
+    assert tally.lost == 0, tally
+    assert tally.duplicates == 0, tally

@@ -1,6 +1,8 @@
 """A traceparent on the input is continued on the output (OpenTelemetry, in-memory export);
 with tracing off, or without one, the output carries none."""
 
+from typing import Any
+
 import orjson
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -70,3 +72,33 @@ def test_with_tracing_off_the_header_is_not_copied(processor: ClaimProcessor) ->
     editor = BatchEditor(processor, Topics("ok", "no", "dlq"), ServiceMetrics(), clock=lambda: NOW)
     [output] = editor.edit([record((("traceparent", TRACEPARENT),))])
     assert "traceparent" not in dict(output.headers)
+
+
+def test_the_span_encloses_the_edit(
+    processor: ClaimProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    editor, exported = traced_editor(processor)
+    stamps: list[int] = []
+    edit_batch = processor.process_batch
+
+    def stamped(*args: Any) -> Any:  # the moment the claim is being edited
+        results = edit_batch(*args)
+        stamps.append(time.time_ns())
+        return results
+
+    monkeypatch.setattr(processor, "process_batch", stamped)
+    editor.edit([record((("traceparent", TRACEPARENT),))])
+    [span] = exported.get_finished_spans()
+    assert span.start_time is not None and span.end_time is not None
+    assert span.start_time <= stamps[0] <= span.end_time
+
+
+def test_each_claim_is_timed_on_its_own(processor: ClaimProcessor) -> None:
+    small = orjson.dumps(event_document(line("92924", "LD")))
+    results = processor.process_batch(
+        [(small, record(()).source), (b"{not json", record(()).source)], NOW
+    )
+    assert all(result.seconds > 0 for result in results)
+    assert results[0].seconds != results[1].seconds
