@@ -76,6 +76,8 @@ class Firing:
     changes: tuple[ProposedChange, ...] = ()
     evidence: tuple[Provenance, ...] = ()
     element: str | None = None
+    rarc: str | None = None
+    """The RARC of this problem when it is not the edit's (one edit, several problems)."""
 
 
 EditFunction = Callable[["EditContext"], Iterator[Firing]]

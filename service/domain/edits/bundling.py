@@ -4,12 +4,20 @@ from collections.abc import Iterator
 from datetime import date
 
 from service.domain.context import EditContext
+from service.domain.reference import PtpRow
 from service.domain.registry import Firing, ProposedChange, edit
 from service.domain.vocabulary import ANGIOGRAPHY_DISTINCT_MODIFIERS
 from service.domain.working_claim import WorkLine
 
-GUIDE_3 = "2026 coder's guide to CPT 92924, guideline 3 (diagnostic angiography at the PCI session)"
+GUIDE_4 = "2026 coder's guide to CPT 92924, guideline 4 (diagnostic angiography at the PCI session)"
 NCCI_XI = "NCCI Policy Manual ch. XI"
+NCCI_FILE_SOURCE = "CMS NCCI"
+"""How the source of a PTP row read from an official CMS NCCI file begins
+(service/adapters/ncci_tables.py)."""
+EXCEPTIONS = (
+    "no prior study, condition changed, inadequate visualization, clinical change outside "
+    "the target"
+)
 
 
 @edit(
@@ -19,14 +27,14 @@ NCCI_XI = "NCCI Policy Manual ch. XI"
     element="line",
     carc="97",
     rarc="M15",
-    citation=GUIDE_3 + "; " + NCCI_XI + " (diagnostic angiography with PCI)",
+    citation=GUIDE_4 + "; " + NCCI_XI + " (diagnostic angiography with PCI)",
 )
 def diagnostic_angiography_bundled(ctx: EditContext) -> Iterator[Firing]:
     """93454–93461 on the date of a PCI base line is bundled unless an exception is
     documented (no prior study, changed condition, inadequate visualization, clinical change
     outside the target). (a) no 59/XU, no exception: remove; (b) exception, no 59/XU: add
     XU; (c) 59/XU, documentation without exception: reject; (d) 59/XU, no documentation:
-    warn; (e) 59/XU with exception: fine. Source: 92924 guide, guideline 3; NCCI ch. XI."""
+    warn; (e) 59/XU with exception: fine. Source: 92924 guide, guideline 4; NCCI ch. XI."""
     procedure = ctx.procedure
     exception = procedure.diagnostic_exception if procedure is not None else None
     for line in ctx.lines():
@@ -39,7 +47,9 @@ def diagnostic_angiography_bundled(ctx: EditContext) -> Iterator[Firing]:
                 "correction",
                 (line,),
                 f"{code} on the PCI date with no documented exception is bundled into the PCI.",
-                fix="Remove the diagnostic angiography line.",
+                fix=f"Remove line {line.line_number} ({code}); or, when the cath report "
+                f"documents an exception ({EXCEPTIONS}), keep it with modifier 59 or XU on "
+                f"that diagnostic line ({code}-XU) and send the exception.",
                 changes=(ProposedChange(line, "remove_line", "bundled into the same-session PCI"),),
             )
         elif not marked:
@@ -69,8 +79,7 @@ def diagnostic_angiography_bundled(ctx: EditContext) -> Iterator[Firing]:
                 (line,),
                 f"{code}-{marked[0]} claims a separate diagnostic study, but the documentation "
                 "records no exception.",
-                fix="Document the exception (no prior study, condition changed, inadequate "
-                "visualization, clinical change outside the target) or remove the line.",
+                fix=f"Document the exception ({EXCEPTIONS}) or remove the line.",
             )
         elif procedure is None:
             yield Firing(
@@ -83,17 +92,21 @@ def diagnostic_angiography_bundled(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-BUND-002",
-    title="NCCI procedure-to-procedure pair",
+    title="Procedure-to-procedure pair (a CMS NCCI file's, else a derived pair of the PCI "
+    "hierarchy)",
     default="correction (remove column 2) / info when bypassed",
     element="line",
     carc="236",
-    citation="CMS NCCI PTP edits (modifier indicator 0/1/9); NCCI Policy Manual ch. I and XI",
+    citation="CMS NCCI PTP edits (modifier indicator 0/1/9) when an official NCCI PTP file is "
+    "loaded; otherwise derived pairs (PCI hierarchy: hierarchy.csv, ptp_practitioner.csv) in "
+    "the NCCI layout; NCCI Policy Manual ch. I and XI",
 )
 def ncci_pair(ctx: EditContext) -> Iterator[Firing]:
     """An active column-1/column-2 pair on one date. Indicator 0: remove column 2.
     Indicator 1 bypassed by different coronary modifiers or 59/X{EPSU} on either line: info
-    naming the modifier; not bypassed: remove column 2. Indicator 9: nothing.
-    Source: CMS NCCI PTP files and policy manual."""
+    naming the modifier; not bypassed: remove column 2. Indicator 9: nothing. A pair is
+    called NCCI only when its row comes from a CMS NCCI file; the shipped pairs are derived
+    from the PCI hierarchy and say so. Source: CMS NCCI PTP files and policy manual."""
     lines = [
         line
         for line in ctx.lines()
@@ -106,31 +119,39 @@ def ncci_pair(ctx: EditContext) -> Iterator[Firing]:
             row = ctx.active_ptp(column_1, column_2)
             if row is None or row.modifier_indicator == "9":
                 continue
-            pair = f"{column_1.procedure_code}/{column_2.procedure_code}"
+            pair = f"{pair_kind(row)} {column_1.procedure_code}/{column_2.procedure_code}"
             bypass = _bypassing_modifier(column_1, column_2)
             if row.modifier_indicator == "1" and bypass:
                 yield Firing(
                     "info",
                     (column_1, column_2),
-                    f"NCCI pair {pair} bypassed by {bypass}.",
+                    f"{pair[0].upper()}{pair[1:]} bypassed by {bypass}.",
                     evidence=(row.provenance,),
                 )
                 continue
             yield Firing(
                 "correction",
                 (column_2,),
-                f"NCCI pair {pair} (modifier indicator {row.modifier_indicator}): "
+                f"{pair[0].upper()}{pair[1:]} (modifier indicator {row.modifier_indicator}): "
                 f"{column_2.procedure_code} is bundled into {column_1.procedure_code}.",
                 fix=f"Remove {column_2.procedure_code} (line {column_2.line_number}).",
                 changes=(
                     ProposedChange(
                         column_2,
                         "remove_line",
-                        f"NCCI column 2 of {column_1.procedure_code}",
+                        f"column 2 of {column_1.procedure_code}, {pair_kind(row)}",
                     ),
                 ),
                 evidence=(row.provenance,),
             )
+
+
+def pair_kind(row: PtpRow) -> str:
+    """What a PTP row may be called: "NCCI pair" only when a CMS NCCI file is its source; the
+    shipped pairs are derived from the PCI hierarchy."""
+    if row.provenance.source.startswith(NCCI_FILE_SOURCE):
+        return "NCCI pair"
+    return "derived pair (PCI hierarchy)"
 
 
 def _bypassing_modifier(column_1: WorkLine, column_2: WorkLine) -> str | None:
