@@ -42,6 +42,7 @@ EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-BUND-003",
     "PCI-BUND-004",
     "PCI-BUND-005",
+    "PCI-BUND-006",
     "PCI-MOD-001",
     "PCI-MOD-002",
     "PCI-MOD-003",

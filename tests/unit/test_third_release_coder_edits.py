@@ -264,3 +264,150 @@ def test_other_claim_integrity_problems_keep_carc_16_without_a_rarc() -> None:
         "PCI-CLM-002",
     )
     assert (finding.carc, finding.rarc) == ("16", None)
+
+
+# PCI-BUND-006: a drug-coated balloon (0913T) and a PCI code for the same lesion ---------
+
+DCB = ("drug_coated_balloon",)
+DRUG_COATED_BALLOON: list[tuple[str, ClaimSubmitted, list[str]]] = [
+    (
+        "the lesion the balloon line reports also documents the drug-coated balloon",
+        event(
+            line("92920", "LD"),
+            line("0913T", "LD"),
+            proc=procedure(lesion("12", treatments=("balloon", *DCB), line_number=1)),
+        ),
+        ["line_rejection"],
+    ),
+    (
+        "the drug-coated lesion belongs to the LAD stent line by its territory",
+        event(
+            line("92928", "LD"), line("0913T", "LD"), proc=procedure(lesion("12", treatments=DCB))
+        ),
+        ["line_rejection"],
+    ),
+    (
+        "the lesion the IVUS line reports is the drug-coated one",
+        event(
+            line("92920", "RC"),
+            line("92978", "LD"),
+            line("0913T", "LD"),
+            proc=procedure(
+                lesion("1", line_number=1),
+                lesion("12", treatments=DCB, line_number=2, lesion_id="L2"),
+            ),
+        ),
+        ["line_rejection"],
+    ),
+    (
+        "a separate LAD lesion names the 0913T line",
+        event(
+            line("92928", "LD"),
+            line("0913T", "LD"),
+            proc=procedure(
+                lesion("12", treatments=("stent",), line_number=1),
+                lesion("13", treatments=DCB, line_number=2, lesion_id="L2"),
+            ),
+        ),
+        [],
+    ),
+    (
+        "the drug-coated balloon in another artery",
+        event(
+            line("92928", "LD"),
+            line("0913T", "RC"),
+            proc=procedure(
+                lesion("12", treatments=("stent",), line_number=1),
+                lesion("1", treatments=DCB, lesion_id="L2"),
+            ),
+        ),
+        [],
+    ),
+    (
+        "the same lesion on 2025 dates",
+        event(
+            line("92920", "LD", date="2025-06-02"),
+            line("0913T", "LD", date="2025-06-02"),
+            proc=procedure(lesion("12", treatments=("balloon", *DCB), line_number=1)),
+        ),
+        ["line_rejection"],
+    ),
+    (
+        "no documentation, the same artery: the lesions cannot be told apart",
+        event(line("92920", "LD"), line("0913T", "LD")),
+        ["warning"],
+    ),
+    (
+        "documentation without the drug-coated lesion, the same artery",
+        event(
+            line("92920", "LD"),
+            line("0913T", "LD"),
+            proc=procedure(lesion("12", line_number=1)),
+        ),
+        ["warning"],
+    ),
+    (
+        "no documentation, different arteries",
+        event(line("92920", "LD"), line("0913T", "RC")),
+        [],
+    ),
+    (
+        "the add-on +0914T is not 0913T",
+        event(
+            line("92920", "LD"),
+            line("0914T", "LD"),
+            proc=procedure(
+                lesion("12", line_number=1),
+                lesion("13", treatments=DCB, line_number=2, lesion_id="L2"),
+            ),
+        ),
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "claim_event", "expected"), DRUG_COATED_BALLOON)
+def test_a_drug_coated_balloon_is_not_reported_with_a_pci_code_for_the_same_lesion(
+    name: str, claim_event: ClaimSubmitted, expected: list[str]
+) -> None:
+    assert dispositions(run(claim_event), "PCI-BUND-006") == expected, name
+
+
+def test_the_drug_coated_balloon_line_is_the_one_rejected_with_bundling_codes() -> None:
+    outcome = run(
+        event(
+            line("92920", "LD"),
+            line("0913T", "LD"),
+            proc=procedure(lesion("12", treatments=("balloon", *DCB), line_number=1)),
+        )
+    )
+    (finding,) = findings(outcome, "PCI-BUND-006")
+    assert finding.line_numbers == (2,)
+    assert (finding.carc, finding.rarc, finding.group_code) == ("97", "M15", "CO")
+    assert "same lesion (L1)" in finding.message
+    assert finding.fix is not None and "+0914T" in finding.fix
+    assert {e.table for e in finding.evidence} == {"code_sets"}
+    assert outcome.rejected
+
+
+def test_without_documentation_the_warning_names_both_lines_and_no_remittance_codes() -> None:
+    (finding,) = findings(run(event(line("92920", "LD"), line("0913T", "LD"))), "PCI-BUND-006")
+    assert finding.line_numbers == (2, 1)
+    assert (finding.carc, finding.rarc, finding.group_code) == (None, None, None)
+
+
+@pytest.mark.parametrize("code", ["0913T", "0914T"])
+def test_a_drug_coated_balloon_takes_its_vessels_coronary_modifier(code: str) -> None:
+    outcome = run(
+        event(
+            line("92928", "RC"),
+            line(code, "LD"),
+            proc=procedure(
+                lesion("1", treatments=("stent",), line_number=1),
+                lesion("12", treatments=DCB, line_number=2, lesion_id="L2"),
+            ),
+        )
+    )
+    assert dispositions(outcome, "PCI-MOD-003") == []
+    assert dispositions(outcome, "PCI-REF-001") == []
+    assert dispositions(outcome, "PCI-REF-002") == []

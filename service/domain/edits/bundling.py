@@ -3,8 +3,9 @@
 from collections.abc import Iterator
 from datetime import date
 
+from contracts import Lesion
 from service.domain.context import EditContext
-from service.domain.reference import PtpRow
+from service.domain.reference import CodeSetRow, PtpRow
 from service.domain.registry import Firing, ProposedChange, edit
 from service.domain.vocabulary import ANGIOGRAPHY_DISTINCT_MODIFIERS
 from service.domain.working_claim import WorkLine
@@ -294,3 +295,138 @@ def routine_component(ctx: EditContext) -> Iterator[Firing]:
             changes=(ProposedChange(line, "remove_line", "routine component of the PCI"),),
             evidence=(row.provenance,),
         )
+
+
+CGS_DCB = (
+    "CGS Administrators education article 'Percutaneous Coronary Intervention Therapeutic "
+    "Drug-Delivery Balloons' (May 2026)"
+)
+
+
+@edit(
+    "PCI-BUND-006",
+    title="Drug-coated balloon (0913T) with a PCI code for the same lesion",
+    default="line_rejection (of 0913T); warning when no documented lesion shows which",
+    element="code",
+    carc="97",
+    rarc="M15",
+    citation=CGS_DCB + "; code_sets.csv (drug_coated_balloon, not_with_drug_coated_balloon)",
+)
+def drug_coated_balloon_same_lesion(ctx: EditContext) -> Iterator[Firing]:
+    """0913T (the `drug_coated_balloon` set) is not reported with 92920, 92924, 92928, 92933,
+    92937, 92941, 92943, 92973 or 92978 (the `not_with_drug_coated_balloon` set) for the same
+    lesion: 0913T is rejected when a lesion documenting `drug_coated_balloon` in 0913T's
+    vessel is reported by a line of one of those codes on its date. A lesion is reported by
+    the line its `line_number` names; without one (or naming no line), by the PCI base line
+    the lesion → line rule gives it. With no such documented lesion (no `procedure`, or no
+    lesion documenting the drug-coated balloon), the lesions cannot be told apart: a warning
+    when one of those codes is billed in 0913T's vessel on its date (or either line names no
+    vessel). Source: CGS education article, May 2026; CPT 0913T/0914T."""
+    for dcb in ctx.lines():
+        ruleset = dcb.ruleset
+        own = (
+            ruleset.in_code_set("drug_coated_balloon", dcb.procedure_code, dcb.service_date)
+            if ruleset is not None
+            else None
+        )
+        if own is None:
+            continue
+        excluded = _excluded_beside(ctx, dcb)
+        if not excluded:
+            continue
+        lesions = _dcb_lesions(ctx, dcb)
+        if lesions:
+            found = next(
+                (
+                    (lesion, other, row)
+                    for lesion in lesions
+                    for other, row in excluded
+                    if _reported_by(ctx, lesion, other)
+                ),
+                None,
+            )
+            if found is not None:
+                lesion, other, row = found
+                yield Firing(
+                    "line_rejection",
+                    (dcb,),
+                    f"{dcb.procedure_code} (line {dcb.line_number}) and {other.procedure_code} "
+                    f"(line {other.line_number}) report the same lesion ({lesion.lesion_id}): a "
+                    f"drug-coated balloon is not reported with {other.procedure_code} for the "
+                    "lesion it treats.",
+                    fix=f"Remove {dcb.procedure_code} (line {dcb.line_number}). A drug-coated "
+                    "balloon on a separate lesion is documented as its own lesion (naming its "
+                    "line), with +0914T when a PCI base code treats its vessel.",
+                    evidence=(own.provenance, row.provenance),
+                )
+            continue
+        beside = [
+            (other, row)
+            for other, row in excluded
+            if dcb.territory is None or other.territory in (None, dcb.territory)
+        ]
+        if beside:
+            codes = ", ".join(sorted({other.procedure_code for other, _ in beside}))
+            yield Firing(
+                "warning",
+                (dcb, *(other for other, _ in beside)),
+                f"{dcb.procedure_code} is billed with {codes} "
+                + (f"in {dcb.territory} " if dcb.territory else "")
+                + "on the same date and no documented lesion shows the drug-coated balloon: "
+                "they must not report the same lesion.",
+                fix=f"Keep the cath report showing separate lesions; for the same lesion, remove "
+                f"{dcb.procedure_code}. Send the lesions (treatment `drug_coated_balloon`) to "
+                "have this checked.",
+                evidence=(own.provenance, *(row.provenance for _, row in beside)),
+            )
+
+
+def _excluded_beside(ctx: EditContext, dcb: WorkLine) -> list[tuple[WorkLine, CodeSetRow]]:
+    """The lines on the drug-coated balloon's date whose code 0913T is not reported with for
+    the same lesion, with the row that says so."""
+    found: list[tuple[WorkLine, CodeSetRow]] = []
+    for other in ctx.lines():
+        ruleset = other.ruleset
+        if other is dcb or ruleset is None or other.service_date != dcb.service_date:
+            continue
+        row = ruleset.in_code_set(
+            "not_with_drug_coated_balloon", other.procedure_code, other.service_date
+        )
+        if row is not None:
+            found.append((other, row))
+    return found
+
+
+def _dcb_lesions(ctx: EditContext, dcb: WorkLine) -> list[Lesion]:
+    """Documented lesions treated with a drug-coated balloon in the 0913T line's vessel: the
+    lesion names the line, or its segments (or the line it names) lie in the line's
+    territory, or the line names no territory."""
+    procedure = ctx.procedure
+    if procedure is None:
+        return []
+    found = []
+    for lesion in procedure.lesions:
+        if "drug_coated_balloon" not in lesion.treatments:
+            continue
+        if dcb.territory is None or lesion.line_number == dcb.line_number:
+            found.append(lesion)
+            continue
+        vessels = set(ctx.lesion_territories(lesion, dcb))
+        vessels |= {
+            line.territory
+            for line in ctx.lines()
+            if line.line_number == lesion.line_number and line.territory is not None
+        }
+        if dcb.territory in vessels:
+            found.append(lesion)
+    return found
+
+
+def _reported_by(ctx: EditContext, lesion: Lesion, line: WorkLine) -> bool:
+    """Whether the line reports the lesion: the line its `line_number` names, else the PCI
+    base line the lesion → line rule gives it (docs/edit-catalog.md)."""
+    if lesion.line_number is not None and any(
+        other.line_number == lesion.line_number for other in ctx.working.lines
+    ):
+        return line.line_number == lesion.line_number
+    return line.is_pci_base and ctx.working.owner_of(lesion) is line
