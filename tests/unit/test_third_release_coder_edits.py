@@ -213,6 +213,12 @@ def test_a_pair_from_a_cms_ncci_file_is_called_ncci() -> None:
     )
 
 
+def test_a_distinct_modifier_on_a_bypassed_derived_pair_does_not_call_it_ncci() -> None:
+    (finding,) = findings(run(event(line("92933", "LD", "59"), line("92928", "RC"))), "PCI-MOD-005")
+    assert "already bypass their derived pair (PCI hierarchy)" in finding.message
+    assert "NCCI" not in finding.message
+
+
 def test_the_pair_edits_title_and_citation_name_the_derived_pairs() -> None:
     from service.domain.registry import catalog
 

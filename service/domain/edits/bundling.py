@@ -1,4 +1,5 @@
-"""Bundling: what is inside the PCI, NCCI pairs, unit limits, and add-ons needing a primary."""
+"""Bundling: what is inside the PCI, procedure-to-procedure pairs, unit limits, add-ons needing a
+primary, and a drug-coated balloon beside a PCI of its lesion."""
 
 from collections.abc import Iterator
 from datetime import date

@@ -108,7 +108,7 @@ def coronary_modifier_off_coronary(ctx: EditContext) -> Iterator[Firing]:
     "for PCI pairs); " + GUIDE_MODIFIERS,
 )
 def distinct_modifier_where_coronary_modifiers_bypass(ctx: EditContext) -> Iterator[Firing]:
-    """59 or X{EPSU} on a PCI base line whose NCCI pair (indicator 1) is already bypassed by
+    """59 or X{EPSU} on a PCI base line whose PTP pair (indicator 1) is already bypassed by
     different coronary modifiers on the two lines: the coronary modifiers are the
     NCCI-associated modifiers here, so the distinct modifier should go.
     Source: NCCI Policy Manual ch. I and XI."""
