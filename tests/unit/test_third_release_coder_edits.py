@@ -306,6 +306,16 @@ DRUG_COATED_BALLOON: list[tuple[str, ClaimSubmitted, list[str]]] = [
         ["line_rejection"],
     ),
     (
+        "the balloon line the lesion names is removed: the LAD line left reports the lesion",
+        event(
+            line("92920", "LD"),
+            line("92928", "LD"),
+            line("0913T", "LD"),
+            proc=procedure(lesion("12", treatments=("balloon", *DCB), line_number=1)),
+        ),
+        ["line_rejection"],
+    ),
+    (
         "a separate LAD lesion names the 0913T line",
         event(
             line("92928", "LD"),

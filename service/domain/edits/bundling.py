@@ -424,10 +424,11 @@ def _dcb_lesions(ctx: EditContext, dcb: WorkLine) -> list[Lesion]:
 
 
 def _reported_by(ctx: EditContext, lesion: Lesion, line: WorkLine) -> bool:
-    """Whether the line reports the lesion: the line its `line_number` names, else the PCI
-    base line the lesion → line rule gives it (docs/edit-catalog.md)."""
+    """Whether the line reports the lesion: the line its `line_number` names (while no edit
+    has removed it), else the PCI base line the lesion → line rule gives it
+    (docs/edit-catalog.md)."""
     if lesion.line_number is not None and any(
-        other.line_number == lesion.line_number for other in ctx.working.lines
+        other.active and other.line_number == lesion.line_number for other in ctx.working.lines
     ):
         return line.line_number == lesion.line_number
     return line.is_pci_base and ctx.working.owner_of(lesion) is line
