@@ -47,6 +47,7 @@ Treatment = Literal[
     "lithotripsy",
     "thrombectomy_mechanical",
     "thrombectomy_aspiration",
+    "drug_coated_balloon",
 ]
 DiagnosticException = Literal[
     "no_prior_study",
@@ -144,6 +145,12 @@ class Lesion(_Frozen):
     approach: Literal["antegrade", "retrograde", "combined"] | None = Field(
         default=None,
         description="for a chronic total occlusion (second release): `combined` → 92945",
+    )
+    bifurcation: StrictBool = Field(
+        default=False,
+        description="the lesion is a bifurcation lesion (main vessel and side branch treated as "
+        "one lesion; third release): a stented bifurcation is 92930 in 2026, as two or more "
+        "stented lesions are",
     )
 
 

@@ -53,6 +53,7 @@ TREATMENTS = [
     "lithotripsy",
     "thrombectomy_mechanical",
     "thrombectomy_aspiration",
+    "drug_coated_balloon",
 ]
 EXCEPTIONS = [
     None,
@@ -130,6 +131,7 @@ def procedures(draw: st.DrawFn, line_count: int) -> dict[str, Any] | None:
                         "graft_id": st.sampled_from(["SVG-1", "SVG-2", "LIMA"]) | st.none(),
                         "approach": st.sampled_from(["antegrade", "retrograde", "combined"])
                         | st.none(),
+                        "bifurcation": st.booleans(),
                     },
                 )
             ),

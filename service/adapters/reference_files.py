@@ -44,7 +44,7 @@ from service.domain.reference import (
 
 # Package data, so an installed wheel finds them as a source checkout does.
 SHIPPED_REFERENCE_DIR = Path(str(files("reference")))
-CODE_KINDS = ("pci_base", "branch_addon", "addon", "diagnostic")
+CODE_KINDS = ("pci_base", "branch_addon", "addon", "diagnostic", "pci_other")
 PRIMARY_KINDS = ("", "base", "base_or_diagnostic", "base_same_territory")
 
 

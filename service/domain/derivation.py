@@ -18,6 +18,7 @@ class _Documented(NamedTuple):
     via_graft: bool
     treatments: frozenset[str]
     stented_lesions: int
+    stented_bifurcation: bool
     cto_approaches: frozenset[str]
     """The approaches documented for CTO lesions ("" for a CTO with none documented)."""
 
@@ -29,6 +30,7 @@ def _documented(lesions: Sequence[Lesion]) -> _Documented:
         any(lesion.via_graft for lesion in lesions),
         frozenset(t for lesion in lesions for t in lesion.treatments),
         sum(1 for lesion in lesions if STENTS & set(lesion.treatments)),
+        any(lesion.bifurcation and STENTS & set(lesion.treatments) for lesion in lesions),
         frozenset(lesion.approach or "" for lesion in lesions if lesion.cto),
     )
 
@@ -46,6 +48,7 @@ CONDITIONS: dict[str, Callable[[_Documented], bool]] = {
     ),
     "atherectomy": lambda found: "atherectomy" in found.treatments,
     "stents_in_two_or_more_lesions": lambda found: found.stented_lesions >= 2,
+    "stented_bifurcation": lambda found: found.stented_bifurcation,
     "stent": lambda found: bool(found.treatments & STENTS),
     "balloon": lambda found: "balloon" in found.treatments,
 }

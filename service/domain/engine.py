@@ -76,7 +76,9 @@ class _Ledger:
         for proposed in firing.changes:
             change = _apply(proposed, spec.edit_id, ctx, apply, owns_removal)
             self.changes.append((change, apply))
-        informational = disposition == "info"
+        # Warnings and info carry no CARC/RARC/group code: on a remittance those read as
+        # a denial, and a CARC belongs to a line or claim that is not paid.
+        informational = disposition in ("info", "warning")
         lines = firing.lines
         self.findings.append(
             Finding(
@@ -86,7 +88,7 @@ class _Ledger:
                 message=firing.message,
                 fix=firing.fix,
                 carc=None if informational else spec.carc,
-                rarc=None if informational else spec.rarc,
+                rarc=None if informational else (firing.rarc or spec.rarc),
                 group_code=None if informational else spec.group_code,
                 x12_path=self.x12_paths[firing.element or spec.element],
                 citation=spec.citation,

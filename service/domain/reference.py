@@ -12,7 +12,9 @@ from typing import Any, Literal, TypeVar
 from contracts import Evidence, ReferenceSource
 from contracts.vocabulary import Confidence
 
-CodeKind = Literal["pci_base", "branch_addon", "addon", "diagnostic"]
+CodeKind = Literal["pci_base", "branch_addon", "addon", "diagnostic", "pci_other"]
+"""`pci_other`: a coronary intervention that is not a PCI base code (0913T, a drug-coated
+balloon reported on its own): no territory group, no derivation."""
 PrimaryKind = Literal["", "base", "base_or_diagnostic", "base_same_territory"]
 Participation = Literal["non_qualifying_apm", "qualifying_apm"]
 

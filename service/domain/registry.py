@@ -42,6 +42,7 @@ EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-BUND-003",
     "PCI-BUND-004",
     "PCI-BUND-005",
+    "PCI-BUND-006",
     "PCI-MOD-001",
     "PCI-MOD-002",
     "PCI-MOD-003",
@@ -78,6 +79,8 @@ class Firing:
     changes: tuple[ProposedChange, ...] = ()
     evidence: tuple[Provenance, ...] = ()
     element: str | None = None
+    rarc: str | None = None
+    """The RARC of this problem when it is not the edit's (one edit, several problems)."""
 
 
 EditFunction = Callable[["EditContext"], Iterator[Firing]]

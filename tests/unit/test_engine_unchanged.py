@@ -11,8 +11,15 @@ out again: `ruleset.sources`, `payable`, `total_payable` and `locality`, the not
 PFS status column).
 
 The digest below was printed by that commit's engine over the same 3,000 claims with the
-same clock value. A change that moves any byte of any outcome (a field, its order, a
-message, a price) fails here; an intended change must say so by recording a new digest.
+same clock value, then moved once, on purpose, by the third release's corrections of what
+findings say (nothing else in an outcome changed; the lesions' new `bifurcation`, echoed as
+false when not sent, is taken out like the second release's fields): warnings, like infos,
+carry no CARC/RARC/group code; the shipped PTP pairs are called "derived pair (PCI
+hierarchy)", not NCCI, in PCI-BUND-002's message, change reason and citation; PCI-BUND-001's
+fix names the documented exception and 59/XU on the diagnostic line. The replaced engine's
+digest was 2fbcfd4ae15c1b91b320f59c652a180e15c9b20aec6bb995d96b8f77016abc09.
+A change that moves any byte of any outcome (a field, its order, a message, a price) fails
+here; an intended change must say so by recording a new digest.
 """
 
 import hashlib
@@ -28,7 +35,7 @@ from service.domain.engine import OUTPUT_NAMESPACE
 from service.domain.policy import Policy
 from service.processing import ClaimProcessor, Source
 
-DIGEST_OF_THE_REPLACED_ENGINE = "2fbcfd4ae15c1b91b320f59c652a180e15c9b20aec6bb995d96b8f77016abc09"
+DIGEST_OF_THE_REPLACED_ENGINE = "0aadc5d2fde244bd074ab1592a4f8b383a3f210c48d8bdd9b784892cdfcfe2e0"
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
 TABLES_OF_THE_REPLACED_ENGINE = (
     Path(__file__).resolve().parents[1] / "fixtures" / "reference-9a2e3b5"
@@ -62,6 +69,8 @@ def _first_release_fields(value: bytes) -> bytes:
         for added in ("graft_id", "approach"):
             if lesion.get(added, "sent") is None:
                 del lesion[added]
+        if lesion.get("bifurcation", "sent") is False:
+            del lesion["bifurcation"]
     pricing = event.get("pricing")
     if pricing is not None:
         del pricing["total_payable"], pricing["locality"]

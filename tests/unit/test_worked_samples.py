@@ -36,6 +36,18 @@ def test_worked_example(case: dict[str, Any]) -> None:
     if "pricing" in expect:  # the one value a sample documents for it: null (a void)
         assert expect["pricing"] is None
         assert outcome.pricing is None
+    for documented in expect.get("findings", []):  # the remittance codes a sample shows
+        shown = [
+            {
+                "edit_id": f.edit_id,
+                "disposition": f.disposition,
+                "line_numbers": list(f.line_numbers),
+                "carc": f.carc,
+                "rarc": f.rarc,
+            }
+            for f in outcome.findings
+        ]
+        assert documented in shown
     if "total_allowed" in expect:
         assert outcome.pricing is not None
         assert outcome.pricing.total_allowed == expect["total_allowed"]

@@ -1,15 +1,25 @@
-"""Bundling: what is inside the PCI, NCCI pairs, unit limits, and add-ons needing a primary."""
+"""Bundling: what is inside the PCI, procedure-to-procedure pairs, unit limits, add-ons needing a
+primary, and a drug-coated balloon beside a PCI of its lesion."""
 
 from collections.abc import Iterator
 from datetime import date
 
+from contracts import Lesion
 from service.domain.context import EditContext
+from service.domain.reference import CodeSetRow, PtpRow
 from service.domain.registry import Firing, ProposedChange, edit
 from service.domain.vocabulary import ANGIOGRAPHY_DISTINCT_MODIFIERS
 from service.domain.working_claim import WorkLine
 
-GUIDE_3 = "2026 coder's guide to CPT 92924, guideline 3 (diagnostic angiography at the PCI session)"
+GUIDE_4 = "2026 coder's guide to CPT 92924, guideline 4 (diagnostic angiography at the PCI session)"
 NCCI_XI = "NCCI Policy Manual ch. XI"
+NCCI_FILE_SOURCE = "CMS NCCI"
+"""How the source of a PTP row read from an official CMS NCCI file begins
+(service/adapters/ncci_tables.py)."""
+EXCEPTIONS = (
+    "no prior study, condition changed, inadequate visualization, clinical change outside "
+    "the target"
+)
 
 
 @edit(
@@ -20,14 +30,14 @@ NCCI_XI = "NCCI Policy Manual ch. XI"
     element="line",
     carc="97",
     rarc="M15",
-    citation=GUIDE_3 + "; " + NCCI_XI + " (diagnostic angiography with PCI)",
+    citation=GUIDE_4 + "; " + NCCI_XI + " (diagnostic angiography with PCI)",
 )
 def diagnostic_angiography_bundled(ctx: EditContext) -> Iterator[Firing]:
     """93454–93461 on the date of a PCI base line is bundled unless an exception is
     documented (no prior study, changed condition, inadequate visualization, clinical change
     outside the target). (a) no 59/XU, no exception: remove; (b) exception, no 59/XU: add
     XU; (c) 59/XU, documentation without exception: reject; (d) 59/XU, no documentation:
-    warn; (e) 59/XU with exception: fine. Source: 92924 guide, guideline 3; NCCI ch. XI."""
+    warn; (e) 59/XU with exception: fine. Source: 92924 guide, guideline 4; NCCI ch. XI."""
     procedure = ctx.procedure
     exception = procedure.diagnostic_exception if procedure is not None else None
     for line in ctx.lines():
@@ -40,7 +50,9 @@ def diagnostic_angiography_bundled(ctx: EditContext) -> Iterator[Firing]:
                 "correction",
                 (line,),
                 f"{code} on the PCI date with no documented exception is bundled into the PCI.",
-                fix="Remove the diagnostic angiography line.",
+                fix=f"Remove line {line.line_number} ({code}); or, when the cath report "
+                f"documents an exception ({EXCEPTIONS}), keep it with modifier 59 or XU on "
+                f"that diagnostic line ({code}-XU) and send the exception.",
                 changes=(ProposedChange(line, "remove_line", "bundled into the same-session PCI"),),
             )
         elif not marked:
@@ -70,8 +82,7 @@ def diagnostic_angiography_bundled(ctx: EditContext) -> Iterator[Firing]:
                 (line,),
                 f"{code}-{marked[0]} claims a separate diagnostic study, but the documentation "
                 "records no exception.",
-                fix="Document the exception (no prior study, condition changed, inadequate "
-                "visualization, clinical change outside the target) or remove the line.",
+                fix=f"Document the exception ({EXCEPTIONS}) or remove the line.",
             )
         elif procedure is None:
             yield Firing(
@@ -84,18 +95,22 @@ def diagnostic_angiography_bundled(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-BUND-002",
-    title="NCCI procedure-to-procedure pair",
+    title="Procedure-to-procedure pair (a CMS NCCI file's, else a derived pair of the PCI "
+    "hierarchy)",
     default=("correction", "info"),
     note="correction removes column 2; info when a modifier bypasses an indicator-1 pair",
     element="line",
     carc="236",
-    citation="CMS NCCI PTP edits (modifier indicator 0/1/9); NCCI Policy Manual ch. I and XI",
+    citation="CMS NCCI PTP edits (modifier indicator 0/1/9) when an official NCCI PTP file is "
+    "loaded; otherwise derived pairs (PCI hierarchy: hierarchy.csv, ptp_practitioner.csv) in "
+    "the NCCI layout; NCCI Policy Manual ch. I and XI",
 )
 def ncci_pair(ctx: EditContext) -> Iterator[Firing]:
     """An active column-1/column-2 pair on one date. Indicator 0: remove column 2.
     Indicator 1 bypassed by different coronary modifiers or 59/X{EPSU} on either line: info
-    naming the modifier; not bypassed: remove column 2. Indicator 9: nothing.
-    Source: CMS NCCI PTP files and policy manual."""
+    naming the modifier; not bypassed: remove column 2. Indicator 9: nothing. A pair is
+    called NCCI only when its row comes from a CMS NCCI file; the shipped pairs are derived
+    from the PCI hierarchy and say so. Source: CMS NCCI PTP files and policy manual."""
     lines = [
         line
         for line in ctx.lines()
@@ -108,31 +123,39 @@ def ncci_pair(ctx: EditContext) -> Iterator[Firing]:
             row = ctx.active_ptp(column_1, column_2)
             if row is None or row.modifier_indicator == "9":
                 continue
-            pair = f"{column_1.procedure_code}/{column_2.procedure_code}"
+            pair = f"{pair_kind(row)} {column_1.procedure_code}/{column_2.procedure_code}"
             bypass = _bypassing_modifier(column_1, column_2)
             if row.modifier_indicator == "1" and bypass:
                 yield Firing(
                     "info",
                     (column_1, column_2),
-                    f"NCCI pair {pair} bypassed by {bypass}.",
+                    f"{pair[0].upper()}{pair[1:]} bypassed by {bypass}.",
                     evidence=(row.provenance,),
                 )
                 continue
             yield Firing(
                 "correction",
                 (column_2,),
-                f"NCCI pair {pair} (modifier indicator {row.modifier_indicator}): "
+                f"{pair[0].upper()}{pair[1:]} (modifier indicator {row.modifier_indicator}): "
                 f"{column_2.procedure_code} is bundled into {column_1.procedure_code}.",
                 fix=f"Remove {column_2.procedure_code} (line {column_2.line_number}).",
                 changes=(
                     ProposedChange(
                         column_2,
                         "remove_line",
-                        f"NCCI column 2 of {column_1.procedure_code}",
+                        f"column 2 of {column_1.procedure_code}, {pair_kind(row)}",
                     ),
                 ),
                 evidence=(row.provenance,),
             )
+
+
+def pair_kind(row: PtpRow) -> str:
+    """What a PTP row may be called: "NCCI pair" only when a CMS NCCI file is its source; the
+    shipped pairs are derived from the PCI hierarchy."""
+    if row.provenance.source.startswith(NCCI_FILE_SOURCE):
+        return "NCCI pair"
+    return "derived pair (PCI hierarchy)"
 
 
 def _bypassing_modifier(column_1: WorkLine, column_2: WorkLine) -> str | None:
@@ -277,3 +300,140 @@ def routine_component(ctx: EditContext) -> Iterator[Firing]:
             changes=(ProposedChange(line, "remove_line", "routine component of the PCI"),),
             evidence=(row.provenance,),
         )
+
+
+CGS_DCB = (
+    "CGS Administrators education article 'Percutaneous Coronary Intervention Therapeutic "
+    "Drug-Delivery Balloons' (May 2026)"
+)
+
+
+@edit(
+    "PCI-BUND-006",
+    title="Drug-coated balloon (0913T) with a PCI code for the same lesion",
+    default=("line_rejection", "warning"),
+    note="line_rejection of 0913T; warning when no documented lesion shows which",
+    element="code",
+    carc="97",
+    rarc="M15",
+    citation=CGS_DCB + "; code_sets.csv (drug_coated_balloon, not_with_drug_coated_balloon)",
+)
+def drug_coated_balloon_same_lesion(ctx: EditContext) -> Iterator[Firing]:
+    """0913T (the `drug_coated_balloon` set) is not reported with 92920, 92924, 92928, 92933,
+    92937, 92941, 92943, 92973 or 92978 (the `not_with_drug_coated_balloon` set) for the same
+    lesion: 0913T is rejected when a lesion documenting `drug_coated_balloon` in 0913T's
+    vessel is reported by a line of one of those codes on its date. A lesion is reported by
+    the line its `line_number` names; without one (or naming no line), by the PCI base line
+    the lesion → line rule gives it. With no such documented lesion (no `procedure`, or no
+    lesion documenting the drug-coated balloon), the lesions cannot be told apart: a warning
+    when one of those codes is billed in 0913T's vessel on its date (or either line names no
+    vessel). Source: CGS education article, May 2026; CPT 0913T/0914T."""
+    for dcb in ctx.lines():
+        ruleset = dcb.ruleset
+        own = (
+            ruleset.in_code_set("drug_coated_balloon", dcb.procedure_code, dcb.service_date)
+            if ruleset is not None
+            else None
+        )
+        if own is None:
+            continue
+        excluded = _excluded_beside(ctx, dcb)
+        if not excluded:
+            continue
+        lesions = _dcb_lesions(ctx, dcb)
+        if lesions:
+            found = next(
+                (
+                    (lesion, other, row)
+                    for lesion in lesions
+                    for other, row in excluded
+                    if _reported_by(ctx, lesion, other)
+                ),
+                None,
+            )
+            if found is not None:
+                lesion, other, row = found
+                yield Firing(
+                    "line_rejection",
+                    (dcb,),
+                    f"{dcb.procedure_code} (line {dcb.line_number}) and {other.procedure_code} "
+                    f"(line {other.line_number}) report the same lesion ({lesion.lesion_id}): a "
+                    f"drug-coated balloon is not reported with {other.procedure_code} for the "
+                    "lesion it treats.",
+                    fix=f"Remove {dcb.procedure_code} (line {dcb.line_number}). A drug-coated "
+                    "balloon on a separate lesion is documented as its own lesion (naming its "
+                    "line), with +0914T when a PCI base code treats its vessel.",
+                    evidence=(own.provenance, row.provenance),
+                )
+            continue
+        beside = [
+            (other, row)
+            for other, row in excluded
+            if dcb.territory is None or other.territory in (None, dcb.territory)
+        ]
+        if beside:
+            codes = ", ".join(sorted({other.procedure_code for other, _ in beside}))
+            yield Firing(
+                "warning",
+                (dcb, *(other for other, _ in beside)),
+                f"{dcb.procedure_code} is billed with {codes} "
+                + (f"in {dcb.territory} " if dcb.territory else "")
+                + "on the same date and no documented lesion shows the drug-coated balloon: "
+                "they must not report the same lesion.",
+                fix=f"Keep the cath report showing separate lesions; for the same lesion, remove "
+                f"{dcb.procedure_code}. Send the lesions (treatment `drug_coated_balloon`) to "
+                "have this checked.",
+                evidence=(own.provenance, *(row.provenance for _, row in beside)),
+            )
+
+
+def _excluded_beside(ctx: EditContext, dcb: WorkLine) -> list[tuple[WorkLine, CodeSetRow]]:
+    """The lines on the drug-coated balloon's date whose code 0913T is not reported with for
+    the same lesion, with the row that says so."""
+    found: list[tuple[WorkLine, CodeSetRow]] = []
+    for other in ctx.lines():
+        ruleset = other.ruleset
+        if other is dcb or ruleset is None or other.service_date != dcb.service_date:
+            continue
+        row = ruleset.in_code_set(
+            "not_with_drug_coated_balloon", other.procedure_code, other.service_date
+        )
+        if row is not None:
+            found.append((other, row))
+    return found
+
+
+def _dcb_lesions(ctx: EditContext, dcb: WorkLine) -> list[Lesion]:
+    """Documented lesions treated with a drug-coated balloon in the 0913T line's vessel: the
+    lesion names the line, or its segments (or the line it names) lie in the line's
+    territory, or the line names no territory."""
+    procedure = ctx.procedure
+    if procedure is None:
+        return []
+    found = []
+    for lesion in procedure.lesions:
+        if "drug_coated_balloon" not in lesion.treatments:
+            continue
+        if dcb.territory is None or lesion.line_number == dcb.line_number:
+            found.append(lesion)
+            continue
+        vessels = set(ctx.lesion_territories(lesion, dcb))
+        vessels |= {
+            line.territory
+            for line in ctx.lines()
+            if line.line_number == lesion.line_number and line.territory is not None
+        }
+        if dcb.territory in vessels:
+            found.append(lesion)
+    return found
+
+
+def _reported_by(ctx: EditContext, lesion: Lesion, line: WorkLine) -> bool:
+    """Whether the line reports the lesion: the line its `line_number` names (while no edit
+    has removed it), else the PCI base line the lesion → line rule gives it
+    (docs/edit-catalog.md)."""
+    if lesion.line_number is not None and any(
+        other.active and other.line_number == lesion.line_number for other in ctx.working.lines
+    ):
+        return line.line_number == lesion.line_number
+    return line.is_pci_base and ctx.working.owner_of(lesion) is line

@@ -33,6 +33,14 @@ def service_date_without_ruleset(ctx: EditContext) -> Iterator[Firing]:
         )
 
 
+# X12 RARCs for an invalid NPI, by whose NPI it is (CMS MACs pair them with CARC 16, e.g.
+# Noridian JF Part B, "Missing/Incorrect Required NPI Information").
+BILLING_NPI_RARC = "N257"
+"""Missing/incomplete/invalid billing provider/supplier primary identifier (837 2010AA)."""
+RENDERING_NPI_RARC = "N290"
+"""Missing/incomplete/invalid rendering provider primary identifier (837 2310B)."""
+
+
 @edit(
     "PCI-CLM-002",
     title="Claim integrity (line numbers, pointers, NPI, dates, ruleset split)",
@@ -41,15 +49,18 @@ def service_date_without_ruleset(ctx: EditContext) -> Iterator[Firing]:
     carc="16",
     citation=(
         "ASC X12 837 005010 implementation guides (LX, SV107, NM109, DTP*472); "
-        "NPI check digit per 45 CFR 162.406 (Luhn, prefix 80840); docs/edit-catalog.md PCI-CLM-002"
+        "NPI check digit per 45 CFR 162.406 (Luhn, prefix 80840); X12 RARC N257 (billing) and "
+        "N290 (rendering provider primary identifier) for a bad NPI; "
+        "docs/edit-catalog.md PCI-CLM-002"
     ),
     on_void=True,
 )
 def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
     """Structural problems a billing user can fix: duplicate line numbers, a diagnosis
     pointer outside the diagnosis list, an NPI with a bad check digit, a service date after
-    the event's `occurred_at`, lines under two rulesets.
-    Source: docs/edit-catalog.md PCI-CLM-002."""
+    the event's `occurred_at`, lines under two rulesets. A bad NPI carries the RARC of its
+    role: N257 billing, N290 rendering. Source: docs/edit-catalog.md PCI-CLM-002; X12 RARC
+    list."""
     lines = ctx.working.lines
     numbers_seen = [line.line_number for line in lines]
     duplicated: tuple[WorkLine, ...] = ()
@@ -80,9 +91,9 @@ def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
             fix="Point each line at 1-based positions in the claim's diagnosis list.",
             element="diagnosis_pointer",
         )
-    for role, npi, element in (
-        ("billing", ctx.claim.billing_provider.npi, "billing_npi"),
-        ("rendering", ctx.claim.rendering_provider.npi, "rendering_npi"),
+    for role, npi, element, rarc in (
+        ("billing", ctx.claim.billing_provider.npi, "billing_npi", BILLING_NPI_RARC),
+        ("rendering", ctx.claim.rendering_provider.npi, "rendering_npi", RENDERING_NPI_RARC),
     ):
         if not npi_check_digit_ok(npi):
             yield Firing(
@@ -91,6 +102,7 @@ def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
                 f"The {role} provider NPI fails its check digit.",
                 fix=f"Correct the {role} provider NPI.",
                 element=element,
+                rarc=rarc,
             )
     submitted_on = ctx.occurred_at.date()
     future = tuple(line for line in lines if line.service_date > submitted_on)

@@ -3,6 +3,8 @@
 from collections.abc import Iterator
 
 from service.domain.context import EditContext
+from service.domain.edits.bundling import pair_kind
+from service.domain.reference import Provenance, PtpRow
 from service.domain.registry import Firing, ProposedChange, edit
 from service.domain.vocabulary import CORONARY_MODIFIERS
 from service.domain.working_claim import WorkLine
@@ -106,7 +108,7 @@ def coronary_modifier_off_coronary(ctx: EditContext) -> Iterator[Firing]:
     "for PCI pairs); " + GUIDE_MODIFIERS,
 )
 def distinct_modifier_where_coronary_modifiers_bypass(ctx: EditContext) -> Iterator[Firing]:
-    """59 or X{EPSU} on a PCI base line whose NCCI pair (indicator 1) is already bypassed by
+    """59 or X{EPSU} on a PCI base line whose PTP pair (indicator 1) is already bypassed by
     different coronary modifiers on the two lines: the coronary modifiers are the
     NCCI-associated modifiers here, so the distinct modifier should go.
     Source: NCCI Policy Manual ch. I and XI."""
@@ -122,81 +124,143 @@ def distinct_modifier_where_coronary_modifiers_bypass(ctx: EditContext) -> Itera
             and _pair_indicator(ctx, line, other) == "1"
         ]
         if bypassed:
+            row = _pair(ctx, line, bypassed[0])
+            kind = pair_kind(row) if row is not None else "pair"
             yield Firing(
                 "warning",
                 (line,),
                 f"{line.procedure_code}-{line.territory} and "
                 f"{bypassed[0].procedure_code}-{bypassed[0].territory} are different coronary "
-                f"arteries, which already bypass their NCCI pair; "
+                f"arteries, which already bypass their {kind}; "
                 f"{'/'.join(line.distinct_modifiers)} is not needed.",
                 fix=f"Remove {'/'.join(line.distinct_modifiers)}.",
             )
 
 
+def _pair(ctx: EditContext, line: WorkLine, other: WorkLine) -> PtpRow | None:
+    return ctx.active_ptp(line, other) or ctx.active_ptp(other, line)
+
+
 def _pair_indicator(ctx: EditContext, line: WorkLine, other: WorkLine) -> str | None:
-    row = ctx.active_ptp(line, other) or ctx.active_ptp(other, line)
+    row = _pair(ctx, line, other)
     return row.modifier_indicator if row is not None else None
 
 
 @edit(
     "PCI-MOD-004",
-    title="Imaging or physiology add-on without the vessel's coronary modifier",
+    title="Imaging or physiology add-on without its own vessel's coronary modifier",
     default=("correction", "line_rejection"),
-    note="correction when one vessel is known, else line_rejection",
+    note="correction when one vessel is known, else line_rejection; line_rejection when an "
+    "additional-vessel add-on names the first vessel again",
     element="modifier",
     carc="4",
     rarc="N822",
-    citation=GUIDE_MODIFIERS + "; MAC billing articles (IVUS/OCT and FFR add-ons); code_sets.csv",
+    citation=GUIDE_MODIFIERS + "; MAC billing articles (IVUS/OCT and FFR add-ons); CPT "
+    "descriptors of +92979/+93572 ('each additional vessel'); code_sets.csv, codes.csv",
 )
 def addon_without_its_vessel(ctx: EditContext) -> Iterator[Firing]:
     """An add-on in the `vessel_modifier_addons` set (+92978, +92979, +93571, +93572) with
     no coronary modifier: added when the claim's single PCI territory on the date, or its
-    documentation, gives one vessel; otherwise the line is rejected.
-    Source: MAC billing articles; 92924 guide, modifiers and add-on codes."""
+    documentation, gives one vessel; otherwise the line is rejected. An add-on for "each
+    additional vessel" (+92979, +93572: the code its codes.csv row `requires` is the first
+    vessel's) names a vessel other than the first vessel's (+92978, +93571) and other than
+    an earlier line of its own code on the claim: the same vessel twice is rejected, and a
+    missing modifier is only added from the vessels left.
+    Source: MAC billing articles; CPT descriptors; 92924 guide, modifiers and add-on codes."""
     for line in ctx.lines():
         ruleset = line.ruleset
-        if ruleset is None or line.coronary_modifiers:
+        if ruleset is None:
             continue
         row = ruleset.in_code_set("vessel_modifier_addons", line.procedure_code, line.service_date)
         if row is None:
             continue
-        vessel = _one_vessel(ctx, line)
+        first = line.row.requires if line.row is not None else ""
+        taken = _vessels_taken(ctx, line, first)
+        evidence = (row.provenance,)
+        if line.coronary_modifiers:
+            if line.territory is not None and line.territory in taken and line.row is not None:
+                other = taken[line.territory]
+                yield _same_vessel_again(line, first, other, (*evidence, line.row.provenance))
+            continue
+        vessel = _one_vessel(ctx, line, frozenset(taken))
         message = f"+{line.procedure_code} does not name the vessel examined ({TERRITORIES})."
         if vessel is None or len(line.modifiers) >= 4:
             yield Firing(
                 "line_rejection",
                 (line,),
                 message,
-                fix="Append the coronary modifier of the vessel examined.",
-                evidence=(row.provenance,),
+                fix="Append the coronary modifier of the vessel examined"
+                + (f", a vessel other than +{first}'s." if first else "."),
+                evidence=evidence,
             )
             continue
+        territory, why = vessel
         yield Firing(
             "correction",
             (line,),
-            message + f" The claim's PCI is in {vessel}.",
-            fix=f"Append {vessel}.",
+            f"{message} {why[0].upper()}{why[1:]}.",
+            fix=f"Append {territory}.",
             changes=(
                 ProposedChange(
                     line,
                     "add_modifier",
-                    f"the vessel examined is the PCI's, {vessel}",
-                    modifiers=(*line.modifiers, vessel),
+                    f"the vessel examined: {why}",
+                    modifiers=(*line.modifiers, territory),
                 ),
             ),
-            evidence=(row.provenance,),
+            evidence=evidence,
         )
 
 
-def _one_vessel(ctx: EditContext, line: WorkLine) -> str | None:
-    """The one territory of the date's PCI base lines, else of the documented lesions."""
+def _vessels_taken(ctx: EditContext, line: WorkLine, first: str) -> dict[str, WorkLine]:
+    """For an additional-vessel add-on: the vessels the claim's first-vessel add-on lines and
+    the earlier lines of its own code already name (vessel → the line naming it)."""
+    taken: dict[str, WorkLine] = {}
+    if not first:
+        return taken
+    for other in ctx.lines():
+        if other.territory is None:
+            continue
+        if other.procedure_code == first or (
+            other.procedure_code == line.procedure_code and other.index < line.index
+        ):
+            taken.setdefault(other.territory, other)
+    return taken
+
+
+def _same_vessel_again(
+    line: WorkLine, first: str, other: WorkLine, evidence: tuple[Provenance, ...]
+) -> Firing:
+    return Firing(
+        "line_rejection",
+        (line,),
+        f"+{line.procedure_code}-{line.territory} is for each additional vessel, but "
+        f"+{other.procedure_code} (line {other.line_number}) already names {line.territory}.",
+        fix=f"Name the additional vessel examined (a coronary modifier other than "
+        f"{line.territory}), or remove +{line.procedure_code} if +{first} covers the only "
+        "vessel.",
+        evidence=evidence,
+    )
+
+
+def _one_vessel(ctx: EditContext, line: WorkLine, taken: frozenset[str]) -> tuple[str, str] | None:
+    """The one vessel the line can name, and why: the one territory of the date's PCI base
+    lines, else of the documented lesions, leaving out the vessels already `taken`."""
     treated = {b.territory for b in ctx.base_lines_on(line.service_date) if b.territory}
-    if len(treated) == 1:
-        return next(iter(treated))
+    left = treated - taken
+    if len(left) == 1:
+        territory = next(iter(left))
+        if taken:
+            return territory, f"the PCI vessel other than {'/'.join(sorted(taken))} is {territory}"
+        return territory, f"the claim's PCI is in {territory}"
     procedure, ruleset = ctx.procedure, line.ruleset
     if treated or procedure is None or ruleset is None:
         return None
     documented: set[str] = set()
     for lesion in procedure.lesions:
         documented |= ruleset.territories_of_segments(lesion.segments, line.service_date)
-    return next(iter(documented)) if len(documented) == 1 else None
+    documented -= taken
+    if len(documented) != 1:
+        return None
+    territory = next(iter(documented))
+    return territory, f"the documented lesions lie in {territory}"
