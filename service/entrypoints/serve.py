@@ -114,5 +114,11 @@ def run_service() -> int:
             directory=str(engine.reference_dir),
             files=list(processor.reference.ignored_files),
         )
+    for partial in processor.reference.partial:
+        get_logger("claim_edit.service").warning(
+            "partial official release: the shipped rows stay for the codes it lacks",
+            table=partial,
+            setting="CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE",
+        )
     settle_garbage_collection()
     return asyncio.run(serve(kafka, settings, processor))
