@@ -3,6 +3,8 @@ excerpts of the real files), read through `load_reference` and the command line:
 read are the file's, a damaged copy is refused naming file and line, and a release that
 lacks codes the shipped tables have loads only when the operator accepts a partial one."""
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -261,3 +263,20 @@ def test_two_mue_files_of_one_setting_and_date_are_refused_naming_both(tmp_path:
     _copy(MUE, tmp_path, "MCR_MUE_PractitionerServices_Eff_07-01-2026.csv")
     with pytest.raises(ReferenceDataError, match=r"Eff_07-01-2026\.csv and MCR_MUE_.*excerpt"):
         load_reference(official_dir=tmp_path, accept_partial=True)
+
+
+def test_the_synthetic_ptp_set_opens_with_cms_notice_title_and_four_line_header(
+    tmp_path: Path,
+) -> None:
+    script = Path(__file__).resolve().parents[2] / "scripts" / "synthetic_ptp.py"
+    subprocess.run(
+        [sys.executable, str(script), str(tmp_path), "--pairs", "4000", "--files", "2"],
+        check=True,
+        capture_output=True,
+    )
+    written = (tmp_path / "ccipra-v321r0-f1.txt").read_bytes().splitlines(keepends=True)
+    assert written[:6] == PTP.read_bytes().splitlines(keepends=True)[:6]
+    reference = load_reference(official_dir=tmp_path, accept_partial=True)
+    assert reference.origins["pci-2025"]["ptp_practitioner"].startswith(
+        "ccipra-v321r0-f1.txt, ccipra-v321r0-f2.txt"
+    )
