@@ -3,6 +3,8 @@ excerpts of the real files), read through `load_reference` and the command line:
 read are the file's, a damaged copy is refused naming file and line, and a release that
 lacks codes the shipped tables have loads only when the operator accepts a partial one."""
 
+import io
+import json
 import subprocess
 import sys
 from datetime import date
@@ -13,6 +15,7 @@ import pytest
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.ncci_tables import official_mue, official_ptp
 from service.adapters.reference_files import load_reference
+from service.bootstrap import build_processor
 from service.domain.engine import evaluate
 from service.domain.policy import Policy
 from service.entrypoints.cli import main
@@ -280,3 +283,33 @@ def test_the_synthetic_ptp_set_opens_with_cms_notice_title_and_four_line_header(
     assert reference.origins["pci-2025"]["ptp_practitioner"].startswith(
         "ccipra-v321r0-f1.txt, ccipra-v321r0-f2.txt"
     )
+
+
+def test_serve_logs_a_warning_naming_the_codes_a_partial_release_left_shipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.config import EngineSettings
+    from service.entrypoints.serve import warn_about_reference
+    from service.observability.logging import configure_logging
+
+    _copy(MUE, tmp_path)
+    monkeypatch.setenv("CLAIM_EDIT_REFERENCE_DIR", str(tmp_path))
+    monkeypatch.setenv("CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE", "true")
+    engine = EngineSettings()
+    reference = build_processor(engine).reference
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    warn_about_reference(reference, engine)
+    (logged,) = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert logged["level"] == "warning"
+    assert "mue_practitioner" in logged["table"] and "92920, 92924" in logged["table"]
+    assert logged["setting"] == "CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE"
+
+
+def test_a_dme_supplier_mue_file_is_refused_naming_its_header_line(tmp_path: Path) -> None:
+    text = MUE.read_text().replace(
+        "Practitioner Services MUE Values", "DME Supplier Services MUE Values"
+    )
+    (tmp_path / "MCR_MUE_DMESupplierServices_Eff_07-01-2026.csv").write_text(text)
+    with pytest.raises(ReferenceDataError, match=r"DMESupplier.*\.csv:8: header column 2"):
+        load_reference(official_dir=tmp_path, accept_partial=True)
