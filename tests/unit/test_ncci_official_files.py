@@ -313,3 +313,33 @@ def test_a_dme_supplier_mue_file_is_refused_naming_its_header_line(tmp_path: Pat
     (tmp_path / "MCR_MUE_DMESupplierServices_Eff_07-01-2026.csv").write_text(text)
     with pytest.raises(ReferenceDataError, match=r"DMESupplier.*\.csv:8: header column 2"):
         load_reference(official_dir=tmp_path, accept_partial=True)
+
+
+REAL_PTP_LINE = "0001U\t0030U\t\t20180701\t*\t1\tMisuse of Column Two code with Column One code"
+
+
+@pytest.mark.parametrize(
+    ("damage", "named"),
+    [
+        (REAL_PTP_LINE.replace("20180701", "*"), "column 'Effective Date': not a date: '*'"),
+        (REAL_PTP_LINE.replace("0001U", "", 1), "column 'Column 1': '' is not a HCPCS code"),
+        (REAL_PTP_LINE.replace("0001U", "NOT-A-CODE", 1), "column 'Column 1': 'NOT-A-CODE'"),
+        (REAL_PTP_LINE.replace("\t1\t", "\t7\t"), "column 'Modifier': '7' is not 0, 1 or 9"),
+        (REAL_PTP_LINE.replace("Misuse", '"Misuse'), "not valid CSV"),
+    ],
+    ids=["star-date", "empty-column-1", "not-a-code", "indicator", "open-quote"],
+)
+def test_a_damaged_row_of_the_real_ptp_file_stops_start_up_naming_file_line_and_column(
+    tmp_path: Path, damage: str, named: str
+) -> None:
+    """The first release skipped an empty Column 1, accepted NOT-A-CODE, raised a bare
+    AssertionError for `*`, and let an open quote swallow the rest of the file."""
+    original = PTP.read_bytes().decode()  # CRLF kept
+    assert REAL_PTP_LINE in original
+    damaged = tmp_path / PTP.name
+    damaged.write_bytes(original.replace(REAL_PTP_LINE, damage).encode())
+    line = original.splitlines().index(REAL_PTP_LINE) + 1
+    with pytest.raises(ReferenceDataError) as refused:
+        load_reference(official_dir=tmp_path, accept_partial=True)
+    assert f"{damaged}:{line}" in str(refused.value) or named == "not valid CSV"
+    assert named in str(refused.value)
