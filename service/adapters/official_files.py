@@ -96,7 +96,8 @@ class _PtpFile:
 def _ptp_file(path: Path) -> _PtpFile:
     """Practitioner or hospital outpatient: by what the file's first lines say, else by
     CMS's name for it (ccipra-…: practitioner, ccioph-…: outpatient hospital)."""
-    head = official_head(path).decode("utf-8", errors="replace").lower()
+    # the lines before the header (notice, title): rows further on are not about the file
+    head = official_head(path).decode("utf-8", errors="replace").split("Column 1")[0].lower()
     by_content = (
         "ptp_outpatient"
         if "hospital" in head
