@@ -343,3 +343,19 @@ def test_a_damaged_row_of_the_real_ptp_file_stops_start_up_naming_file_line_and_
         load_reference(official_dir=tmp_path, accept_partial=True)
     assert f"{damaged}:{line}" in str(refused.value) or named == "not valid CSV"
     assert named in str(refused.value)
+
+
+def test_each_mue_file_is_in_force_until_the_next_file_of_its_setting_begins(
+    tmp_path: Path,
+) -> None:
+    """Two quarters' files (the April one is the real file under a test-made April name)."""
+    _copy(MUE, tmp_path)
+    _copy(MUE, tmp_path, "MCR_MUE_PractitionerServices_Eff_04-01-2026.csv")
+    ruleset = load_reference(official_dir=tmp_path, accept_partial=True).ruleset_for(MARCH)
+    assert ruleset is not None
+    may, august = date(2026, 5, 4), date(2026, 8, 3)
+    april_row = ruleset.mue("0009U", may, "professional")
+    july_row = ruleset.mue("0009U", august, "professional")
+    assert april_row is not None and "Eff_04-01-2026" in april_row.provenance.source
+    assert april_row.provenance.effective_to == date(2026, 6, 30)
+    assert july_row is not None and "Eff_07-01-2026" in july_row.provenance.source
