@@ -29,7 +29,10 @@ from service.stream.tracing import otlp_tracing
 
 def build_processor(settings: EngineSettings | None = None) -> ClaimProcessor:
     settings = settings or EngineSettings()
-    reference = load_reference(official_dir=settings.reference_dir)
+    reference = load_reference(
+        official_dir=settings.reference_dir,
+        accept_partial=settings.accept_partial_reference,
+    )
     policy = load_policy(settings.policy_file)
     return ClaimProcessor(reference, policy, Limits(max_event_bytes=settings.max_event_bytes))
 

@@ -21,6 +21,12 @@ class EngineSettings(BaseSettings):
     reference_dir: Path | None = Field(
         default=None, description="directory of official CMS NCCI PTP/MUE files"
     )
+    accept_partial_reference: bool = Field(
+        default=False,
+        description="load an official release that lacks rows for codes a shipped table has "
+        "(an excerpt): the shipped rows stay in force for those codes, and a warning says "
+        "which; unset: such a release stops start-up",
+    )
     max_event_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="larger: dead letter"
     )

@@ -1,23 +1,32 @@
 """Official CMS files dropped into CLAIM_EDIT_REFERENCE_DIR, recognised by their first lines.
 
-NCCI MUE and PTP files replace the shipped samples in every ruleset (PTP rows keep their own
-effective and deletion dates; an MUE file has none, so it applies to each ruleset's whole
-range). Payment files (PFS relative values, GPCI, ZIP5, ASC Addenda AA and FF) replace the
-matching table of each ruleset whose dates their release overlaps. A file of no known layout
-is named and ignored; two files of one table and release are an error.
+NCCI PTP files replace the shipped pairs in every ruleset (rows keep their own effective and
+deletion dates); the practitioner and the hospital outpatient tables each replace their own
+setting's table only. An MUE file replaces the shipped values of its setting from the date
+it is in force (its content's, else its name's `Eff_MM-DD-YYYY`). Payment files (PFS
+relative values, GPCI, ZIP5, ASC Addenda AA and FF, OPPS Addendum B) replace the matching
+table of each ruleset whose dates their release overlaps. A file of no known layout
+is named and ignored (one named like a CMS file of a known layout is an error: a damaged
+header); two files of one table and release are an error.
+
+A release must hold a row for every code the shipped table it replaces has a row for (over
+the same dates): otherwise start-up stops naming the codes, unless the operator accepts a
+partial release (CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE), when the shipped rows stay in force
+for the codes it lacks and `reference show` and a start-up warning say which.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts import ReferenceSource
 from service.adapters.cms.asc import read_addendum_aa, read_addendum_b, read_addendum_ff
-from service.adapters.cms.files import Layout, layout_of
+from service.adapters.cms.files import Layout, layout_by_name, layout_of
 from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
-from service.adapters.cms.release import Release, sha256_of
+from service.adapters.cms.release import Release, official_head, sha256_of
 from service.adapters.cms.tables import (
     addendum_b_rows,
     asc_rows,
@@ -28,8 +37,14 @@ from service.adapters.cms.tables import (
     provenance,
     rvu_rows,
 )
-from service.adapters.csv_tables import ReferenceDataError, read_rows
-from service.adapters.ncci_tables import mue_row, official_ptp, pair_index, ptp_codes
+from service.adapters.csv_tables import ReferenceDataError
+from service.adapters.ncci_tables import (
+    cut_file_error,
+    official_mue,
+    official_ptp,
+    pair_index,
+    ptp_codes,
+)
 from service.domain.reference import (
     AscRow,
     ConversionFactorRow,
@@ -59,19 +74,82 @@ class OfficialTables:
     localities: tuple[LocalityRow, ...] | None = None
     zip_tables: tuple[ZipTable, ...] | None = None
     sources: tuple[tuple[ReferenceSource, date, date | None], ...] = ()
-    """Each file read, with the dates it is in force (NCCI files: every date)."""
+    """Each file read, with the dates it is in force (NCCI PTP files: every date)."""
     ignored: tuple[str, ...] = ()
+    files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Table → the names of the files that fed it."""
 
 
-def _mue(path: Path, head: str) -> tuple[str, list[MueRow]]:
-    kind = "mue_outpatient" if "Outpatient Hospital" in head else "mue_practitioner"
-    source = f"CMS NCCI MUE file {path.name}"
-    return kind, [
-        mue_row(
-            row, Provenance("mue", row.text("HCPCS/CPT Code"), date.min, None, source, "confirmed")
+BINARY_SUFFIXES = frozenset({".gz", ".xlsx", ".xls", ".zip"})
+PTP_NAME = re.compile(r"cci(pra|oph)-v(\d+)r(\d+)-f(\d+)", re.IGNORECASE)
+"""CMS's PTP file names: ccipra-v322r0-f1.txt (practitioner), ccioph-... (hospital)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _PtpFile:
+    path: Path
+    kind: str
+    release: str | None
+    number: int | None
+
+
+def _ptp_file(path: Path) -> _PtpFile:
+    """Practitioner or hospital outpatient: by what the file's first lines say, else by
+    CMS's name for it (ccipra-…: practitioner, ccioph-…: outpatient hospital)."""
+    # the lines before the header (notice, title): rows further on are not about the file
+    head = official_head(path).decode("utf-8", errors="replace").split("Column 1")[0].lower()
+    by_content = (
+        "ptp_outpatient"
+        if "hospital" in head
+        else "ptp_practitioner"
+        if "practitioner" in head
+        else None
+    )
+    named = PTP_NAME.search(path.name)
+    by_name = None
+    if named is not None:
+        by_name = "ptp_practitioner" if named.group(1).lower() == "pra" else "ptp_outpatient"
+    kind = by_content or by_name
+    if kind is None:
+        raise ReferenceDataError(
+            f"{path}: a PTP file, but neither its lines nor its name tell whether it is the "
+            "practitioner or the hospital outpatient table: keep CMS's file name "
+            "(ccipra-v<version>r<revision>-f<n>: practitioner; ccioph-…: hospital outpatient)"
         )
-        for row in read_rows(path, "HCPCS/CPT Code")
-    ]
+    if named is None:
+        return _PtpFile(path, kind, None, None)
+    return _PtpFile(path, kind, f"v{named.group(2)}r{named.group(3)}", int(named.group(4)))
+
+
+def _one_ptp_release(files: list[_PtpFile]) -> None:
+    """A PTP table's files are one release's, each once, numbered without a gap."""
+    releases = sorted({f.release or "(unnamed)" for f in files})
+    names = ", ".join(f.path.name for f in files)
+    where = files[0].path.parent
+    if len(releases) > 1:
+        raise ReferenceDataError(
+            f"{where}: PTP files of {len(releases)} releases ({', '.join(releases)}): {names}; "
+            "keep the files of one release"
+        )
+    numbers = [f.number for f in files if f.number is not None]
+    if len(numbers) != len(set(numbers)):
+        raise ReferenceDataError(f"{where}: two PTP files with one number: {names}")
+    gaps = sorted(set(range(1, max(numbers, default=0) + 1)) - set(numbers))
+    if gaps:
+        raise ReferenceDataError(
+            f"{where}: PTP files {names}: file {', '.join(f'f{n}' for n in gaps)} of the "
+            "release is missing; copy every file CMS ships for it"
+        )
+
+
+def _ptp_source(found: _PtpFile) -> ReferenceSource:
+    table = "practitioner" if found.kind == "ptp_practitioner" else "hospital outpatient"
+    release = f" {found.release}" if found.release else ""
+    return ReferenceSource(
+        name=found.path.name,
+        release=f"CMS NCCI {table} PTP edits{release}",
+        sha256=sha256_of(found.path),
+    )
 
 
 def _payment_tables(path: Path, layout: Layout) -> tuple[Release, dict[str, list[object]]]:
@@ -102,24 +180,40 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
     """Every file of a known layout in the directory (recognised by its first lines); of
     the NCCI PTP pairs, only those with a code in `wanted` (the codes the edits know)."""
     found: dict[str, list[object]] = {}
+    files: dict[str, list[str]] = {}
     releases: dict[tuple[str, date], str] = {}
     sources: list[tuple[ReferenceSource, date, date | None]] = []
     ignored: list[str] = []
+    ptp_files: dict[str, list[_PtpFile]] = {}
+    mue_files: dict[str, list[tuple[Path, date, tuple[MueRow, ...]]]] = {}
     for path in sorted(p for p in directory.iterdir() if p.is_file()):
         layout = layout_of(path)
+        text = layout is not None and path.suffix.lower() not in BINARY_SUFFIXES
+        if text and (cut := cut_file_error(path)) is not None:
+            raise cut
         if layout is None:
+            if (named := layout_by_name(path)) is not None:
+                raise ReferenceDataError(
+                    f"{path}: named like a CMS {named} file, but its first lines are not that "
+                    "layout (a damaged header?); copy the file again as CMS publishes it"
+                )
             ignored.append(path.name)
         elif layout == "mue":
-            head = path.read_text(encoding="utf-8-sig", errors="replace")[:8192]
-            kind, mues = _mue(path, head)
-            _only_one(releases, (kind, date.min), path, kind.replace("_", " ") + " files")
-            found.setdefault(kind, []).extend(mues)
-            sources.append((_ncci_source(path, "MUE"), date.min, None))
+            mue = official_mue(path)
+            kind = f"mue_{mue.setting}"
+            _only_one(
+                releases,
+                (kind, mue.effective_from),
+                path,
+                f"{kind.replace('_', ' ')} files in force from {mue.effective_from}",
+            )
+            mue_files.setdefault(kind, []).append((path, mue.effective_from, mue.rows))
         elif layout == "ptp":
-            outpatient = any(w in path.name.lower() for w in ("hosp", "outpatient", "opps"))
-            kind = "ptp_outpatient" if outpatient else "ptp_practitioner"
-            found.setdefault(kind, []).extend(official_ptp(path, wanted))
-            sources.append((_ncci_source(path, "PTP"), date.min, None))
+            ptp = _ptp_file(path)
+            ptp_files.setdefault(ptp.kind, []).append(ptp)
+            found.setdefault(ptp.kind, []).extend(official_ptp(path, wanted))
+            files.setdefault(ptp.kind, []).append(path.name)
+            sources.append((_ptp_source(ptp), date.min, None))
         else:
             release, tables = _payment_tables(path, layout)
             _only_one(releases, (layout, release.effective_from), path, release.title)
@@ -131,15 +225,38 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
                     table[:0] = rows
                 else:
                     table.extend(rows)
+                files.setdefault(name, []).append(path.name)
             sources.append((release.reference_source, release.effective_from, release.effective_to))
-    if not found:
+    for ptp_group in ptp_files.values():
+        _one_ptp_release(ptp_group)
+    for kind, dated in mue_files.items():
+        # Each file is in force from its date until the next file of its setting begins.
+        dated.sort(key=lambda item: item[1])
+        for (path, start, mue_rows), following in zip(dated, [*dated[1:], None], strict=True):
+            end = following[1] - timedelta(days=1) if following else None
+            found.setdefault(kind, []).extend(
+                replace(r, provenance=replace(r.provenance, effective_to=end)) for r in mue_rows
+            )
+            files.setdefault(kind, []).append(path.name)
+            source = ReferenceSource(
+                name=path.name,
+                release=f"CMS NCCI {kind.removeprefix('mue_')} MUE values from {start}",
+                sha256=sha256_of(path),
+            )
+            sources.append((source, start, end))
+    if not found and not ptp_files and not mue_files:
         raise ReferenceDataError(
             f"{directory}: no file of a known layout (PFS relative values, GPCI, ZIP5, ASC "
             "Addendum AA or FF, OPPS Addendum B, NCCI MUE or PTP)"
             + (f"; not recognised: {', '.join(ignored)}" if ignored else ": the directory is empty")
         )
     collected: dict[str, Any] = {name: tuple(rows) for name, rows in found.items()}
-    return OfficialTables(**collected, sources=tuple(sources), ignored=tuple(ignored))
+    return OfficialTables(
+        **collected,
+        sources=tuple(sources),
+        ignored=tuple(ignored),
+        files={name: tuple(names) for name, names in files.items()},
+    )
 
 
 def _only_one(
@@ -152,10 +269,6 @@ def _only_one(
             f"{path.parent}: {earlier} and {path.name} are both {what}: keep one file per "
             "table and release"
         )
-
-
-def _ncci_source(path: Path, table: str) -> ReferenceSource:
-    return ReferenceSource(name=path.name, release=f"CMS NCCI {table} file", sha256=sha256_of(path))
 
 
 def _dated_index(
@@ -175,50 +288,202 @@ def _overlapping(rows: Sequence[RowT], ruleset: Ruleset) -> list[RowT]:
     ]
 
 
-def with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
-    def dated(rows: tuple[MueRow, ...]) -> dict[str, tuple[MueRow, ...]]:
-        return index_by(
-            (
-                replace(
-                    r,
-                    provenance=replace(
-                        r.provenance,
-                        effective_from=ruleset.effective_from,
-                        effective_to=ruleset.effective_to,
-                    ),
-                )
-                for r in rows
-            ),
-            "code",
-        )
+CodeRowT = TypeVar("CodeRowT", MueRow, RvuRow, OppsRow, AscRow)
+PARTIAL_SETTING = "CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE"
+SHOWN_CODES = 8
 
+
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    """What an official release did to one table of one ruleset."""
+
+    table: str
+    files: tuple[str, ...]
+    lacking: tuple[str, ...]
+    """Codes the shipped table has rows for and the release has none for."""
+
+    @property
+    def verb(self) -> str:
+        return "holds" if len(self.files) == 1 else "hold"
+
+    def lacking_text(self) -> str:
+        shown = ", ".join(self.lacking[:SHOWN_CODES])
+        more = len(self.lacking) - SHOWN_CODES
+        return shown + (f" and {more} more" if more > 0 else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Assembled:
+    """A ruleset with the official files in, and what `reference show` and the start-up
+    log say about how its tables were put together."""
+
+    ruleset: Ruleset
+    origins: dict[str, str]
+    partial: tuple[str, ...]
+
+
+def _overlaps(provenance: Provenance, start: date, end: date | None) -> bool:
+    return (
+        provenance.effective_from <= (end or date.max)
+        and (provenance.effective_to or date.max) >= start
+    )
+
+
+def _outside(row: CodeRowT, start: date, end: date | None) -> list[CodeRowT]:
+    """The parts of a shipped row's dates that fall outside [start, end]."""
+    found = row.provenance
+    parts: list[CodeRowT] = []
+    if found.effective_from < start:
+        last = min(found.effective_to or date.max, start - timedelta(days=1))
+        parts.append(replace(row, provenance=replace(found, effective_to=last)))
+    if end is not None and (found.effective_to or date.max) > end:
+        first = max(found.effective_from, end + timedelta(days=1))
+        parts.append(replace(row, provenance=replace(found, effective_from=first)))
+    return parts
+
+
+def _by_code(
+    shipped: Mapping[str, tuple[CodeRowT, ...]],
+    release: Sequence[CodeRowT],
+    start: date,
+    end: date | None,
+) -> tuple[dict[str, tuple[CodeRowT, ...]], tuple[str, ...]]:
+    """The release's rows over [start, end] in place of the shipped rows of the codes it
+    holds (their shipped rows stay outside those dates); the codes it lacks keep theirs."""
+    held = {row.code for row in release}
+    needed = {
+        code
+        for code, rows in shipped.items()
+        if any(_overlaps(r.provenance, start, end) for r in rows)
+    }
+    lacking = tuple(sorted(needed - held))
+    kept: list[CodeRowT] = [
+        part
+        for code, rows in shipped.items()
+        for row in rows
+        for part in ([row] if code not in held else _outside(row, start, end))
+    ]
+    merged: list[CodeRowT] = list(release)
+    merged.extend(kept)
+    return index_by(merged, "code"), lacking
+
+
+def _ptp(
+    shipped: Mapping[tuple[str, str], tuple[PtpRow, ...]],
+    release: Sequence[PtpRow],
+    ruleset: Ruleset,
+) -> tuple[dict[tuple[str, str], tuple[PtpRow, ...]], tuple[str, ...]]:
+    """The release's pairs; a shipped pair stays only if one of its codes is in no row of
+    the release over the ruleset's dates (and the release has no row for the pair)."""
+    start, end = ruleset.effective_from, ruleset.effective_to
+    held = ptp_codes(r for r in release if _overlaps(r.provenance, start, end))
+    needed = ptp_codes(
+        r for rows in shipped.values() for r in rows if _overlaps(r.provenance, start, end)
+    )
+    lacking = tuple(sorted(needed - held))
+    pairs = {(r.column_1, r.column_2) for r in release}
+    kept = [
+        r
+        for pair, rows in shipped.items()
+        if pair not in pairs and (pair[0] in lacking or pair[1] in lacking)
+        for r in rows
+    ]
+    return pair_index([*release, *kept]), lacking
+
+
+def _window(rows: Iterable[RowT], ruleset: Ruleset) -> tuple[date, date | None]:
+    """The dates the release's rows cover within the ruleset's."""
+    found = [row.provenance for row in rows]
+    start = max(ruleset.effective_from, min(p.effective_from for p in found))
+    ends = [p.effective_to for p in found]
+    end = None if None in ends else max(e for e in ends if e is not None)
+    if ruleset.effective_to is not None:
+        end = ruleset.effective_to if end is None else min(end, ruleset.effective_to)
+    return start, end
+
+
+def partial_refusal(version: str, replaced: Sequence[Replaced]) -> ReferenceDataError:
+    problems = "; ".join(
+        f"{version} {r.table}: {', '.join(r.files)} {r.verb} no row for {r.lacking_text()}, "
+        "which the shipped table has rows for"
+        for r in replaced
+    )
+    return ReferenceDataError(
+        f"{problems}. Load every file of the release (CMS ships the practitioner PTP table "
+        f"as several files), or set {PARTIAL_SETTING}=true (`--accept-partial-reference`) to "
+        "load it anyway: its rows replace the shipped rows for the codes it holds, the "
+        "shipped rows stay in force for the codes it lacks"
+    )
+
+
+def with_official(
+    ruleset: Ruleset, official: OfficialTables, accept_partial: bool = False
+) -> Assembled:
+    """The ruleset with the official tables in. A release that lacks a code the shipped
+    table has is refused (ReferenceDataError), unless `accept_partial`."""
     changes: dict[str, object] = {}
-    if official.mue_practitioner is not None:
-        changes["mue_practitioner"] = dated(official.mue_practitioner)
-    if official.mue_outpatient is not None:
-        changes["mue_outpatient"] = dated(official.mue_outpatient)
-    if official.ptp_practitioner is not None:
-        changes["ptp_practitioner"] = pair_index(official.ptp_practitioner)
-        if official.ptp_outpatient is None:
-            changes["ptp_outpatient"] = changes["ptp_practitioner"]
-    if official.ptp_outpatient is not None:
-        changes["ptp_outpatient"] = pair_index(official.ptp_outpatient)
-    if official.ptp_practitioner is not None or official.ptp_outpatient is not None:
-        changes["ptp_codes"] = ptp_codes(
-            official.ptp_practitioner or (), official.ptp_outpatient or ()
+    replaced: list[Replaced] = []
+    origins: dict[str, str] = {}
+
+    def files_of(*tables: str) -> tuple[str, ...]:
+        return tuple(name for table in tables for name in official.files.get(table, ()))
+
+    def by_code(table: str, shown: str, rows: Sequence[CodeRowT] | None, shipped: Any) -> None:
+        overlapping = _overlapping(rows or (), ruleset)
+        if not overlapping:
+            return
+        start, end = _window(overlapping, ruleset)
+        merged, lacking = _by_code(shipped, overlapping, start, end)
+        changes[table] = merged
+        replaced.append(Replaced(shown, files_of(table), lacking))
+
+    by_code(
+        "mue_practitioner", "mue_practitioner", official.mue_practitioner, ruleset.mue_practitioner
+    )
+    by_code("mue_outpatient", "mue_outpatient", official.mue_outpatient, ruleset.mue_outpatient)
+    by_code("rvus", "rvu", official.rvus, ruleset.rvus)
+    by_code("asc", "asc", official.asc, ruleset.asc)
+    by_code("opps", "opps", official.opps, ruleset.opps)
+    for table in ("ptp_practitioner", "ptp_outpatient"):
+        release: tuple[PtpRow, ...] | None = getattr(official, table)
+        if release is None:
+            continue
+        pairs, lacking = _ptp(getattr(ruleset, table), release, ruleset)
+        changes[table] = pairs
+        replaced.append(Replaced(table, files_of(table), lacking))
+    if official.ptp_practitioner is not None and official.ptp_outpatient is None:
+        origins["ptp_outpatient"] = (
+            "shipped: no hospital outpatient PTP file loaded, so hospital claims keep the "
+            "shipped pairs"
         )
+    if "ptp_practitioner" in changes or "ptp_outpatient" in changes:
+        practitioner = changes.get("ptp_practitioner", ruleset.ptp_practitioner)
+        outpatient = changes.get("ptp_outpatient", ruleset.ptp_outpatient)
+        changes["ptp_codes"] = ptp_codes(
+            *([r for rows in t.values() for r in rows] for t in (practitioner, outpatient))  # type: ignore[attr-defined]
+        )
+    incomplete = [r for r in replaced if r.lacking]
+    if incomplete and not accept_partial:
+        raise partial_refusal(ruleset.version, incomplete)
+    for r in replaced:
+        origins[r.table] = ", ".join(r.files) + (
+            f"; shipped rows kept for {r.lacking_text()} (partial release accepted)"
+            if r.lacking
+            else ""
+        )
+    partial = tuple(
+        f"{ruleset.version} {r.table}: {', '.join(r.files)} {r.verb} no row for "
+        f"{r.lacking_text()}: the shipped rows stay in force for them ({PARTIAL_SETTING})"
+        for r in incomplete
+    )
     # Payment files replace a ruleset's table when their release overlaps its dates.
-    if (rvus := _dated_index(official.rvus, ruleset, "code")) is not None:
-        changes["rvus"] = rvus
     factors = _dated_index(official.conversion_factors, ruleset, "participation")
     if factors is not None:
         changes["conversion_factors"] = factors
-    if (asc := _dated_index(official.asc, ruleset, "code")) is not None:
-        changes["asc"] = asc
-    if (opps := _dated_index(official.opps, ruleset, "code")) is not None:
-        changes["opps"] = opps
+        origins["conversion_factors"] = ", ".join(files_of("conversion_factors"))
     if official.localities and (localities := _overlapping(official.localities, ruleset)):
         changes["localities"] = locality_index(localities)
+        origins["gpci"] = ", ".join(files_of("localities"))
     if official.zip_tables:
         end = ruleset.effective_to or date.max
         zip_tables = tuple(
@@ -229,6 +494,7 @@ def with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
         )
         if zip_tables:
             changes["zip_tables"] = zip_tables
+            origins["zip5"] = ", ".join(files_of("zip_tables"))
     end = ruleset.effective_to or date.max
     read = tuple(
         source
@@ -236,4 +502,4 @@ def with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
         if start <= end and (stop or date.max) >= ruleset.effective_from
     )
     changes["sources"] = (*ruleset.sources, *read)
-    return replace(ruleset, **changes)  # type: ignore[arg-type]
+    return Assembled(replace(ruleset, **changes), origins, partial)  # type: ignore[arg-type]

@@ -1,8 +1,8 @@
 """Load reference/ (one folder per ruleset) and, optionally, official CMS NCCI files.
 
 Official files dropped into a directory (CLAIM_EDIT_REFERENCE_DIR) replace the shipped
-PTP/MUE samples in every ruleset: PTP rows carry their own effective and deletion dates;
-an MUE file has none, so its rows apply to each ruleset's whole date range.
+tables they feed (service/adapters/official_files.py says how, and when a release that
+lacks codes is refused).
 """
 
 import hashlib
@@ -249,8 +249,13 @@ def _official_localities(
 
 
 def load_reference(
-    root: Path = SHIPPED_REFERENCE_DIR, official_dir: Path | None = None
+    root: Path = SHIPPED_REFERENCE_DIR,
+    official_dir: Path | None = None,
+    *,
+    accept_partial: bool = False,
 ) -> ReferenceData:
+    """The shipped rulesets, with the official files of `official_dir` in. A release that
+    lacks a code a shipped table it replaces has is refused, unless `accept_partial`."""
     manifest_path = root / "rulesets.toml"
     try:
         manifest = tomllib.loads(manifest_path.read_text())
@@ -266,8 +271,11 @@ def load_reference(
         for entry in manifest.get("ruleset", [])
     ]
     known = frozenset(code for r in shipped for code in r.codes)
-    official = load_official(official_dir, known) if official_dir is not None else None
-    rulesets = [with_official(r, official) if official else r for r in shipped]
+    # the PTP pairs kept: those with a code the edits know or a shipped pair has
+    wanted = known | frozenset(code for r in shipped for code in r.ptp_codes)
+    official = load_official(official_dir, wanted) if official_dir is not None else None
+    assembled = [with_official(r, official, accept_partial) for r in shipped] if official else []
+    rulesets = [a.ruleset for a in assembled] if assembled else shipped
     coronary = frozenset(
         code for r in rulesets for code, rows in r.codes.items() if any(x.coronary for x in rows)
     )
@@ -277,6 +285,8 @@ def load_reference(
         coronary,
         _fingerprint(root, official_dir),
         ignored_files=official.ignored if official else (),
+        origins={a.ruleset.version: a.origins for a in assembled},
+        partial=tuple(line for a in assembled for line in a.partial),
     )
 
 

@@ -392,6 +392,12 @@ class ReferenceData:
     fingerprint: str = ""
     # Files in the official-files directory that matched no known layout (not loaded).
     ignored_files: tuple[str, ...] = ()
+    origins: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Ruleset version → table → the official files its rows come from (and, for a partial
+    release, the codes that kept shipped rows); a table not named: the shipped set."""
+    partial: tuple[str, ...] = ()
+    """One line per table an official release fed without a row for some code the shipped
+    table has (loaded only when the operator accepts partial releases)."""
     _by_date: dict[date, Ruleset | None] = field(default_factory=dict, compare=False, repr=False)
 
     def ruleset_for(self, service_date: date) -> Ruleset | None:

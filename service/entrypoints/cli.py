@@ -25,6 +25,10 @@ from service.processing import Processed
 
 EXIT_REJECTED = 3
 EXIT_USAGE = 2
+PARTIAL_HELP = (
+    "load an official release that lacks rows for codes a shipped table has (an excerpt): "
+    "the shipped rows stay for those codes (default CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE)"
+)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -33,6 +37,8 @@ def _check(args: argparse.Namespace) -> int:
         overrides["policy_file"] = args.policy
     if args.reference_dir:
         overrides["reference_dir"] = args.reference_dir
+    if args.accept_partial_reference:
+        overrides["accept_partial_reference"] = True
     try:
         settings = EngineSettings(**overrides)
     except ValidationError as error:  # the same line `serve` gives for its variables
@@ -48,6 +54,8 @@ def _check(args: argparse.Namespace) -> int:
             + ", ".join(processor.reference.ignored_files),
             file=sys.stderr,
         )
+    for partial in processor.reference.partial:
+        print(f"claim-edit check: partial release: {partial}", file=sys.stderr)
     names = args.files or ["-"]
     results: list[tuple[str, Processed]] = []
     table_rows: list[tuple[str, dict[str, Any]]] = []
@@ -103,7 +111,9 @@ def _reference(args: argparse.Namespace) -> int:
     from service.config import EngineSettings
     from service.entrypoints.reference_show import show
 
-    overrides = {"reference_dir": args.reference_dir} if args.reference_dir else {}
+    overrides: dict[str, Any] = {"reference_dir": args.reference_dir} if args.reference_dir else {}
+    if args.accept_partial_reference:
+        overrides["accept_partial_reference"] = True
     reference = build_processor(EngineSettings(**overrides)).reference
     text = show(reference, args.as_of)
     if text is None:
@@ -149,6 +159,11 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--reference-dir", type=Path, help="official CMS files (default CLAIM_EDIT_REFERENCE_DIR)"
     )
+    check.add_argument(
+        "--accept-partial-reference",
+        action="store_true",
+        help=PARTIAL_HELP,
+    )
     check.set_defaults(run=_check)
     rules = commands.add_parser("rules", help="the edit catalog in force on a date")
     rules.add_argument("--as-of", type=date.fromisoformat, help="service date (YYYY-MM-DD)")
@@ -162,6 +177,9 @@ def parser() -> argparse.ArgumentParser:
     reference_show.add_argument("--as-of", type=date.fromisoformat, help="service date")
     reference_show.add_argument(
         "--reference-dir", type=Path, help="official CMS files (default CLAIM_EDIT_REFERENCE_DIR)"
+    )
+    reference_show.add_argument(
+        "--accept-partial-reference", action="store_true", help=PARTIAL_HELP
     )
     reference_show.set_defaults(run=_reference)
     serve = commands.add_parser("serve", help="run the service against the configured Kafka")

@@ -1,7 +1,7 @@
 """`claim-edit reference show`: what is loaded, table by table, and from which files."""
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -45,9 +45,15 @@ def _dates(provenances: Iterable[Provenance]) -> str:
     return f"{'any' if start == date.min else start.isoformat()} to {end}"
 
 
-def ruleset_view(ruleset: Ruleset) -> Group:
+SHIPPED = "shipped"
+
+
+def ruleset_view(ruleset: Ruleset, origins: Mapping[str, str] | None = None) -> Group:
+    """The ruleset's tables (rows, dates, confidence, and where they come from: the
+    official files named in `origins`, else the shipped set) and its files."""
+    origins = origins or {}
     tables = Table(title=f"{ruleset.version}: tables", title_justify="left")
-    for column in ("table", "rows", "in force", "confidence"):
+    for column in ("table", "rows", "in force", "confidence", "from"):
         tables.add_column(column)
     for name, rows in _rows(ruleset).items():
         provenances = [row.provenance for row in rows]
@@ -57,10 +63,15 @@ def ruleset_view(ruleset: Ruleset) -> Group:
             f"{len(rows):,}",
             _dates(provenances),
             ", ".join(f"{kind} {n:,}" for kind, n in counts.most_common()),
+            origins.get(name, SHIPPED if rows else ""),
         )
     for table in ruleset.zip_tables:
         tables.add_row(
-            "zip5", f"{len(table.localities):,}", _dates([table.provenance]), "confirmed"
+            "zip5",
+            f"{len(table.localities):,}",
+            _dates([table.provenance]),
+            "confirmed",
+            origins.get("zip5", SHIPPED),
         )
     files = Table(title=f"{ruleset.version}: files", title_justify="left")
     for column in ("file", "release", "sha256"):
@@ -80,9 +91,16 @@ def show(reference: ReferenceData, as_of: date | None) -> str | None:
         rulesets = (found,)
     notes = (
         ["only PTP pairs with a code the edits know are kept from official PTP files"]
-        if any(s.release.startswith("CMS NCCI PTP") for r in rulesets for s in r.sources)
+        if any(" PTP edits" in s.release for r in rulesets for s in r.sources)
         else []
+    )
+    versions = {r.version for r in rulesets}
+    notes.extend(
+        f"partial release accepted: {line}"
+        for line in reference.partial
+        if line.split(" ", 1)[0] in versions
     )
     if reference.ignored_files:
         notes.append(f"ignored (no known layout): {', '.join(reference.ignored_files)}")
-    return to_text(Group(*(ruleset_view(r) for r in rulesets), *notes))
+    views = (ruleset_view(r, reference.origins.get(r.version)) for r in rulesets)
+    return to_text(Group(*views, *notes))

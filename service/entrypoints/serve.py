@@ -13,6 +13,7 @@ from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
 from service.bootstrap import build_processor, build_service
 from service.config import EngineSettings, KafkaSettings, ServiceSettings, settings_error_text
+from service.domain.reference import ReferenceData
 from service.observability.logging import configure_logging, get_logger
 from service.processing import ClaimProcessor, largest_output_bytes
 from service.stream.guarantees import FENCED
@@ -100,6 +101,24 @@ async def serve(kafka: KafkaSettings, settings: ServiceSettings, processor: Clai
     return 0
 
 
+def warn_about_reference(reference: ReferenceData, engine: EngineSettings) -> None:
+    """At start: official files left out, and each table a partial release fed (the codes
+    that kept their shipped rows), one WARNING line each."""
+    log = get_logger("claim_edit.service")
+    if reference.ignored_files:
+        log.warning(
+            "reference files of no known layout were ignored",
+            directory=str(engine.reference_dir),
+            files=list(reference.ignored_files),
+        )
+    for partial in reference.partial:
+        log.warning(
+            "partial official release: the shipped rows stay for the codes it lacks",
+            table=partial,
+            setting="CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE",
+        )
+
+
 def run_service() -> int:
     engine, kafka, settings = load_settings()
     configure_logging(engine.log_level)
@@ -108,11 +127,6 @@ def run_service() -> int:
     except (ReferenceDataError, PolicyError) as error:
         print(f"claim-edit: configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIGURATION
-    if processor.reference.ignored_files:
-        get_logger("claim_edit.service").warning(
-            "reference files of no known layout were ignored",
-            directory=str(engine.reference_dir),
-            files=list(processor.reference.ignored_files),
-        )
+    warn_about_reference(processor.reference, engine)
     settle_garbage_collection()
     return asyncio.run(serve(kafka, settings, processor))

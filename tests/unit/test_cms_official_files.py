@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from service.adapters.cms.asc import read_addendum_aa, read_addendum_ff
+from service.adapters.cms.asc import read_addendum_aa, read_addendum_b, read_addendum_ff
 from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.reference_files import load_reference
@@ -166,7 +166,9 @@ def test_official_payment_files_in_the_reference_dir_replace_the_shipped_tables(
     for name in ("PPRRVU2025_Oct.csv", "GPCI2025.csv", "ZIP5_OCT2025.txt", "ASC-AA-2026-jan.csv"):
         shutil.copy(OFFICIAL / name, tmp_path / name)
     (tmp_path / "notes.txt").write_text("not a CMS file\n")
-    reference = load_reference(official_dir=tmp_path)
+    with pytest.raises(ReferenceDataError, match=r"pci-2026\.1 asc: ASC-AA-2026-jan\.csv holds no"):
+        load_reference(official_dir=tmp_path)  # an excerpt: it lacks 93454 and others
+    reference = load_reference(official_dir=tmp_path, accept_partial=True)
     assert reference.ignored_files == ("notes.txt",)
     june, march = date(2025, 6, 10), date(2026, 3, 2)
     rulesets = {day: reference.ruleset_for(day) for day in (june, march)}
@@ -175,8 +177,10 @@ def test_official_payment_files_in_the_reference_dir_replace_the_shipped_tables(
     assert rvu is not None and "PPRRVU2025_Oct.csv" in rvu.provenance.source
     asc = rulesets[march].asc_row("92924", march)  # type: ignore[union-attr]
     assert asc is not None and asc.payment == Decimal("8447.98")
-    # the excerpt holds only some codes: the file, not the shipped table, now answers
-    assert rulesets[march].asc_row("93454", march) is None  # type: ignore[union-attr]
+    # the excerpt lacks 93454: accepted as partial, its shipped row stays, and says so
+    kept = rulesets[march].asc_row("93454", march)  # type: ignore[union-attr]
+    assert kept is not None and "ASC-AA" not in kept.provenance.source
+    assert any(note.startswith("pci-2026.1 asc:") and "93454" in note for note in reference.partial)
 
 
 def test_two_files_of_one_table_and_release_are_refused(tmp_path: Path) -> None:
@@ -236,7 +240,8 @@ def test_opps_addendum_b_states_the_status_indicator_ahead_of_ff(tmp_path: Path)
     )
     shutil.copy(OFFICIAL / "ASC-FF-2026-jan.csv", tmp_path / "FF.csv")
     march = date(2026, 3, 2)
-    ruleset = load_reference(official_dir=tmp_path).ruleset_for(march)
+    # both files lack the diagnostic catheterisations the shipped opps table has
+    ruleset = load_reference(official_dir=tmp_path, accept_partial=True).ruleset_for(march)
     assert ruleset is not None
     atherectomy = ruleset.opps_row("92924", march)
     assert atherectomy is not None
@@ -251,3 +256,41 @@ def test_opps_addendum_b_states_the_status_indicator_ahead_of_ff(tmp_path: Path)
     assert ivus is not None and (ivus.status_indicator, ivus.payment) == ("N", Decimal(0))
     stent = ruleset.opps_row("92928", march)  # only in FF: J1 derived
     assert stent is not None and stent.provenance.confidence == "derived"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["2026 January Web Addendum B.12.29.25.csv", "January 2026 Web Addendum B.12.29.25.csv"],
+)
+def test_addendum_b_under_cms_own_file_name_is_read_for_its_quarter(
+    tmp_path: Path, name: str
+) -> None:
+    """CMS names the file "<year> <Month> Web Addendum B.<mm.dd.yy>.csv"; the layout fixture's
+    title names no quarter, so the name must give it (it was refused: "no quarter")."""
+    text = (LAYOUT_ONLY / "January 2026 Addendum B.csv").read_text()
+    (tmp_path / name).write_text(text.replace("for CY 2026", ""))
+    release, payments = read_addendum_b(tmp_path / name)
+    assert (release.effective_from, release.effective_to) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert "OPPS Addendum B, January 2026" in release.title
+    assert [p.code for p in payments] == ["92924", "92978"]
+
+
+def test_the_2026_gpci_file_loads_through_the_official_directory_for_2026_claims(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(OFFICIAL / "GPCI2026.csv", tmp_path / "GPCI2026.csv")
+    reference = load_reference(official_dir=tmp_path)
+    march = date(2026, 3, 2)
+    ruleset = reference.ruleset_for(march)
+    assert ruleset is not None and len(ruleset.localities) == 109
+    (alabama,) = ruleset.localities[("10112", "00")]
+    assert (alabama.work_gpci, alabama.practice_expense_gpci, alabama.malpractice_gpci) == (
+        Decimal("1.000"),
+        Decimal("0.875"),
+        Decimal("0.566"),
+    )
+    assert alabama.provenance.covers(march) and "GPCI2026.csv" in alabama.provenance.source
+    assert reference.origins["pci-2026.1"]["gpci"] == "GPCI2026.csv"
+    earlier = reference.ruleset_for(date(2025, 6, 10))
+    assert earlier is not None
+    assert "GPCI2025.csv" in earlier.localities[("10112", "00")][0].provenance.source

@@ -128,13 +128,25 @@ class OppsPayment:
 
 
 ADDENDUM_B_QUARTER = re.compile(r"(January|April|July|October)\s+(\d{4})")
+# CMS's own file names put the year first: "2026 January Web Addendum B.12.29.25.csv".
+ADDENDUM_B_YEAR_FIRST = re.compile(r"(\d{4})\s+(January|April|July|October)")
+
+
+def _addendum_b_quarter(text: str) -> str | None:
+    """ "January 2026" from "January 2026 ..." or from "2026 January ..."."""
+    if (found := ADDENDUM_B_QUARTER.search(text)) is not None:
+        return f"{found.group(1)} {found.group(2)}"
+    if (found := ADDENDUM_B_YEAR_FIRST.search(text)) is not None:
+        return f"{found.group(2)} {found.group(1)}"
+    return None
 
 
 def read_addendum_b(path: Path) -> tuple[Release, list[OppsPayment]]:
     """OPPS Addendum B as CMS publishes it (CSV of the quarterly workbook): title and note
     lines, then `HCPCS Code, Short Descriptor, SI, APC, Relative Weight, Payment Rate, ...`.
-    The quarter comes from the title lines, else from the file name ("January 2026
-    Addendum B.csv"). Built from the published layout: no real copy was at hand here."""
+    The quarter comes from the title lines, else from the file name: CMS's own ("2026
+    January Web Addendum B.12.29.25.csv") or month first ("January 2026 Addendum B.csv").
+    Built from the published layout: no real copy was at hand here."""
     rows = official_rows(path)
     header_at = next(
         (i for i, row in enumerate(rows) if row and row[0].strip() == "HCPCS Code"), None
@@ -143,14 +155,24 @@ def read_addendum_b(path: Path) -> tuple[Release, list[OppsPayment]]:
         message = f"{path}: not the OPPS Addendum B layout (no 'HCPCS Code' header)"
         raise ReferenceDataError(message)
     header = [" ".join(cell.split()) for cell in rows[header_at]]
-    preamble = " ".join(cell for row in rows[:header_at] for cell in row) + " " + path.name
-    quarter = ADDENDUM_B_QUARTER.search(preamble)
-    if quarter is None:
-        message = f"{path}: no quarter (January/April/July/October YYYY) in the title or name"
+    preamble = " ".join(cell for row in rows[:header_at] for cell in row)
+    month_year = _addendum_b_quarter(preamble) or _addendum_b_quarter(path.name)
+    if month_year is None:
+        message = (
+            f"{path}: no quarter in the title or name (CMS names the file "
+            "'<year> <Month> Web Addendum B.<mm.dd.yy>.csv', e.g. '2026 January Web Addendum "
+            "B.12.29.25.csv'; keep its name)"
+        )
         raise ReferenceDataError(message)
-    month_year = f"{quarter.group(1)} {quarter.group(2)}"
     release = from_month(path, f"OPPS Addendum B, {month_year}", month_year)
     indicator, apc, rate = (_column(path, header, name) for name in ("SI", "APC", "Payment Rate"))
+    body = _body(path, rows, header_at)
+    for line, row in body:
+        if len(row) <= max(indicator, apc, rate):
+            raise ReferenceDataError(
+                f"{path}:{line}: {len(row)} cells; the header has {len(header)} (a cut or "
+                "damaged line?)"
+            )
     return release, [
         OppsPayment(
             row[0].strip(),
@@ -158,5 +180,5 @@ def read_addendum_b(path: Path) -> tuple[Release, list[OppsPayment]]:
             row[apc].strip(),
             _money(path, line, "Payment Rate", row[rate]),
         )
-        for line, row in _body(path, rows, header_at)
+        for line, row in body
     ]

@@ -9,6 +9,24 @@ from service.adapters.cms.release import official_head
 Layout = Literal["pfs_rvu", "gpci", "zip5", "asc_aa", "asc_ff", "opps_b", "mue", "ptp"]
 ADDENDUM_B = re.compile(r"Addendum B\b")
 ZIP5_RECORD = re.compile(r"^[A-Z]{2}\d{12}")
+# Either of a file's header cells, so a header with one cell damaged is still taken for its
+# layout and refused by the reader naming the line (never ignored as "no known layout").
+MUE_HEAD = re.compile(r"MUE (Values|Rationale)")
+PTP_HEAD = re.compile(r"Column1/Column2 Edits|PTP Edit Rationale")
+# CMS's file names, for a file whose first lines match no layout: named like a CMS file of
+# a known layout, it is a damaged copy, an error (never silently left out).
+CMS_NAMES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"cci(pra|oph)-v\d+r\d+", re.IGNORECASE), "NCCI PTP"),
+    (re.compile(r"MUE_(Practitioner|OutpatientHospital)Services", re.IGNORECASE), "NCCI MUE"),
+    (re.compile(r"Addendum B\b", re.IGNORECASE), "OPPS Addendum B"),
+    (re.compile(r"^PPRRVU\d{4}", re.IGNORECASE), "PFS relative value"),
+    (re.compile(r"^GPCI\d{4}", re.IGNORECASE), "GPCI"),
+)
+
+
+def layout_by_name(path: Path) -> str | None:
+    """The CMS layout a file's name says it is in (CMS's own names only)."""
+    return next((what for pattern, what in CMS_NAMES if pattern.search(path.name)), None)
 
 
 def layout_of(path: Path) -> Layout | None:
@@ -23,9 +41,9 @@ def layout_of(path: Path) -> Layout | None:
         return "asc_ff"
     if ADDENDUM_B.search(head) or ADDENDUM_B.search(path.name):
         return "opps_b"
-    if "MUE Adjudication Indicator" in head:
+    if "MUE Adjudication Indicator" in head or MUE_HEAD.search(head):
         return "mue"
-    if "Column 1" in head and "Column 2" in head:
+    if ("Column 1" in head and "Column 2" in head) or PTP_HEAD.search(head):
         return "ptp"
     if ZIP5_RECORD.match(head.lstrip("\ufeff")):
         return "zip5"
