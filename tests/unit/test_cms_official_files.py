@@ -224,7 +224,7 @@ def test_reference_show_lists_tables_rows_dates_confidence_and_files(
     assert code == 0
     assert "pci-2025: tables" in shown and "pci-2026.1" not in shown
     rvu_line = next(line for line in shown.splitlines() if line.startswith("│ rvu "))
-    assert "34" in rvu_line  # the excerpt's 34 global rows, no longer the 28 shipped ones
+    assert "36" in rvu_line  # the excerpt's 36 global rows, no longer the 30 shipped ones
     assert "PPRRVU2025_Oct.csv" in shown and "42,956" in shown
     assert main(["reference", "show", "--as-of", "2024-06-10"]) == 2
 
