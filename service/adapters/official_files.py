@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts import ReferenceSource
+from service.adapters.cms.aoc import aoc_rows, read_aoc
 from service.adapters.cms.asc import read_addendum_aa, read_addendum_b, read_addendum_ff
 from service.adapters.cms.files import Layout, layout_of
 from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
@@ -31,6 +32,7 @@ from service.adapters.cms.tables import (
 from service.adapters.csv_tables import ReferenceDataError, read_rows
 from service.adapters.ncci_tables import mue_row, official_ptp, pair_index, ptp_codes
 from service.domain.reference import (
+    AocRow,
     AscRow,
     ConversionFactorRow,
     LocalityRow,
@@ -58,6 +60,8 @@ class OfficialTables:
     opps: tuple[OppsRow, ...] | None = None
     localities: tuple[LocalityRow, ...] | None = None
     zip_tables: tuple[ZipTable, ...] | None = None
+    aoc: tuple[AocRow, ...] | None = None
+    """NCCI add-on code edits (rows keep their own dates, like PTP rows)."""
     sources: tuple[tuple[ReferenceSource, date, date | None], ...] = ()
     """Each file read, with the dates it is in force (NCCI files: every date)."""
     ignored: tuple[str, ...] = ()
@@ -115,6 +119,11 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
             _only_one(releases, (kind, date.min), path, kind.replace("_", " ") + " files")
             found.setdefault(kind, []).extend(mues)
             sources.append((_ncci_source(path, "MUE"), date.min, None))
+        elif layout == "aoc":
+            workbook, edits = read_aoc(path)
+            _only_one(releases, ("aoc", date.min), path, "NCCI add-on code edit workbooks")
+            found.setdefault("aoc", []).extend(aoc_rows(workbook, edits, wanted))
+            sources.append((workbook.reference_source, date.min, None))
         elif layout == "ptp":
             outpatient = any(w in path.name.lower() for w in ("hosp", "outpatient", "opps"))
             kind = "ptp_outpatient" if outpatient else "ptp_practitioner"
@@ -217,6 +226,8 @@ def with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
         changes["asc"] = asc
     if (opps := _dated_index(official.opps, ruleset, "code")) is not None:
         changes["opps"] = opps
+    if (aoc := _dated_index(official.aoc, ruleset, "addon")) is not None:
+        changes["aoc"] = aoc
     if official.localities and (localities := _overlapping(official.localities, ruleset)):
         changes["localities"] = locality_index(localities)
     if official.zip_tables:
