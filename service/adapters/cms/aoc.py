@@ -7,7 +7,8 @@ YYYYDDD (2026001 is 2026-01-01); a deletion date is blank (or "*") while the edi
 type 1 lists the primaries, type 2 names none (primary `CCCCC`: contractor-defined), type 3
 lists some (the MAC may accept others; eight type 3 add-ons have a `CCCCC` row too). The
 workbook is read streaming (openpyxl read-only): the real 2026 Q2 file (225 kB zipped, 1.8 MB
-of sheet XML, 9,000 rows) reads and checks in about 0.5 s.
+of sheet XML, 9,000 rows) reads and checks in about 1 s on a busy 2-core machine, most of it
+openpyxl's XML parsing, with a peak of ~3 MB of Python memory.
 """
 
 import re
