@@ -5,6 +5,8 @@ effective and deletion dates; an MUE file has none, so it applies to each rulese
 range). Payment files (PFS relative values, GPCI, ZIP5, ASC Addenda AA and FF) replace the
 matching table of each ruleset whose dates their release overlaps. A file of no known layout
 is named and ignored; two files of one table and release are an error.
+The NCCI add-on code edit workbook (.xlsx, told by its sheet's header) replaces the shipped
+aoc.csv of each ruleset its rows overlap (each row keeps its own dates).
 """
 
 from collections.abc import Sequence
@@ -144,7 +146,7 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
     if not found:
         raise ReferenceDataError(
             f"{directory}: no file of a known layout (PFS relative values, GPCI, ZIP5, ASC "
-            "Addendum AA or FF, OPPS Addendum B, NCCI MUE or PTP)"
+            "Addendum AA or FF, OPPS Addendum B, NCCI MUE, PTP or add-on code edits)"
             + (f"; not recognised: {', '.join(ignored)}" if ignored else ": the directory is empty")
         )
     collected: dict[str, Any] = {name: tuple(rows) for name, rows in found.items()}
