@@ -7,6 +7,7 @@ made in tmp_path from its notice, header and real rows, each with one cell chang
 import dataclasses
 import re
 import shutil
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -195,6 +196,15 @@ def test_day_366_of_a_leap_year_is_its_last_day(tmp_path: Path) -> None:
 def test_a_workbook_of_another_layout_is_not_taken_for_the_aoc(tmp_path: Path) -> None:
     path = _copy(tmp_path, (2, 1, "Column 1"))
     assert layout_of(path) is None
+
+
+def test_a_zip_that_is_no_workbook_is_not_taken_for_the_aoc(tmp_path: Path) -> None:
+    path = tmp_path / "AOC_V2026Q2-MCR.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("AOC_V2026Q2-MCR.txt", "AOC_Edit_Type Add-On_Code")
+    assert layout_of(path) is None
+    with pytest.raises(ReferenceDataError, match="not an Excel workbook"):
+        read_aoc(path)
 
 
 # The official directory ---------------------------------------------------------------------
