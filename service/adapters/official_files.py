@@ -13,6 +13,8 @@ A release must hold a row for every code the shipped table it replaces has a row
 the same dates): otherwise start-up stops naming the codes, unless the operator accepts a
 partial release (CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE), when the shipped rows stay in force
 for the codes it lacks and `reference show` and a start-up warning say which.
+The NCCI add-on code edit workbook (.xlsx, told by its sheet's header) replaces the shipped
+aoc.csv of each ruleset its rows overlap (each row keeps its own dates).
 """
 
 import re
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from contracts import ReferenceSource
+from service.adapters.cms.aoc import aoc_rows, read_aoc
 from service.adapters.cms.asc import read_addendum_aa, read_addendum_b, read_addendum_ff
 from service.adapters.cms.files import Layout, layout_by_name, layout_of
 from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
@@ -46,6 +49,7 @@ from service.adapters.ncci_tables import (
     ptp_codes,
 )
 from service.domain.reference import (
+    AocRow,
     AscRow,
     ConversionFactorRow,
     LocalityRow,
@@ -73,6 +77,8 @@ class OfficialTables:
     opps: tuple[OppsRow, ...] | None = None
     localities: tuple[LocalityRow, ...] | None = None
     zip_tables: tuple[ZipTable, ...] | None = None
+    aoc: tuple[AocRow, ...] | None = None
+    """NCCI add-on code edits (rows keep their own dates, like PTP rows)."""
     sources: tuple[tuple[ReferenceSource, date, date | None], ...] = ()
     """Each file read, with the dates it is in force (NCCI PTP files: every date)."""
     ignored: tuple[str, ...] = ()
@@ -208,6 +214,12 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
                 f"{kind.replace('_', ' ')} files in force from {mue.effective_from}",
             )
             mue_files.setdefault(kind, []).append((path, mue.effective_from, mue.rows))
+        elif layout == "aoc":
+            workbook, edits = read_aoc(path)
+            _only_one(releases, ("aoc", date.min), path, "NCCI add-on code edit workbooks")
+            found.setdefault("aoc", []).extend(aoc_rows(workbook, edits, wanted))
+            files.setdefault("aoc", []).append(path.name)
+            sources.append((workbook.reference_source, date.min, None))
         elif layout == "ptp":
             ptp = _ptp_file(path)
             ptp_files.setdefault(ptp.kind, []).append(ptp)
@@ -229,8 +241,30 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
             sources.append((release.reference_source, release.effective_from, release.effective_to))
     for ptp_group in ptp_files.values():
         _one_ptp_release(ptp_group)
+    _chain_mue_files(mue_files, found, files, sources)
+    if not found and not ptp_files and not mue_files:
+        raise ReferenceDataError(
+            f"{directory}: no file of a known layout (PFS relative values, GPCI, ZIP5, ASC "
+            "Addendum AA or FF, OPPS Addendum B, NCCI MUE, PTP or add-on code edits)"
+            + (f"; not recognised: {', '.join(ignored)}" if ignored else ": the directory is empty")
+        )
+    collected: dict[str, Any] = {name: tuple(rows) for name, rows in found.items()}
+    return OfficialTables(
+        **collected,
+        sources=tuple(sources),
+        ignored=tuple(ignored),
+        files={name: tuple(names) for name, names in files.items()},
+    )
+
+
+def _chain_mue_files(
+    mue_files: dict[str, list[tuple[Path, date, tuple[MueRow, ...]]]],
+    found: dict[str, list[object]],
+    files: dict[str, list[str]],
+    sources: list[tuple[ReferenceSource, date, date | None]],
+) -> None:
+    """Each MUE file is in force from its date until the next file of its setting begins."""
     for kind, dated in mue_files.items():
-        # Each file is in force from its date until the next file of its setting begins.
         dated.sort(key=lambda item: item[1])
         for (path, start, mue_rows), following in zip(dated, [*dated[1:], None], strict=True):
             end = following[1] - timedelta(days=1) if following else None
@@ -244,19 +278,6 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
                 sha256=sha256_of(path),
             )
             sources.append((source, start, end))
-    if not found and not ptp_files and not mue_files:
-        raise ReferenceDataError(
-            f"{directory}: no file of a known layout (PFS relative values, GPCI, ZIP5, ASC "
-            "Addendum AA or FF, OPPS Addendum B, NCCI MUE or PTP)"
-            + (f"; not recognised: {', '.join(ignored)}" if ignored else ": the directory is empty")
-        )
-    collected: dict[str, Any] = {name: tuple(rows) for name, rows in found.items()}
-    return OfficialTables(
-        **collected,
-        sources=tuple(sources),
-        ignored=tuple(ignored),
-        files={name: tuple(names) for name, names in files.items()},
-    )
 
 
 def _only_one(
@@ -476,14 +497,41 @@ def with_official(
         f"{r.lacking_text()}: the shipped rows stay in force for them ({PARTIAL_SETTING})"
         for r in incomplete
     )
-    # Payment files replace a ruleset's table when their release overlaps its dates.
+    # Tables replaced whole when their release overlaps the ruleset's dates.
+    whole, whole_origins = _whole_tables(ruleset, official)
+    changes.update(whole)
+    origins.update(whole_origins)
+    end = ruleset.effective_to or date.max
+    read = tuple(
+        source
+        for source, start, stop in official.sources
+        if start <= end and (stop or date.max) >= ruleset.effective_from
+    )
+    changes["sources"] = (*ruleset.sources, *read)
+    return Assembled(replace(ruleset, **changes), origins, partial)  # type: ignore[arg-type]
+
+
+def _whole_tables(
+    ruleset: Ruleset, official: OfficialTables
+) -> tuple[dict[str, object], dict[str, str]]:
+    """The tables an official file replaces whole (conversion factors, add-on code edits,
+    GPCI, ZIP5) where its release overlaps the ruleset's dates, and where each came from."""
+    changes: dict[str, object] = {}
+    origins: dict[str, str] = {}
+
+    def files_of(table: str) -> str:
+        return ", ".join(official.files.get(table, ()))
+
     factors = _dated_index(official.conversion_factors, ruleset, "participation")
     if factors is not None:
         changes["conversion_factors"] = factors
-        origins["conversion_factors"] = ", ".join(files_of("conversion_factors"))
+        origins["conversion_factors"] = files_of("conversion_factors")
+    if (aoc := _dated_index(official.aoc, ruleset, "addon")) is not None:
+        changes["aoc"] = aoc
+        origins["aoc"] = files_of("aoc")
     if official.localities and (localities := _overlapping(official.localities, ruleset)):
         changes["localities"] = locality_index(localities)
-        origins["gpci"] = ", ".join(files_of("localities"))
+        origins["gpci"] = files_of("localities")
     if official.zip_tables:
         end = ruleset.effective_to or date.max
         zip_tables = tuple(
@@ -494,12 +542,5 @@ def with_official(
         )
         if zip_tables:
             changes["zip_tables"] = zip_tables
-            origins["zip5"] = ", ".join(files_of("zip_tables"))
-    end = ruleset.effective_to or date.max
-    read = tuple(
-        source
-        for source, start, stop in official.sources
-        if start <= end and (stop or date.max) >= ruleset.effective_from
-    )
-    changes["sources"] = (*ruleset.sources, *read)
-    return Assembled(replace(ruleset, **changes), origins, partial)  # type: ignore[arg-type]
+            origins["zip5"] = files_of("zip_tables")
+    return changes, origins

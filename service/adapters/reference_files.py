@@ -24,6 +24,7 @@ from service.adapters.csv_tables import (
 from service.adapters.ncci_tables import mue_row, pair_index, ptp_codes, ptp_row
 from service.adapters.official_files import load_official, with_official
 from service.domain.reference import (
+    AocRow,
     AscRow,
     CodeRow,
     CodeSetRow,
@@ -45,7 +46,6 @@ from service.domain.reference import (
 # Package data, so an installed wheel finds them as a source checkout does.
 SHIPPED_REFERENCE_DIR = Path(str(files("reference")))
 CODE_KINDS = ("pci_base", "branch_addon", "addon", "diagnostic", "pci_other")
-PRIMARY_KINDS = ("", "base", "base_or_diagnostic", "base_same_territory")
 
 
 def _optional(path: Path) -> list[CsvRow]:
@@ -55,22 +55,30 @@ def _optional(path: Path) -> list[CsvRow]:
 def _code_row(row: CsvRow) -> CodeRow:
     code = row.text("code")
     kind = row.text("kind")
-    primary = row.text("primary", required=False)
     if kind not in CODE_KINDS:
         raise ReferenceDataError(f"{row.where('kind')}: {kind!r} is not one of {CODE_KINDS}")
-    if primary not in PRIMARY_KINDS:
-        raise ReferenceDataError(f"{row.where('primary')}: {primary!r} not in {PRIMARY_KINDS}")
     return CodeRow(
         code=code,
         kind=kind,  # type: ignore[arg-type]
         deleted=row.text("status") == "deleted",
         coronary=row.text("coronary") == "yes",
         graft=row.text("vessel", required=False) == "graft",
-        primary=primary,  # type: ignore[arg-type]
         requires=row.text("requires", required=False),
         cpt_analogue=row.text("cpt_analogue", required=False),
         description=row.text("description", required=False),
         provenance=row.provenance("codes", code),
+    )
+
+
+def _aoc_row(row: CsvRow) -> AocRow:
+    addon, primary, edit_type = row.text("addon"), row.text("primary"), row.text("edit_type")
+    if edit_type not in ("1", "2", "3"):
+        raise ReferenceDataError(f"{row.where('edit_type')}: {edit_type!r} is not 1, 2 or 3")
+    return AocRow(
+        addon,
+        primary,
+        int(edit_type),  # type: ignore[arg-type]
+        row.provenance("aoc", f"{addon}/{primary}"),
     )
 
 
@@ -175,6 +183,7 @@ def load_ruleset(
         name, code = r.text("set"), r.text("code")
         row = CodeSetRow(name, code, r.provenance("code_sets", f"{name}/{code}"))
         code_sets.setdefault((name, code), []).append(row)
+    aoc = [_aoc_row(r) for r in _optional(folder / "aoc.csv")]
     localities, zip_tables, official_sources = _official_localities(folder)
     ptp_practitioner = _shipped_ptp(folder / "ptp_practitioner.csv")
     ptp_outpatient_path = folder / "ptp_outpatient.csv"
@@ -203,6 +212,7 @@ def load_ruleset(
         zip_tables=zip_tables,
         diagnoses=index_by(diagnoses, "condition"),
         code_sets={key: tuple(rows) for key, rows in code_sets.items()},
+        aoc=index_by(aoc, "addon"),
         sources=(_shipped_source(folder), *official_sources),
     )
 

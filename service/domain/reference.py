@@ -15,7 +15,6 @@ from contracts.vocabulary import Confidence
 CodeKind = Literal["pci_base", "branch_addon", "addon", "diagnostic", "pci_other"]
 """`pci_other`: a coronary intervention that is not a PCI base code (0913T, a drug-coated
 balloon reported on its own): no territory group, no derivation."""
-PrimaryKind = Literal["", "base", "base_or_diagnostic", "base_same_territory"]
 Participation = Literal["non_qualifying_apm", "qualifying_apm"]
 
 
@@ -49,7 +48,6 @@ class CodeRow:
     deleted: bool
     coronary: bool
     graft: bool
-    primary: PrimaryKind
     requires: str
     cpt_analogue: str
     description: str
@@ -123,6 +121,22 @@ class PtpRow:
     column_1: str
     column_2: str
     modifier_indicator: Literal["0", "1", "9"]
+    provenance: Provenance
+
+
+CONTRACTOR_DEFINED = "CCCCC"
+"""An AOC row's primary when CMS names none: the contractor (MAC) defines the primaries."""
+
+
+@dataclass(frozen=True, slots=True)
+class AocRow:
+    """An NCCI add-on code edit: the add-on is paid with this primary on the same date
+    (edit type 1; type 3 lists some primaries, the MAC may accept others) or with a primary
+    the MAC defines (type 2, primary CCCCC). The provenance's dates are the pair's."""
+
+    addon: str
+    primary: str
+    edit_type: Literal[1, 2, 3]
     provenance: Provenance
 
 
@@ -212,6 +226,7 @@ RowT = TypeVar(
     LocalityRow,
     DiagnosisRow,
     CodeSetRow,
+    AocRow,
 )
 
 
@@ -258,6 +273,8 @@ class Ruleset:
     """Condition → the ICD-10-CM codes that report it."""
     code_sets: Mapping[tuple[str, str], tuple[CodeSetRow, ...]] = field(default_factory=dict)
     """(set, code) → its rows: routine PCI components, add-ons that need a vessel modifier."""
+    aoc: Mapping[str, tuple[AocRow, ...]] = field(default_factory=dict)
+    """Add-on code → its NCCI add-on code edit rows (one per primary), from CMS's workbook."""
     _memo: dict[tuple[str, object, date], object] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -359,6 +376,16 @@ class Ruleset:
 
     def in_code_set(self, set_name: str, code: str, service_date: date) -> CodeSetRow | None:
         return self._in_force("code_set", self.code_sets, (set_name, code), service_date)
+
+    def primaries_of(self, addon: str, service_date: date) -> tuple[AocRow, ...]:
+        """The add-on's AOC rows in force on the date (none: not an add-on CMS lists)."""
+        memo_key = ("aoc", addon, service_date)
+        found = self._memo.get(memo_key, _MISSING)
+        if found is _MISSING:
+            found = tuple(r for r in self.aoc.get(addon, ()) if r.provenance.covers(service_date))
+            if len(self._memo) < _MEMO_LIMIT:
+                self._memo[memo_key] = found
+        return found  # type: ignore[return-value]
 
     def diagnoses_for(self, condition: str, service_date: date) -> tuple[DiagnosisRow, ...]:
         """The diagnosis codes that report a documented condition on the date."""

@@ -81,6 +81,20 @@ def test_every_declared_disposition_is_one_the_edit_fires_with(tmp_path: Path) -
         lambda text: "".join(row for row in text.splitlines(True) if not row.startswith("92920,")),
     )
     run(event(line("92920", "LD"), line("92924", "LD")), reference=unranked, natural=natural)
+
+    # CMS lists no PCI add-on as contractor-defined (type 2), and ships rows for every one.
+    def as_type_2(text: str) -> str:
+        kept = [row for row in text.splitlines(True) if not row.startswith("92972,")]
+        return "".join(kept) + "92972,CCCCC,2,2013-04-01,,test row (type 2 form),confirmed\n"
+
+    contractor = reference_where(tmp_path / "type2", "pci-2026.1/aoc.csv", as_type_2)
+    run(event(line("93458"), line("92972")), reference=contractor, natural=natural)
+    unlisted = reference_where(
+        tmp_path / "no-aoc",
+        "pci-2026.1/aoc.csv",
+        lambda text: "".join(r for r in text.splitlines(True) if not r.startswith("92972,")),
+    )
+    run(event(line("92920", "LD"), line("92972")), reference=unlisted, natural=natural)
     never = {
         spec.edit_id: sorted(set(spec.default) - natural.seen.get(spec.edit_id, set()))
         for spec in catalog()

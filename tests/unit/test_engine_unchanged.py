@@ -18,6 +18,9 @@ carry no CARC/RARC/group code; the shipped PTP pairs are called "derived pair (P
 hierarchy)", not NCCI, in PCI-BUND-002's message, change reason and citation; PCI-BUND-001's
 fix names the documented exception and 59/XU on the diagnostic line. The replaced engine's
 digest was 2fbcfd4ae15c1b91b320f59c652a180e15c9b20aec6bb995d96b8f77016abc09.
+The add-on edit (PCI-BUND-004) stands on CMS's NCCI add-on code edit rows (aoc.csv), which
+that commit's tables do not have, so an add-on there is reported as not checked (info)
+instead of checked against the `primary` column codes.csv no longer has.
 A change that moves any byte of any outcome (a field, its order, a message, a price) fails
 here; an intended change must say so by recording a new digest.
 """
@@ -35,7 +38,7 @@ from service.domain.engine import OUTPUT_NAMESPACE
 from service.domain.policy import Policy
 from service.processing import ClaimProcessor, Source
 
-DIGEST_OF_THE_REPLACED_ENGINE = "0aadc5d2fde244bd074ab1592a4f8b383a3f210c48d8bdd9b784892cdfcfe2e0"
+DIGEST_OF_THE_REPLACED_ENGINE = "addef4e51be6fa11ba20486cb6d388afbec689502fd60b993df133118fea72dd"
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
 TABLES_OF_THE_REPLACED_ENGINE = (
     Path(__file__).resolve().parents[1] / "fixtures" / "reference-9a2e3b5"

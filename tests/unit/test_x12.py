@@ -75,9 +75,15 @@ def test_every_sample_file_passes_the_validator(tmp_path: Path, name: str) -> No
 
 def test_every_sample_as_an_837p_gets_the_outcome_its_json_gets() -> None:
     """Differential: the JSON sample and its 837P (plus the documentation file) are edited
-    alike: same outcome, same findings, same lines billed, same national price."""
+    alike: same outcome, same findings, same lines billed, same national price. A hospital
+    outpatient sample is compared with its 837I (an 837P is a professional claim)."""
     from_x12 = outcomes_of((ROOT / "samples" / "x12" / "samples.837p.x12").read_text())
-    for sample, expected, outcome in zip(SAMPLES, EXPECTED, from_x12, strict=True):
+    from_837i = outcomes_of((ROOT / "samples" / "x12" / "samples.837i.x12").read_text())
+    for sample, expected, professional, institutional in zip(
+        SAMPLES, EXPECTED, from_x12, from_837i, strict=True
+    ):
+        hospital = sample["claim"]["setting"] == "hospital_outpatient"
+        outcome = institutional if hospital else professional
         direct = json.loads(PROCESSOR.process(json.dumps(sample).encode(), Source(), NOW).value)
         assert outcome["event_type"] == direct["event_type"] == expected["expect"]["event_type"]
         assert [

@@ -4,9 +4,10 @@ import re
 from pathlib import Path
 from typing import Literal
 
+from service.adapters.cms.aoc import is_aoc_workbook
 from service.adapters.cms.release import official_head
 
-Layout = Literal["pfs_rvu", "gpci", "zip5", "asc_aa", "asc_ff", "opps_b", "mue", "ptp"]
+Layout = Literal["pfs_rvu", "gpci", "zip5", "asc_aa", "asc_ff", "opps_b", "mue", "ptp", "aoc"]
 ADDENDUM_B = re.compile(r"Addendum B\b")
 ZIP5_RECORD = re.compile(r"^[A-Z]{2}\d{12}")
 # Either of a file's header cells, so a header with one cell damaged is still taken for its
@@ -29,8 +30,14 @@ def layout_by_name(path: Path) -> str | None:
     return next((what for pattern, what in CMS_NAMES if pattern.search(path.name)), None)
 
 
+XLSX_MAGIC = b"PK\x03\x04"
+
+
 def layout_of(path: Path) -> Layout | None:
-    head = official_head(path).decode("utf-8", errors="replace")
+    raw = official_head(path)
+    if raw.startswith(XLSX_MAGIC):  # an .xlsx is a zip: its sheet's header tells
+        return "aoc" if is_aoc_workbook(path) else None
+    head = raw.decode("utf-8", errors="replace")
     if "National Physician Fee Schedule Relative Value File" in head:
         return "pfs_rvu"
     if "GEOGRAPHIC PRACTICE COST INDICES" in head.upper():

@@ -6,7 +6,7 @@ from datetime import date
 
 from contracts import Lesion
 from service.domain.context import EditContext
-from service.domain.reference import CodeSetRow, PtpRow
+from service.domain.reference import CONTRACTOR_DEFINED, CodeSetRow, PtpRow
 from service.domain.registry import Firing, ProposedChange, edit
 from service.domain.vocabulary import ANGIOGRAPHY_DISTINCT_MODIFIERS
 from service.domain.working_claim import WorkLine
@@ -217,55 +217,91 @@ def medically_unlikely_units(ctx: EditContext) -> Iterator[Firing]:
         )
 
 
+NCCI_AOC = "CMS NCCI Medicare add-on code edits (AOC_V2026Q2-MCR.xlsx, 2026 Q2; edit types 1/2/3)"
+
+
 @edit(
     "PCI-BUND-004",
     title="Add-on code without an eligible primary",
-    default=("line_rejection",),
+    default=("line_rejection", "warning", "info"),
+    note="line_rejection; warning: the MAC defines primaries (AOC type 2/3); info: no AOC row",
     element="code",
     carc="107",
     rarc="N122",
-    citation=(
-        "CPT add-on code conventions; 2026 coder's guide to CPT 92924, 'Modifiers and add-on "
-        "codes' (codes.csv primary/requires)"
-    ),
+    citation=NCCI_AOC + "; CPT add-on code conventions",
 )
 def addon_without_primary(ctx: EditContext) -> Iterator[Firing]:
-    """An add-on (+92972, +92973, +92974, +92978, +92979, +93571, +93572, and pre-2026
-    branch add-ons) needs an eligible primary on the same date that no earlier edit removed;
-    92979 needs 92978 and 93572 needs 93571. Source: CPT add-on conventions; codes.csv."""
-    lines = ctx.lines()
-    for line in lines:
-        row = line.row
-        if row is None or row.deleted or row.kind not in ("addon", "branch_addon"):
+    """An add-on stands with a primary its NCCI add-on code edit (AOC) rows list for the
+    date, billed on the same date and not removed by an earlier edit (a pre-2026 branch
+    add-on: in its own territory). Type 1 lists every primary: none on the claim is a
+    rejection. Type 2 names none (contractor-defined) and type 3 only some: with no listed
+    primary on the claim the MAC decides (warning). +92979's one primary is +92978 and
+    +93572's is +93571. An add-on with no AOC row loaded for the date is said (info).
+    Source: CMS NCCI add-on code edits."""
+    on_claim = [line for line in ctx.working.lines if line.removed_by is None]
+    unchecked: list[WorkLine] = []
+    for line in ctx.lines():
+        row, ruleset = line.row, line.ruleset
+        if row is None or row.deleted or ruleset is None:
             continue
-        same_day = [other for other in lines if other.service_date == line.service_date]
-        bases = [other for other in same_day if other.is_pci_base]
-        if row.primary == "base_same_territory":
-            eligible = [b for b in bases if line.territory and b.territory == line.territory]
-            needed = f"a PCI base line in {line.territory or 'its territory'}"
-        elif row.primary == "base_or_diagnostic":
-            eligible = bases + [d for d in same_day if d.is_diagnostic]
-            needed = "a PCI base line or diagnostic angiography (93454–93461)"
+        aoc = ruleset.primaries_of(line.procedure_code, line.service_date)
+        if not aoc:
+            if row.kind in ("addon", "branch_addon"):
+                unchecked.append(line)
+            continue
+        same_day = [
+            other
+            for other in on_claim
+            if other is not line
+            and other.service_date == line.service_date
+            and (
+                row.kind != "branch_addon" or (line.territory and other.territory == line.territory)
+            )
+        ]
+        billed = {other.procedure_code for other in same_day}
+        if any(r.primary in billed for r in aoc):
+            continue
+        code, where = line.procedure_code, line.service_date.isoformat()
+        listed = sorted({r.primary for r in aoc if r.primary != CONTRACTOR_DEFINED})
+        named = ", ".join(listed[:12]) + (
+            f" (and {len(listed) - 12} more)" if len(listed) > 12 else ""
+        )
+        scope = f" in {line.territory or 'its territory'}" if row.kind == "branch_addon" else ""
+        if any(r.edit_type != 1 for r in aoc):
+            types = sorted({r.edit_type for r in aoc if r.edit_type != 1})
+            yield Firing(
+                "warning",
+                (line,),
+                f"+{code} on {where}: its primaries are contractor-defined (NCCI AOC type "
+                f"{'/'.join(map(str, types))}"
+                + (f"; CMS lists {named}, none on the claim" if listed else "")
+                + "): the MAC decides whether a billed code is an eligible primary.",
+                fix="Check the MAC's list of primaries for the add-on.",
+                evidence=tuple(r.provenance for r in aoc),
+            )
+            continue
+        if len(listed) == 1:
+            message = f"+{code} needs {listed[0]} on {where} (its one NCCI primary)."
+            fix = f"Bill {listed[0]} with it, or remove +{code}."
         else:
-            eligible = bases
-            needed = "a PCI base line"
-        if not eligible:
-            yield Firing(
-                "line_rejection",
-                (line,),
-                f"+{line.procedure_code} has no eligible primary on "
-                f"{line.service_date.isoformat()}: it needs {needed}.",
-                fix="Bill the add-on with its primary procedure, or remove it.",
-                evidence=(row.provenance,),
-            )
-        elif row.requires and not any(o.procedure_code == row.requires for o in same_day):
-            yield Firing(
-                "line_rejection",
-                (line,),
-                f"+{line.procedure_code} needs +{row.requires} on the same date.",
-                fix=f"Bill +{row.requires} for the first vessel.",
-                evidence=(row.provenance,),
-            )
+            message = f"+{code} has no eligible primary{scope} on {where}: NCCI lists {named}."
+            fix = "Bill the add-on with its primary procedure, or remove it."
+        yield Firing(
+            "line_rejection",
+            (line,),
+            message,
+            fix=fix,
+            evidence=tuple(r.provenance for r in aoc),
+        )
+    if unchecked:
+        codes = sorted({line.procedure_code for line in unchecked})
+        yield Firing(
+            "info",
+            tuple(unchecked),
+            f"Add-on primaries not checked for {', '.join(codes)}: no NCCI add-on code edit "
+            "row loaded for the date.",
+            fix="Load the current quarter's CMS AOC workbook (CLAIM_EDIT_REFERENCE_DIR).",
+        )
 
 
 @edit(
