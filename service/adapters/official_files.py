@@ -8,7 +8,7 @@ is named and ignored; two files of one table and release are an error.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from service.adapters.cms.tables import (
     opps_rows,
     provenance,
     rvu_rows,
+    tracks_of,
 )
 from service.adapters.csv_tables import ReferenceDataError, read_rows
 from service.adapters.ncci_tables import mue_row, official_ptp, pair_index, ptp_codes
@@ -103,6 +104,7 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
     the NCCI PTP pairs, only those with a code in `wanted` (the codes the edits know)."""
     found: dict[str, list[object]] = {}
     releases: dict[tuple[str, date], str] = {}
+    twins: dict[date, tuple[str, list[object]]] = {}
     sources: list[tuple[ReferenceSource, date, date | None]] = []
     ignored: list[str] = []
     for path in sorted(p for p in directory.iterdir() if p.is_file()):
@@ -122,7 +124,15 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
             sources.append((_ncci_source(path, "PTP"), date.min, None))
         else:
             release, tables = _payment_tables(path, layout)
-            _only_one(releases, (layout, release.effective_from), path, release.title)
+            if layout == "pfs_rvu":
+                # One file per conversion-factor track: the _QPP and _nonQPP twins of one
+                # release load together; their relative values must agree and are kept once.
+                for track in tracks_of(release.file):
+                    what = f"{release.title} ({track})"
+                    _only_one(releases, (f"{layout} {track}", release.effective_from), path, what)
+                tables["rvus"] = _twin_rvus(twins, release, path, tables["rvus"])
+            else:
+                _only_one(releases, (layout, release.effective_from), path, release.title)
             for name, rows in tables.items():
                 # Addendum B states the OPPS status indicator; FF's rows only infer it: B's
                 # go first, so a look-up finds them before FF's for one code and date.
@@ -140,6 +150,30 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
         )
     collected: dict[str, Any] = {name: tuple(rows) for name, rows in found.items()}
     return OfficialTables(**collected, sources=tuple(sources), ignored=tuple(ignored))
+
+
+def _twin_rvus(
+    twins: dict[date, tuple[str, list[object]]], release: Release, path: Path, rows: list[object]
+) -> list[object]:
+    """The relative values of a release the first time; for its twin (the other track's
+    file) nothing, once they are found to agree row for row (only the factor differs)."""
+    earlier = twins.setdefault(release.effective_from, (path.name, rows))
+    if earlier[0] == path.name:
+        return rows
+
+    def values(found: list[object]) -> list[tuple[object, ...]]:
+        return [
+            tuple(getattr(row, f.name) for f in fields(row) if f.name != "provenance")
+            for row in found
+            if isinstance(row, RvuRow)
+        ]
+
+    if values(earlier[1]) != values(rows):
+        raise ReferenceDataError(
+            f"{path.parent}: {earlier[0]} and {path.name} are the two conversion-factor tracks "
+            f"of {release.title} but their relative values differ: keep files of one release"
+        )
+    return []
 
 
 def _only_one(

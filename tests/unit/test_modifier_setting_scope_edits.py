@@ -184,7 +184,7 @@ MOD_004: list[tuple[str, ClaimSubmitted, list[str], list[tuple[str, list[str]]] 
         "IVUS with one PCI artery takes its modifier",
         event(line("92928", "LD"), line("92978")),
         ["correction"],
-        [("92928", ["LD"]), ("92978", ["LD"])],
+        [("92928", ["LD"]), ("92978", ["LD", "26"])],  # 26: PCI-MOD-006 (place of service 22)
     ),
     (
         "FFR with diagnostic angiography only, documented in one artery",

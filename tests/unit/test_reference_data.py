@@ -57,7 +57,15 @@ def test_official_layout_files_shipped_as_published_carry_their_release() -> Non
         date(2025, 1, 1),
         date(2025, 12, 31),
     )
-    assert REFERENCE.ruleset_for(MARCH).locality_of("35203", MARCH) is None  # type: ignore[union-attr]
+    march = REFERENCE.ruleset_for(MARCH)
+    assert march is not None
+    found_2026 = march.locality_of("35203", MARCH)
+    assert found_2026 is not None
+    zip_2026, gpci_2026 = found_2026
+    assert gpci_2026 is not None and "GPCI2026.csv, sha256" in gpci_2026.provenance.source
+    # no 2026 ZIP5 file is shipped: October 2025's stands for 2026, derived, and says so
+    assert zip_2026.provenance.confidence == "derived"
+    assert "ZIP5_OCT2025.txt" in zip_2026.provenance.source
 
 
 def test_2026_branch_add_ons_carry_the_confidence_of_their_source() -> None:
