@@ -4,7 +4,10 @@ NCCI MUE and PTP files replace the shipped samples in every ruleset (PTP rows ke
 effective and deletion dates; an MUE file has none, so it applies to each ruleset's whole
 range). Payment files (PFS relative values, GPCI, ZIP5, ASC Addenda AA and FF) replace the
 matching table of each ruleset whose dates their release overlaps. A file of no known layout
-is named and ignored; two files of one table and release are an error.
+is named and ignored; two files of one table and release are an error. From 2026 the PFS
+relative value file comes as two twins, one per conversion-factor track (`_QPP`,
+`_nonQPP`): both load, each giving its own track's factor, and their relative values must
+agree.
 """
 
 from collections.abc import Sequence
@@ -246,7 +249,8 @@ def with_official(ruleset: Ruleset, official: OfficialTables) -> Ruleset:
         changes["rvus"] = rvus
     factors = _dated_index(official.conversion_factors, ruleset, "participation")
     if factors is not None:
-        changes["conversion_factors"] = factors
+        # per track: a _nonQPP file alone leaves the shipped qualifying-APM factor in place
+        changes["conversion_factors"] = {**ruleset.conversion_factors, **factors}
     if (asc := _dated_index(official.asc, ruleset, "code")) is not None:
         changes["asc"] = asc
     if (opps := _dated_index(official.opps, ruleset, "code")) is not None:

@@ -159,10 +159,19 @@ def professional(
         if len(group) > 1:
             ranked = sorted(group, key=lambda i: (-amounts[i], lines[i].line_number))
             _reduced(amounts, ranked)
+            unconfirmed = sorted(
+                {
+                    row.provenance.source
+                    for i in ranked
+                    if (row := pfs_row(lines[i])) is not None
+                    and row.provenance.confidence != "confirmed"
+                }
+            )
             notes.append(
                 "payable applies the multiple-procedure reduction (indicator 2): 100% for line "
                 f"{lines[ranked[0]].line_number}, 50% for lines "
                 f"{', '.join(str(lines[i].line_number) for i in ranked[1:])}."
+                + (f" Indicator from: {' | '.join(unconfirmed)}." if unconfirmed else "")
             )
     return _with_payable(priced, amounts), where.locality()
 

@@ -124,6 +124,20 @@ def test_the_qpp_and_non_qpp_twins_load_together_each_giving_its_own_factor(
     assert len(ruleset.rvus["0001F"]) == 1  # the twins' relative values are kept once
 
 
+def test_a_non_qpp_file_alone_leaves_the_qualifying_factor_it_does_not_give(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(OFFICIAL / PFS_2026, tmp_path / PFS_2026)
+    march = date(2026, 3, 2)
+    ruleset = load_reference(official_dir=tmp_path).ruleset_for(march)
+    assert ruleset is not None
+    non_qualifying = ruleset.conversion_factor("non_qualifying_apm", march)
+    qualifying = ruleset.conversion_factor("qualifying_apm", march)
+    assert non_qualifying is not None and PFS_2026 in non_qualifying.provenance.source
+    assert qualifying is not None and qualifying.conversion_factor == Decimal("33.5675")
+    assert PFS_2026 not in qualifying.provenance.source  # the shipped row, not the file's
+
+
 def test_twins_whose_relative_values_differ_are_refused(tmp_path: Path) -> None:
     shutil.copy(OFFICIAL / PFS_2026, tmp_path / PFS_2026)
     twin = _qpp_twin(tmp_path)
@@ -378,3 +392,57 @@ def test_opps_addendum_b_states_the_status_indicator_ahead_of_ff(tmp_path: Path)
     assert ivus is not None and (ivus.status_indicator, ivus.payment) == ("N", Decimal(0))
     stent = ruleset.opps_row("92928", march)  # only in FF: J1 derived
     assert stent is not None and stent.provenance.confidence == "derived"
+
+
+def _values(row: object) -> tuple[object, ...]:
+    from service.domain.reference import RvuRow
+
+    assert isinstance(row, RvuRow)
+    return (
+        row.code,
+        row.modifier,
+        row.status,
+        row.work_rvu,
+        row.facility_pe_rvu,
+        row.malpractice_rvu,
+        row.total_rvu,
+        row.multiple_procedure,
+        row.pctc_indicator,
+    )
+
+
+def test_the_shipped_2025_rvu_table_is_the_official_files_rows_for_the_codes_in_scope() -> None:
+    from service.adapters.cms.tables import rvu_rows
+
+    release, rows = read_relative_values(OFFICIAL / "PPRRVU2025_Oct.csv")
+    june = date(2025, 6, 10)
+    ruleset = load_reference().ruleset_for(june)
+    assert ruleset is not None
+    official = {
+        (r.code, r.modifier): _values(r) for r in rvu_rows(release, rows) if r.code in ruleset.codes
+    }
+    shipped = {(r.code, r.modifier): _values(r) for rs in ruleset.rvus.values() for r in rs}
+    assert shipped == official
+    assert {m for _, m in shipped} == {"", "26", "TC"}
+
+
+def test_the_2026_rows_carry_the_2025_pctc_and_mult_proc_forward_and_say_so() -> None:
+    _, rows = read_relative_values(OFFICIAL / "PPRRVU2025_Oct.csv")
+    of_2025 = {r.code: (r.pctc_indicator, r.multiple_procedure) for r in rows if not r.modifier}
+    march = date(2026, 3, 2)
+    ruleset = load_reference().ruleset_for(march)
+    assert ruleset is not None
+    carried = [r for rs in ruleset.rvus.values() for r in rs]
+    assert carried and all(not r.modifier for r in carried)  # no 26/TC row without a 2026 fact
+    for row in carried:
+        assert (row.pctc_indicator, row.multiple_procedure) == of_2025[row.code], row.code
+        assert "carried forward from CMS 2025" in row.provenance.source
+        assert "PPRRVU2025_Oct.csv" in row.provenance.source
+        if row.total_rvu is None:  # an indicator-only row
+            assert row.provenance.confidence == "derived"
+    deleted = {"92921", "92925", "92929", "92934", "92938", "92944"}
+    assert not deleted & {r.code for r in carried}
+    assert {r.code for r in carried if r.pctc_indicator == "1"} == {
+        "92978", "92979", "93454", "93455", "93456", "93457", "93458", "93459", "93460",
+        "93461", "93571", "93572",
+    }  # fmt: skip

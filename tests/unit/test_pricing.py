@@ -289,7 +289,8 @@ def test_2026_reduction_stands_on_the_indicator_carried_forward_from_2025() -> N
     ]
     assert pricing.total_payable == "662.84"  # 469.28 + 193.56
     assert pricing.total_allowed == "856.40"  # 469.28 + 387.12, before the reduction
-    assert any("multiple-procedure reduction" in note for note in pricing.notes)
+    (note,) = [n for n in pricing.notes if n.startswith("payable applies the multiple")]
+    assert "carried forward from CMS 2025" in note and "PPRRVU2025_Oct.csv" in note
 
 
 def test_a_reduction_that_cannot_be_applied_says_so() -> None:
@@ -362,3 +363,14 @@ def test_2026_payable_applies_gpci2026_when_rvu_components_are_loaded() -> None:
     # (11.74 x 1.000 + 4.07 x 0.875 + 2.64 x 0.566) x 33.4009
     # = (11.74 + 3.56125 + 1.49424) x 33.4009 = 16.79549 x 33.4009 = 560.984482 -> 560.98
     assert outcome.pricing.total_payable == "560.98"
+
+
+def test_a_2026_row_that_only_carries_indicators_is_never_priced() -> None:
+    # in an office (11), 93458 is billed globally; 2026 has no RVUs for it, only the
+    # indicators carried forward from 2025
+    pricing = pricing_of(
+        event(line("92928", "RC"), line("93458", "XU"), place_of_service="11", proc=None)
+    )
+    by_code = {p.procedure_code: p for p in pricing.lines}
+    assert by_code["93458"].allowed is None
+    assert by_code["93458"].note is not None and "no RVUs loaded" in by_code["93458"].note

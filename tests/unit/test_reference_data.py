@@ -148,6 +148,17 @@ def test_a_bad_shipped_table_fails_naming_file_line_and_column(tmp_path: Path) -
         load_reference(root)
 
 
+def test_an_rvu_row_with_a_total_but_no_work_rvu_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "reference"
+    shutil.copytree(SHIPPED_REFERENCE_DIR, root)
+    table = root / "pci-2026.1" / "rvu.csv"
+    table.write_text(table.read_text().replace(",9.88,", ",,", 1))
+    with pytest.raises(ReferenceDataError, match=r"rvu\.csv:2: column 'work_rvu'"):
+        load_reference(root)
+
+
 def test_a_directory_with_no_known_layout_stops_start_up_naming_its_files(
     tmp_path: Path,
 ) -> None:
