@@ -60,7 +60,10 @@ def ruleset_view(ruleset: Ruleset) -> Group:
         )
     for table in ruleset.zip_tables:
         tables.add_row(
-            "zip5", f"{len(table.localities):,}", _dates([table.provenance]), "confirmed"
+            "zip5",
+            f"{len(table.localities):,}",
+            _dates([table.provenance]),
+            table.provenance.confidence,
         )
     files = Table(title=f"{ruleset.version}: files", title_justify="left")
     for column in ("file", "release", "sha256"):

@@ -446,3 +446,15 @@ def test_the_2026_rows_carry_the_2025_pctc_and_mult_proc_forward_and_say_so() ->
         "92978", "92979", "93454", "93455", "93456", "93457", "93458", "93459", "93460",
         "93461", "93571", "93572",
     }  # fmt: skip
+
+
+def test_reference_show_gives_the_carried_forward_zip_table_its_own_confidence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from service.entrypoints.cli import main
+
+    assert main(["reference", "show", "--as-of", "2026-03-02"]) == 0
+    shown = capsys.readouterr().out
+    zip_line = next(line for line in shown.splitlines() if line.startswith("│ zip5 "))
+    assert "derived" in zip_line
+    assert "GPCI2026.csv" in shown
