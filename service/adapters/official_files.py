@@ -145,6 +145,7 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
                 else:
                     table.extend(rows)
             sources.append((release.reference_source, release.effective_from, release.effective_to))
+    _tracks_in_order(found.get("conversion_factors", []), directory)
     if not found:
         raise ReferenceDataError(
             f"{directory}: no file of a known layout (PFS relative values, GPCI, ZIP5, ASC "
@@ -177,6 +178,24 @@ def _twin_rvus(
             f"of {release.title} but their relative values differ: keep files of one release"
         )
     return []
+
+
+def _tracks_in_order(factors: Sequence[object], directory: Path) -> None:
+    """The qualifying APM track's factor is the higher one (from 2026 its yearly update is
+    0.75% against 0.25%): twins whose names say the opposite were swapped or misnamed."""
+    by_year: dict[date, dict[str, ConversionFactorRow]] = {}
+    for row in factors:
+        if isinstance(row, ConversionFactorRow):
+            by_year.setdefault(row.provenance.effective_from, {})[row.participation] = row
+    for tracks in by_year.values():
+        qualifying, other = tracks.get("qualifying_apm"), tracks.get("non_qualifying_apm")
+        if qualifying and other and qualifying.conversion_factor < other.conversion_factor:
+            raise ReferenceDataError(
+                f"{directory}: the qualifying APM factor {qualifying.conversion_factor} "
+                f"({qualifying.provenance.source}) is below the non-qualifying one "
+                f"{other.conversion_factor} ({other.provenance.source}): are the _QPP and "
+                "_nonQPP files swapped?"
+            )
 
 
 def _only_one(

@@ -138,6 +138,18 @@ def test_a_non_qpp_file_alone_leaves_the_qualifying_factor_it_does_not_give(
     assert PFS_2026 not in qualifying.provenance.source  # the shipped row, not the file's
 
 
+def test_twins_whose_names_give_the_lower_factor_to_the_qualifying_track_are_refused(
+    tmp_path: Path,
+) -> None:
+    # the two files with their names swapped: 33.4009 named _QPP, 33.5675 named _nonQPP
+    swapped = tmp_path / "swapped"
+    swapped.mkdir()
+    _qpp_twin(swapped).rename(tmp_path / PFS_2026)
+    shutil.copy(OFFICIAL / PFS_2026, tmp_path / PFS_2026.replace("_nonQPP", "_QPP"))
+    with pytest.raises(ReferenceDataError, match=r"swapped"):
+        load_reference(official_dir=tmp_path)
+
+
 def test_twins_whose_relative_values_differ_are_refused(tmp_path: Path) -> None:
     shutil.copy(OFFICIAL / PFS_2026, tmp_path / PFS_2026)
     twin = _qpp_twin(tmp_path)
