@@ -74,13 +74,14 @@ def event_document(
     facility_zip: str | None = None,
     frequency: str = "original",
     claim_reference: str | None = None,
+    place_of_service: str = "22",
 ) -> dict[str, Any]:
     claim: dict[str, Any] = {
         "claim_id": "CLM-TEST-1",
         "frequency": frequency,
         "payer": {"payer_id": payer_id, "kind": payer_kind},
         "setting": setting,
-        "place_of_service": "22",
+        "place_of_service": place_of_service,
         "billing_provider": {"npi": billing_npi},
         "rendering_provider": {"npi": VALID_NPI, "qualifying_apm_participant": qualifying_apm},
         "patient": {"member_id": "M-SECRET-4711", "birth_date": "1951-04-03", "sex": "F"},

@@ -14,12 +14,15 @@ the same dates): otherwise start-up stops naming the codes, unless the operator 
 partial release (CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE), when the shipped rows stay in force
 for the codes it lacks and `reference show` and a start-up warning say which.
 The NCCI add-on code edit workbook (.xlsx, told by its sheet's header) replaces the shipped
-aoc.csv of each ruleset its rows overlap (each row keeps its own dates).
+aoc.csv of each ruleset its rows overlap (each row keeps its own dates). From 2026 the PFS
+relative value file comes as two twins, one per conversion-factor track (`_QPP`,
+`_nonQPP`): both load, each giving its own track's factor, and their relative values must
+agree.
 """
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,6 +42,7 @@ from service.adapters.cms.tables import (
     opps_rows,
     provenance,
     rvu_rows,
+    tracks_of,
 )
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.ncci_tables import (
@@ -188,6 +192,7 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
     found: dict[str, list[object]] = {}
     files: dict[str, list[str]] = {}
     releases: dict[tuple[str, date], str] = {}
+    twins: dict[date, tuple[str, list[object]]] = {}
     sources: list[tuple[ReferenceSource, date, date | None]] = []
     ignored: list[str] = []
     ptp_files: dict[str, list[_PtpFile]] = {}
@@ -227,21 +232,19 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
             files.setdefault(ptp.kind, []).append(path.name)
             sources.append((_ptp_source(ptp), date.min, None))
         else:
-            release, tables = _payment_tables(path, layout)
-            _only_one(releases, (layout, release.effective_from), path, release.title)
-            for name, rows in tables.items():
-                # Addendum B states the OPPS status indicator; FF's rows only infer it: B's
-                # go first, so a look-up finds them before FF's for one code and date.
-                table = found.setdefault(name, [])
-                if layout == "opps_b":
-                    table[:0] = rows
-                else:
-                    table.extend(rows)
-                files.setdefault(name, []).append(path.name)
-            sources.append((release.reference_source, release.effective_from, release.effective_to))
+            _add_payment_file(
+                path,
+                layout,
+                found=found,
+                files=files,
+                releases=releases,
+                twins=twins,
+                sources=sources,
+            )
     for ptp_group in ptp_files.values():
         _one_ptp_release(ptp_group)
     _chain_mue_files(mue_files, found, files, sources)
+    _tracks_in_order(found.get("conversion_factors", []), directory)
     if not found and not ptp_files and not mue_files:
         raise ReferenceDataError(
             f"{directory}: no file of a known layout (PFS relative values, GPCI, ZIP5, ASC "
@@ -255,6 +258,39 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
         ignored=tuple(ignored),
         files={name: tuple(names) for name, names in files.items()},
     )
+
+
+def _add_payment_file(
+    path: Path,
+    layout: Layout,
+    *,
+    found: dict[str, list[object]],
+    files: dict[str, list[str]],
+    releases: dict[tuple[str, date], str],
+    twins: dict[date, tuple[str, list[object]]],
+    sources: list[tuple[ReferenceSource, date, date | None]],
+) -> None:
+    """One official payment file's rows into the tables it feeds."""
+    release, tables = _payment_tables(path, layout)
+    if layout == "pfs_rvu":
+        # One file per conversion-factor track: the _QPP and _nonQPP twins of one
+        # release load together; their relative values must agree and are kept once.
+        for track in tracks_of(release.file):
+            what = f"{release.title} ({track})"
+            _only_one(releases, (f"{layout} {track}", release.effective_from), path, what)
+        tables["rvus"] = _twin_rvus(twins, release, path, tables["rvus"])
+    else:
+        _only_one(releases, (layout, release.effective_from), path, release.title)
+    for name, rows in tables.items():
+        # Addendum B states the OPPS status indicator; FF's rows only infer it: B's
+        # go first, so a look-up finds them before FF's for one code and date.
+        table = found.setdefault(name, [])
+        if layout == "opps_b":
+            table[:0] = rows
+        else:
+            table.extend(rows)
+        files.setdefault(name, []).append(path.name)
+    sources.append((release.reference_source, release.effective_from, release.effective_to))
 
 
 def _chain_mue_files(
@@ -278,6 +314,48 @@ def _chain_mue_files(
                 sha256=sha256_of(path),
             )
             sources.append((source, start, end))
+
+
+def _twin_rvus(
+    twins: dict[date, tuple[str, list[object]]], release: Release, path: Path, rows: list[object]
+) -> list[object]:
+    """The relative values of a release the first time; for its twin (the other track's
+    file) nothing, once they are found to agree row for row (only the factor differs)."""
+    earlier = twins.setdefault(release.effective_from, (path.name, rows))
+    if earlier[0] == path.name:
+        return rows
+
+    def values(found: list[object]) -> list[tuple[object, ...]]:
+        return [
+            tuple(getattr(row, f.name) for f in fields(row) if f.name != "provenance")
+            for row in found
+            if isinstance(row, RvuRow)
+        ]
+
+    if values(earlier[1]) != values(rows):
+        raise ReferenceDataError(
+            f"{path.parent}: {earlier[0]} and {path.name} are the two conversion-factor tracks "
+            f"of {release.title} but their relative values differ: keep files of one release"
+        )
+    return []
+
+
+def _tracks_in_order(factors: Sequence[object], directory: Path) -> None:
+    """The qualifying APM track's factor is the higher one (from 2026 its yearly update is
+    0.75% against 0.25%): twins whose names say the opposite were swapped or misnamed."""
+    by_year: dict[date, dict[str, ConversionFactorRow]] = {}
+    for row in factors:
+        if isinstance(row, ConversionFactorRow):
+            by_year.setdefault(row.provenance.effective_from, {})[row.participation] = row
+    for tracks in by_year.values():
+        qualifying, other = tracks.get("qualifying_apm"), tracks.get("non_qualifying_apm")
+        if qualifying and other and qualifying.conversion_factor < other.conversion_factor:
+            raise ReferenceDataError(
+                f"{directory}: the qualifying APM factor {qualifying.conversion_factor} "
+                f"({qualifying.provenance.source}) is below the non-qualifying one "
+                f"{other.conversion_factor} ({other.provenance.source}): are the _QPP and "
+                "_nonQPP files swapped?"
+            )
 
 
 def _only_one(
@@ -524,7 +602,8 @@ def _whole_tables(
 
     factors = _dated_index(official.conversion_factors, ruleset, "participation")
     if factors is not None:
-        changes["conversion_factors"] = factors
+        # per track: a _nonQPP file alone leaves the shipped qualifying-APM factor in place
+        changes["conversion_factors"] = {**ruleset.conversion_factors, **factors}
         origins["conversion_factors"] = files_of("conversion_factors")
     if (aoc := _dated_index(official.aoc, ruleset, "addon")) is not None:
         changes["aoc"] = aoc

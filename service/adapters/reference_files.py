@@ -89,6 +89,30 @@ def _yes_no(row: CsvRow, column: str) -> bool | None:
     return None if not value else value == "Y"
 
 
+def _rvu_row(row: CsvRow) -> RvuRow:
+    """A PFS row: global (no modifier), 26 or TC. Work and total RVUs may both be blank in a
+    row that carries only indicators forward (PC/TC, MULT PROC); never one without the other."""
+    code, modifier = row.text("code"), row.text("modifier", required=False)
+    work, total = row.optional_decimal("work_rvu"), row.optional_decimal("total_rvu")
+    if (work is None) != (total is None):
+        blank = "work_rvu" if work is None else "total_rvu"
+        raise ReferenceDataError(f"{row.where(blank)}: missing value (the other RVU is given)")
+    if modifier not in ("", "26", "TC"):
+        raise ReferenceDataError(f"{row.where('modifier')}: {modifier!r} is not blank, 26 or TC")
+    return RvuRow(
+        code,
+        work,
+        total,
+        row.provenance("rvu", f"{code}-{modifier}" if modifier else code),
+        status=row.text("status", required=False),
+        facility_pe_rvu=row.optional_decimal("facility_pe_rvu"),
+        malpractice_rvu=row.optional_decimal("mp_rvu"),
+        multiple_procedure=row.text("mult_proc", required=False),
+        modifier=modifier,
+        pctc_indicator=row.text("pctc", required=False),
+    )
+
+
 def _shipped_ptp(path: Path) -> tuple[PtpRow, ...]:
     return tuple(
         ptp_row(row, row.text("source"), row.text("confidence")) for row in _optional(path)
@@ -103,19 +127,7 @@ def load_ruleset(
         RankRow(r.text("code"), r.integer("rank"), r.provenance("hierarchy", r.text("code")))
         for r in read_rows(folder / "hierarchy.csv")
     ]
-    rvus = [
-        RvuRow(
-            r.text("code"),
-            r.decimal("work_rvu"),
-            r.decimal("total_rvu"),
-            r.provenance("rvu", r.text("code")),
-            status=r.text("status", required=False),
-            facility_pe_rvu=r.optional_decimal("facility_pe_rvu"),
-            malpractice_rvu=r.optional_decimal("mp_rvu"),
-            multiple_procedure=r.text("mult_proc", required=False),
-        )
-        for r in _optional(folder / "rvu.csv")
-    ]
+    rvus = [_rvu_row(r) for r in _optional(folder / "rvu.csv")]
     factors = [
         ConversionFactorRow(
             r.text("participation"),  # type: ignore[arg-type]
@@ -185,6 +197,9 @@ def load_ruleset(
         code_sets.setdefault((name, code), []).append(row)
     aoc = [_aoc_row(r) for r in _optional(folder / "aoc.csv")]
     localities, zip_tables, official_sources = _official_localities(folder)
+    carried_tables, carried_sources = _carried_forward(folder)
+    zip_tables = (*zip_tables, *carried_tables)
+    official_sources = [*official_sources, *carried_sources]
     ptp_practitioner = _shipped_ptp(folder / "ptp_practitioner.csv")
     ptp_outpatient_path = folder / "ptp_outpatient.csv"
     ptp_outpatient = (
@@ -256,6 +271,25 @@ def _official_localities(
             zip_tables.append(ZipTable(table, provenance(release, "zip5", release.file)))
             sources.append(release.reference_source)
     return locality_index(localities), tuple(zip_tables), sources
+
+
+def _carried_forward(folder: Path) -> tuple[tuple[ZipTable, ...], list[ReferenceSource]]:
+    """carried_forward.csv: an official file of an earlier ruleset that stands for this one
+    until CMS's own is shipped (table `zip5`: a ZIP-to-locality file), with the dates, source
+    and confidence (`derived`) the row gives, not the file's own year."""
+    tables: list[ZipTable] = []
+    sources: list[ReferenceSource] = []
+    for row in _optional(folder / "carried_forward.csv"):
+        table, name = row.text("table"), row.text("file")
+        if table != "zip5":
+            raise ReferenceDataError(f"{row.where('table')}: {table!r} is not zip5")
+        path = (folder / name).resolve()
+        if not path.is_file() or layout_of(path) != "zip5":
+            raise ReferenceDataError(f"{row.where('file')}: {name!r} is not a ZIP5 file")
+        release, localities = read_zip5(path)
+        tables.append(ZipTable(localities, row.provenance("zip5", release.file)))
+        sources.append(release.reference_source)
+    return tuple(tables), sources
 
 
 def load_reference(

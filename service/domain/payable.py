@@ -3,9 +3,11 @@ and "Multiple procedures"): `allowed` is the national amount; `payable` applies 
 payment locality and the multiple-procedure rules.
 
 Professional: (work RVU × work GPCI + facility PE RVU × PE GPCI + MP RVU × MP GPCI) ×
-conversion factor, by the service facility ZIP's locality; with no ZIP, no ZIP row, no GPCI
-row or no RVU components, the national amount, and a note says which was missing. Then
-MULT PROC indicator 2 on one date: 100% for the highest line, 50% for each other. ASC: lines
+conversion factor, by the service facility ZIP's locality (each line from its PFS row:
+the 26 row for a line with 26, the TC row with TC, else the global row); with no ZIP, no
+ZIP row, no GPCI row or no RVU components, the national amount, and a note says which was
+missing. Then MULT PROC indicator 2 on one date: 100% for the highest line, 50% for each
+other (a paid line with no indicator loaded is not reduced, and a note says so). ASC: lines
 subject to multiple-procedure discounting, 100% for the highest rate, 50% for the others;
 packaged lines stay 0.00. OPPS: payable is allowed (J1 already pays one line).
 """
@@ -72,10 +74,32 @@ class _Where:
         )
 
 
+COMPONENTS = ("26", "TC")
+
+
+def component(line: WorkLine) -> str:
+    """The PFS row a line is priced from: "26" (professional component), "TC" (technical
+    component), or "" (the global row)."""
+    return next((m for m in line.modifiers if m in COMPONENTS), "")
+
+
+def pfs_row(line: WorkLine) -> RvuRow | None:
+    """The line's PFS row for its date and component."""
+    if line.ruleset is None:
+        return None
+    return line.ruleset.rvu(line.procedure_code, line.service_date, component(line))
+
+
 def _adjusted(
     line: WorkLine, rvu: RvuRow | None, factor: str | None, gpci: LocalityRow
 ) -> Decimal | None:
-    if rvu is None or factor is None or rvu.facility_pe_rvu is None or rvu.malpractice_rvu is None:
+    if (
+        rvu is None
+        or factor is None
+        or rvu.work_rvu is None
+        or rvu.facility_pe_rvu is None
+        or rvu.malpractice_rvu is None
+    ):
         return None
     per_unit = (
         rvu.work_rvu * gpci.work_gpci
@@ -100,13 +124,16 @@ def professional(
     amounts: dict[int, Decimal] = {}
     unadjusted: list[str] = []
     by_date: dict[object, list[int]] = {}  # lines under the reduction (indicator 2), by date
+    unknown: dict[object, list[int]] = {}  # paid lines with no MULT PROC indicator, by date
     for index, (line, price) in enumerate(zip(lines, priced, strict=True)):
         if price.allowed is None:
             continue
-        rvu = line.ruleset.rvu(line.procedure_code, line.service_date) if line.ruleset else None
+        rvu = pfs_row(line)
+        amount = Decimal(price.allowed)
         if rvu is not None and rvu.multiple_procedure == "2":
             by_date.setdefault(line.service_date, []).append(index)
-        amount = Decimal(price.allowed)
+        elif amount and (rvu is None or not rvu.multiple_procedure):
+            unknown.setdefault(line.service_date, []).append(index)
         if where.gpci is not None and amount:
             adjusted = _adjusted(line, rvu, price.conversion_factor, where.gpci)
             if adjusted is None:
@@ -120,14 +147,31 @@ def professional(
             f"{', '.join(sorted(set(unadjusted)))}: no RVU components (work, facility PE, MP) "
             "are loaded for the date."
         )
+    for day, missing in unknown.items():
+        if len(missing) + len(by_date.get(day, ())) > 1:
+            codes = ", ".join(sorted({lines[i].procedure_code for i in missing}))
+            notes.append(
+                "payable applies no multiple-procedure reduction to lines "
+                f"{', '.join(str(lines[i].line_number) for i in missing)}: no MULT PROC "
+                f"indicator is loaded for {codes} on {lines[missing[0]].service_date.isoformat()}."
+            )
     for group in by_date.values():
         if len(group) > 1:
             ranked = sorted(group, key=lambda i: (-amounts[i], lines[i].line_number))
             _reduced(amounts, ranked)
+            unconfirmed = sorted(
+                {
+                    row.provenance.source
+                    for i in ranked
+                    if (row := pfs_row(lines[i])) is not None
+                    and row.provenance.confidence != "confirmed"
+                }
+            )
             notes.append(
                 "payable applies the multiple-procedure reduction (indicator 2): 100% for line "
                 f"{lines[ranked[0]].line_number}, 50% for lines "
                 f"{', '.join(str(lines[i].line_number) for i in ranked[1:])}."
+                + (f" Indicator from: {' | '.join(unconfirmed)}." if unconfirmed else "")
             )
     return _with_payable(priced, amounts), where.locality()
 

@@ -1,7 +1,9 @@
 """Medicare national reference prices (docs/reference-data.md, "Medicare 2026 payment").
 
 Professional: total RVU × conversion factor (the qualifying-APM factor for a qualifying
-participant), each line rounded half-up to cents. OPPS: a J1 line is comprehensive, one
+participant), each line rounded half-up to cents; a line with modifier 26 is priced from
+the code's professional-component row, TC from its technical-component row, any other
+from the global row. OPPS: a J1 line is comprehensive, one
 payment for the highest-paying J1 line and every other line packaged. ASC: the ASC rate.
 A line in scope without a row is priced null with a note, and the total is then null.
 """
@@ -80,23 +82,30 @@ def _physician_fee(line: WorkLine, claim: Claim) -> PricedLine:
     ruleset = line.ruleset
     if ruleset is None:
         return _unpriced(line, "pfs", "no ruleset")
-    rvu = ruleset.rvu(line.procedure_code, line.service_date)
+    component = payable.component(line)
+    rvu = ruleset.rvu(line.procedure_code, line.service_date, component)
     participation: Participation = (
         "qualifying_apm"
         if claim.rendering_provider.qualifying_apm_participant
         else "non_qualifying_apm"
     )
     factor = ruleset.conversion_factor(participation, line.service_date)
+    when = line.service_date.isoformat()
     if rvu is None:
-        return _unpriced(line, "pfs", f"no RVU row for {line.service_date.isoformat()}")
+        named = f"{line.procedure_code}-{component} on " if component else ""
+        return _unpriced(line, "pfs", f"no RVU row for {named}{when}")
     if rvu.status == "B":
         return _packaged(
             line, "pfs", rvu.provenance, "PFS status B (bundled): never paid separately"
         )
     if rvu.status not in ("", "A"):
         return _unpriced(line, "pfs", f"PFS status {rvu.status}: no national amount")
+    if rvu.total_rvu is None or rvu.work_rvu is None:
+        return _unpriced(
+            line, "pfs", f"no RVUs loaded for {when} (the row carries only indicators forward)"
+        )
     if factor is None:
-        return _unpriced(line, "pfs", f"no conversion factor for {line.service_date.isoformat()}")
+        return _unpriced(line, "pfs", f"no conversion factor for {when}")
     key = (id(rvu), id(factor), line.units, line.line_number)
     memo = _PFS_MEMO.get(key)
     if memo is not None and memo[0] is rvu and memo[1] is factor:
@@ -129,6 +138,7 @@ def _physician_fee_line(
     rvu: RvuRow, factor: ConversionFactorRow, units: int, line_number: int
 ) -> PricedLine:
     """Pure in its (frozen) rows: memoized by `_physician_fee` to save the Decimal work."""
+    assert rvu.total_rvu is not None  # `_physician_fee` prices no row without RVUs
     per_unit = (rvu.total_rvu * factor.conversion_factor).quantize(CENT, rounding=ROUND_HALF_UP)
     weakest = _weakest(rvu.provenance, factor.provenance)
     return PricedLine(

@@ -64,9 +64,10 @@ class RankRow:
 @dataclass(frozen=True, slots=True)
 class RvuRow:
     code: str
-    work_rvu: Decimal
-    total_rvu: Decimal
-    """Facility total (the setting PCI is performed in)."""
+    work_rvu: Decimal | None
+    total_rvu: Decimal | None
+    """Facility total (the setting PCI is performed in). Both None in a row that carries only
+    indicators (PC/TC, MULT PROC) carried forward from an earlier year: never priced from."""
     provenance: Provenance
     status: str = ""
     """PFS status code (A active, B bundled, C carrier-priced, ...); "" when not published."""

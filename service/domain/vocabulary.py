@@ -24,6 +24,14 @@ DISTINCT_MODIFIERS: frozenset[str] = frozenset({"59", "XE", "XS", "XP", "XU"})
 # The modifiers PCI-BUND-001 accepts as the distinct-session marker for angiography.
 ANGIOGRAPHY_DISTINCT_MODIFIERS: frozenset[str] = frozenset({"59", "XU"})
 
+# Facility places of service (CMS POS code set; edits.md, third release, "Professional
+# component"): a physician's service there is its professional component (modifier 26).
+FACILITY_PLACES_OF_SERVICE: frozenset[str] = frozenset(
+    {"19", "21", "22", "23", "24", "26", "31", "34", "41", "42", "51", "52", "53", "56", "61"}
+)
+# PFS component modifiers: professional (26) and technical (TC) component.
+COMPONENT_MODIFIERS: frozenset[str] = frozenset({"26", "TC"})
+
 # HCPCS Level II C-codes are for hospital outpatient (OPPS) claims only (CMS HCPCS).
 OPPS_ONLY_PREFIX = "C"
 

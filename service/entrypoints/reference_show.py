@@ -70,7 +70,7 @@ def ruleset_view(ruleset: Ruleset, origins: Mapping[str, str] | None = None) -> 
             "zip5",
             f"{len(table.localities):,}",
             _dates([table.provenance]),
-            "confirmed",
+            table.provenance.confidence,
             origins.get("zip5", SHIPPED),
         )
     files = Table(title=f"{ruleset.version}: files", title_justify="left")

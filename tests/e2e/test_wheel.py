@@ -45,7 +45,8 @@ def test_the_installed_check_edits_the_samples_with_the_packaged_tables(
     ]
     assert len(outputs) == len([line for line in samples.splitlines() if line.strip()])
     assert {o["event_type"] for o in outputs} == {"claim.enriched", "claim.rejected"}
-    assert all(o["ruleset"]["version"] == "pci-2026.1" for o in outputs)
+    # the samples are of 2026, and one of 2025 (a physician's 93458-26): both packaged rulesets
+    assert {o["ruleset"]["version"] for o in outputs} == {"pci-2025", "pci-2026.1"}
 
 
 def test_the_installed_rules_and_version_answer_from_another_directory(
@@ -60,6 +61,8 @@ def test_the_wheel_carries_its_data_and_no_source_tree_paths(installed: Path) ->
     assert (site / "reference" / "rulesets.toml").is_file()
     assert (site / "reference" / "pci-2025" / "ZIP5_OCT2025.txt.gz").is_file()
     assert (site / "reference" / "pci-2025" / "GPCI2025.csv").is_file()
+    assert (site / "reference" / "pci-2026.1" / "GPCI2026.csv").is_file()
+    assert (site / "reference" / "pci-2026.1" / "carried_forward.csv").is_file()
     assert (site / "samples" / "claims.jsonl").is_file()
     assert (site / "contracts" / "schemas" / "claim.submitted.v1.json").is_file()
     assert not (site / "tests").exists()

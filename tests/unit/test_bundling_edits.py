@@ -161,7 +161,8 @@ def test_bundling_edit(
 
 def test_exception_documented_adds_xu_to_the_angiography_line() -> None:
     outcome = run(event(line("93459"), line("92924", "RC"), proc=RC_DOC_EXCEPTION))
-    assert final_lines(outcome) == [("93459", ["XU"]), ("92924", ["RC"])]
+    # at place of service 22 the physician's line also takes 26 (PCI-MOD-006)
+    assert final_lines(outcome) == [("93459", ["XU", "26"]), ("92924", ["RC"])]
 
 
 def test_bypass_info_names_the_modifier_and_carries_no_denial_code() -> None:
@@ -180,10 +181,10 @@ def test_mue_message_names_value_and_adjudication_indicator() -> None:
 
 def test_removed_angiography_no_longer_counts_as_a_primary() -> None:
     # BUND-001 removes 93459 (no exception); +93571 still has the PCI base line as primary
-    # (and PCI-MOD-004 gives it that line's vessel).
+    # (and PCI-MOD-004 gives it that line's vessel, PCI-MOD-006 its professional component).
     outcome = run(event(line("93459"), line("92924", "RC"), line("93571")))
     assert dispositions(outcome, "PCI-BUND-004") == []
-    assert final_lines(outcome) == [("92924", ["RC"]), ("93571", ["RC"])]
+    assert final_lines(outcome) == [("92924", ["RC"]), ("93571", ["RC", "26"])]
 
 
 RC_PCI_WITH_EXCEPTION = procedure(

@@ -3,6 +3,7 @@ files (tests/fixtures/cms-official): the facts CMS publishes come out as CMS pub
 and a damaged file is refused naming file, line and column."""
 
 import hashlib
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import pytest
 
 from service.adapters.cms.asc import read_addendum_aa, read_addendum_b, read_addendum_ff
 from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
+from service.adapters.cms.tables import conversion_factor_rows
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.reference_files import load_reference
 from service.domain.engine import evaluate
@@ -43,10 +45,165 @@ def test_the_2025_relative_values_give_92924_its_published_rvus_and_indicators()
     )
 
 
-def test_the_2025_branch_add_ons_are_bundled_and_component_rows_are_not_read() -> None:
+def test_the_2025_branch_add_ons_are_bundled_and_component_rows_are_read_with_their_pctc() -> None:
     _, rows = read_relative_values(OFFICIAL / "PPRRVU2025_Oct.csv")
     assert {row.code for row in rows if row.status == "B"} >= PCI_BRANCH_ADD_ONS
-    assert [row.status for row in rows if row.code == "92978"] == ["C"]  # the global row only
+    # 92978: global carrier-priced (C), professional component active (A), technical C
+    ivus = [(row.modifier, row.status, row.pctc_indicator) for row in rows if row.code == "92978"]
+    assert ivus == [("", "C", "1"), ("26", "A", "1"), ("TC", "C", "1")]
+    (professional,) = [row for row in rows if (row.code, row.modifier) == ("93458", "26")]
+    assert (professional.work, professional.facility_pe, professional.malpractice) == (
+        Decimal("5.60"),
+        Decimal("1.94"),
+        Decimal("1.04"),
+    )
+    assert (professional.facility_total, professional.multiple_procedure) == (Decimal("8.58"), "2")
+    assert {row.pctc_indicator for row in rows if row.code == "92924"} == {"0"}
+
+
+PFS_2026 = "PPRRVU2026_Jul_nonQPP.excerpt.redacted.csv"
+
+
+def test_the_2026_layout_with_its_pric_ind_column_is_read_by_its_header_cells() -> None:
+    release, rows = read_relative_values(OFFICIAL / PFS_2026)
+    assert (release.effective_from, release.effective_to) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert "2026 National Physician Fee Schedule Relative Value File July Release" in (
+        release.source
+    )
+    assert len(rows) == 8  # every data row of the excerpt
+    first = rows[0]
+    # 0001F,,REDACTED,I,,0.00,...,9 (PCTC),XXX,...,9 (MULT PROC),...,9 (PRIC IND),,33.4009
+    assert (first.code, first.status, first.pctc_indicator, first.global_days) == (
+        "0001F",
+        "I",
+        "9",
+        "XXX",
+    )
+    assert (first.multiple_procedure, first.conversion_factor) == ("9", Decimal("33.4009"))
+
+
+def test_a_2026_file_gives_the_conversion_factor_of_the_track_its_name_says() -> None:
+    release, rows = read_relative_values(OFFICIAL / PFS_2026)
+    factors = conversion_factor_rows(release, rows)
+    assert [(f.participation, f.conversion_factor) for f in factors] == [
+        ("non_qualifying_apm", Decimal("33.4009"))
+    ]
+    release_2025, rows_2025 = read_relative_values(OFFICIAL / "PPRRVU2025_Oct.csv")
+    assert {f.participation for f in conversion_factor_rows(release_2025, rows_2025)} == {
+        "non_qualifying_apm",
+        "qualifying_apm",
+    }
+
+
+def _qpp_twin(directory: Path, factor: str = "33.5675") -> Path:
+    """The _QPP twin as CMS publishes it beside the _nonQPP file: the same rows, its own
+    conversion factor (33.5675, the CY2026 qualifying APM factor)."""
+    text = (OFFICIAL / PFS_2026).read_text(encoding="utf-8")
+    twin = directory / PFS_2026.replace("_nonQPP", "_QPP")
+    twin.write_text(text.replace(",33.4009,", f",{factor},"), encoding="utf-8")
+    return twin
+
+
+def test_the_qpp_and_non_qpp_twins_load_together_each_giving_its_own_factor(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(OFFICIAL / PFS_2026, tmp_path / PFS_2026)
+    _qpp_twin(tmp_path)
+    # the excerpts hold no PCI row: refused as a partial release unless accepted
+    with pytest.raises(ReferenceDataError, match="hold no row for"):
+        load_reference(official_dir=tmp_path)
+    reference = load_reference(official_dir=tmp_path, accept_partial=True)
+    march = date(2026, 3, 2)
+    ruleset = reference.ruleset_for(march)
+    assert ruleset is not None
+    non_qualifying = ruleset.conversion_factor("non_qualifying_apm", march)
+    qualifying = ruleset.conversion_factor("qualifying_apm", march)
+    assert non_qualifying is not None and qualifying is not None
+    assert (non_qualifying.conversion_factor, qualifying.conversion_factor) == (
+        Decimal("33.4009"),
+        Decimal("33.5675"),
+    )
+    assert "_QPP" in qualifying.provenance.source and "_nonQPP" in non_qualifying.provenance.source
+    assert len(ruleset.rvus["0001F"]) == 1  # the twins' relative values are kept once
+
+
+def test_a_non_qpp_file_alone_leaves_the_qualifying_factor_it_does_not_give(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(OFFICIAL / PFS_2026, tmp_path / PFS_2026)
+    march = date(2026, 3, 2)
+    reference = load_reference(official_dir=tmp_path, accept_partial=True)  # an excerpt
+    ruleset = reference.ruleset_for(march)
+    assert ruleset is not None
+    non_qualifying = ruleset.conversion_factor("non_qualifying_apm", march)
+    qualifying = ruleset.conversion_factor("qualifying_apm", march)
+    assert non_qualifying is not None and PFS_2026 in non_qualifying.provenance.source
+    assert qualifying is not None and qualifying.conversion_factor == Decimal("33.5675")
+    assert PFS_2026 not in qualifying.provenance.source  # the shipped row, not the file's
+
+
+def test_twins_whose_names_give_the_lower_factor_to_the_qualifying_track_are_refused(
+    tmp_path: Path,
+) -> None:
+    # the two files with their names swapped: 33.4009 named _QPP, 33.5675 named _nonQPP
+    swapped = tmp_path / "swapped"
+    swapped.mkdir()
+    _qpp_twin(swapped).rename(tmp_path / PFS_2026)
+    shutil.copy(OFFICIAL / PFS_2026, tmp_path / PFS_2026.replace("_nonQPP", "_QPP"))
+    with pytest.raises(ReferenceDataError, match=r"swapped"):
+        load_reference(official_dir=tmp_path)
+
+
+def test_twins_whose_relative_values_differ_are_refused(tmp_path: Path) -> None:
+    shutil.copy(OFFICIAL / PFS_2026, tmp_path / PFS_2026)
+    twin = _qpp_twin(tmp_path)
+    twin.write_text(twin.read_text().replace("0001F,,REDACTED,I,", "0001F,,REDACTED,A,"))
+    with pytest.raises(ReferenceDataError, match=r"relative values differ"):
+        load_reference(official_dir=tmp_path)
+
+
+def test_two_files_of_one_track_and_release_are_refused(tmp_path: Path) -> None:
+    shutil.copy(OFFICIAL / PFS_2026, tmp_path / PFS_2026)
+    shutil.copy(OFFICIAL / PFS_2026, tmp_path / ("copy-" + PFS_2026))
+    with pytest.raises(ReferenceDataError, match=r"non_qualifying_apm"):
+        load_reference(official_dir=tmp_path)
+
+
+def _cut(tmp_path: Path, name: str, lines: int, tail: str = "") -> Path:
+    kept = (OFFICIAL / name).read_bytes().splitlines(keepends=True)[:lines]
+    cut = tmp_path / name
+    cut.write_bytes(b"".join(kept) + tail.encode())
+    return cut
+
+
+@pytest.mark.parametrize("name", ["PPRRVU2025_Oct.csv", PFS_2026])
+def test_a_relative_value_file_cut_inside_its_header_is_refused_naming_the_line(
+    tmp_path: Path, name: str
+) -> None:
+    cut = _cut(tmp_path, name, 9)  # the last header line (HCPCS,MOD,...) is gone
+    with pytest.raises(ReferenceDataError, match=rf"{re.escape(str(cut))}.*header"):
+        read_relative_values(cut)
+
+
+@pytest.mark.parametrize("name", ["PPRRVU2025_Oct.csv", PFS_2026])
+def test_a_relative_value_file_cut_after_its_header_is_refused(tmp_path: Path, name: str) -> None:
+    cut = _cut(tmp_path, name, 10)
+    with pytest.raises(ReferenceDataError, match=rf"{re.escape(str(cut))}:10: no data rows"):
+        read_relative_values(cut)
+
+
+def test_a_relative_value_file_cut_inside_a_row_is_refused_naming_the_line(
+    tmp_path: Path,
+) -> None:
+    cut = _cut(tmp_path, PFS_2026, 12, tail="00102,,REDACTED,J,,0.00")
+    with pytest.raises(ReferenceDataError, match=rf"{re.escape(str(cut))}:13: 6 cells"):
+        read_relative_values(cut)
+
+
+def test_a_header_whose_cells_moved_apart_is_refused_naming_the_column(tmp_path: Path) -> None:
+    damaged = _damaged(tmp_path, PFS_2026, ",PCTC,GLOB,", ",PCT,GLOB,")
+    with pytest.raises(ReferenceDataError, match=r"PCTC IND"):
+        read_relative_values(damaged)
 
 
 def test_gpci_and_zip5_give_the_alabama_locality_of_zip_35203() -> None:
@@ -224,7 +381,7 @@ def test_reference_show_lists_tables_rows_dates_confidence_and_files(
     assert code == 0
     assert "pci-2025: tables" in shown and "pci-2026.1" not in shown
     rvu_line = next(line for line in shown.splitlines() if line.startswith("│ rvu "))
-    assert "36" in rvu_line  # the excerpt's 36 global rows, no longer the 30 shipped ones
+    assert "60" in rvu_line  # the excerpt's 60 rows (global, 26, TC), not the 54 shipped ones
     assert "PPRRVU2025_Oct.csv" in shown and "42,956" in shown
     assert main(["reference", "show", "--as-of", "2024-06-10"]) == 2
 
@@ -294,3 +451,69 @@ def test_the_2026_gpci_file_loads_through_the_official_directory_for_2026_claims
     earlier = reference.ruleset_for(date(2025, 6, 10))
     assert earlier is not None
     assert "GPCI2025.csv" in earlier.localities[("10112", "00")][0].provenance.source
+
+
+def _values(row: object) -> tuple[object, ...]:
+    from service.domain.reference import RvuRow
+
+    assert isinstance(row, RvuRow)
+    return (
+        row.code,
+        row.modifier,
+        row.status,
+        row.work_rvu,
+        row.facility_pe_rvu,
+        row.malpractice_rvu,
+        row.total_rvu,
+        row.multiple_procedure,
+        row.pctc_indicator,
+    )
+
+
+def test_the_shipped_2025_rvu_table_is_the_official_files_rows_for_the_codes_in_scope() -> None:
+    from service.adapters.cms.tables import rvu_rows
+
+    release, rows = read_relative_values(OFFICIAL / "PPRRVU2025_Oct.csv")
+    june = date(2025, 6, 10)
+    ruleset = load_reference().ruleset_for(june)
+    assert ruleset is not None
+    official = {
+        (r.code, r.modifier): _values(r) for r in rvu_rows(release, rows) if r.code in ruleset.codes
+    }
+    shipped = {(r.code, r.modifier): _values(r) for rs in ruleset.rvus.values() for r in rs}
+    assert shipped == official
+    assert {m for _, m in shipped} == {"", "26", "TC"}
+
+
+def test_the_2026_rows_carry_the_2025_pctc_and_mult_proc_forward_and_say_so() -> None:
+    _, rows = read_relative_values(OFFICIAL / "PPRRVU2025_Oct.csv")
+    of_2025 = {r.code: (r.pctc_indicator, r.multiple_procedure) for r in rows if not r.modifier}
+    march = date(2026, 3, 2)
+    ruleset = load_reference().ruleset_for(march)
+    assert ruleset is not None
+    carried = [r for rs in ruleset.rvus.values() for r in rs]
+    assert carried and all(not r.modifier for r in carried)  # no 26/TC row without a 2026 fact
+    for row in carried:
+        assert (row.pctc_indicator, row.multiple_procedure) == of_2025[row.code], row.code
+        assert "carried forward from CMS 2025" in row.provenance.source
+        assert "PPRRVU2025_Oct.csv" in row.provenance.source
+        if row.total_rvu is None:  # an indicator-only row
+            assert row.provenance.confidence == "derived"
+    deleted = {"92921", "92925", "92929", "92934", "92938", "92944"}
+    assert not deleted & {r.code for r in carried}
+    assert {r.code for r in carried if r.pctc_indicator == "1"} == {
+        "92978", "92979", "93454", "93455", "93456", "93457", "93458", "93459", "93460",
+        "93461", "93571", "93572",
+    }  # fmt: skip
+
+
+def test_reference_show_gives_the_carried_forward_zip_table_its_own_confidence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from service.entrypoints.cli import main
+
+    assert main(["reference", "show", "--as-of", "2026-03-02"]) == 0
+    shown = capsys.readouterr().out
+    zip_line = next(line for line in shown.splitlines() if line.startswith("│ zip5 "))
+    assert "derived" in zip_line
+    assert "GPCI2026.csv" in shown

@@ -46,6 +46,7 @@ BUILT += [
     event(line("92924", "LD"), frequency="replacement"),
     event(line("C9600", "LC")),
     event(line("C9601", "LC", date="2025-03-02")),
+    event(line("92928", "LD"), line("92978", "LD", "XU", "76", "77")),  # no room for 26
     event(
         line("92924", "LD"),
         proc=procedure(lesion("12", line_number=1, calcification="moderate")),

@@ -184,7 +184,7 @@ MOD_004: list[tuple[str, ClaimSubmitted, list[str], list[tuple[str, list[str]]] 
         "IVUS with one PCI artery takes its modifier",
         event(line("92928", "LD"), line("92978")),
         ["correction"],
-        [("92928", ["LD"]), ("92978", ["LD"])],
+        [("92928", ["LD"]), ("92978", ["LD", "26"])],  # 26: PCI-MOD-006 (place of service 22)
     ),
     (
         "FFR with diagnostic angiography only, documented in one artery",
@@ -215,3 +215,92 @@ def test_an_imaging_or_physiology_add_on_names_its_vessel(
     lines_after: list[tuple[str, list[str]]] | None,
 ) -> None:
     assert_edit(claim_event, "PCI-MOD-004", expected, lines_after, name)
+
+
+# PCI-MOD-006: PC/TC indicator 1 (PPRRVU2025_Oct.csv: 93454-93461, +92978, +93571 ...;
+# carried forward to 2026), professional claim, facility place of service, no 26 or TC.
+JUNE_2025 = "2025-06-10"
+MOD_006: list[tuple[str, ClaimSubmitted, list[str], list[tuple[str, list[str]]]]] = [
+    (
+        "diagnostic angiography kept beside a PCI in a hospital takes 26",
+        event(
+            line("92928", "RC", date=JUNE_2025),
+            line("93458", date=JUNE_2025),
+            proc=procedure(lesion("2", treatments=("stent",)), exception="condition_changed"),
+        ),
+        ["correction"],
+        [("92928", ["RC"]), ("93458", ["XU", "26"])],
+    ),
+    (
+        "2026: the PC/TC indicator carried forward from 2025 still asks for 26",
+        event(line("92928", "LD"), line("92978", "LD")),
+        ["correction"],
+        [("92928", ["LD"]), ("92978", ["LD", "26"])],
+    ),
+    (
+        "an ambulatory surgical centre (24) is a facility too",
+        event(line("92928", "LD"), line("92978", "LD"), place_of_service="24"),
+        ["correction"],
+        [("92928", ["LD"]), ("92978", ["LD", "26"])],
+    ),
+    (
+        "in an office (11) the physician bills the global service",
+        event(line("92928", "LD"), line("92978", "LD"), place_of_service="11"),
+        [],
+        [("92928", ["LD"]), ("92978", ["LD"])],
+    ),
+    (
+        "26 already billed",
+        event(line("92928", "LD"), line("92978", "LD", "26")),
+        [],
+        [("92928", ["LD"]), ("92978", ["LD", "26"])],
+    ),
+    (
+        "TC billed: the technical component is not changed",
+        event(line("92928", "LD"), line("92978", "LD", "TC")),
+        [],
+        [("92928", ["LD"]), ("92978", ["LD", "TC"])],
+    ),
+    (
+        "a PCI base code does not split (PC/TC indicator 0)",
+        event(line("92928", "LD", date=JUNE_2025)),
+        [],
+        [("92928", ["LD"])],
+    ),
+    (
+        "a hospital outpatient claim bills the facility's part: not the physician's edit",
+        event(line("92928", "LD"), line("92978", "LD"), setting="hospital_outpatient"),
+        [],
+        [("92928", ["LD"]), ("92978", ["LD"])],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "claim_event", "expected", "lines_after"), MOD_006, ids=[c[0] for c in MOD_006]
+)
+def test_a_split_code_billed_by_a_physician_at_a_facility_takes_26(
+    name: str,
+    claim_event: ClaimSubmitted,
+    expected: list[str],
+    lines_after: list[tuple[str, list[str]]],
+) -> None:
+    assert_edit(claim_event, "PCI-MOD-006", expected, lines_after, name)
+
+
+def test_appending_26_is_recorded_as_a_change_and_costs_no_remittance_code() -> None:
+    outcome = run(event(line("92928", "LD"), line("92978", "LD")))
+    (finding,) = findings(outcome, "PCI-MOD-006")
+    assert (finding.carc, finding.rarc) == (None, None)  # the line stays paid
+    assert finding.evidence and "PPRRVU2025_Oct.csv" in finding.evidence[0].source
+    changed = [c for c in outcome.changes if c.edit_id == "PCI-MOD-006"]
+    snapshots = [(c.before, c.after) for c in changed]
+    assert [(b and b.modifiers, a and a.modifiers) for b, a in snapshots] == [
+        (("LD",), ("LD", "26"))
+    ]
+
+
+def test_a_line_with_four_modifiers_is_warned_not_changed() -> None:
+    outcome = run(event(line("92928", "LD"), line("92978", "LD", "XU", "76", "77")))
+    assert dispositions(outcome, "PCI-MOD-006") == ["warning"]
+    assert ("92978", ["LD", "XU", "76", "77"]) in final_lines(outcome)

@@ -54,7 +54,15 @@ def test_official_layout_files_shipped_as_published_carry_their_release() -> Non
         date(2025, 1, 1),
         date(2025, 12, 31),
     )
-    assert REFERENCE.ruleset_for(MARCH).locality_of("35203", MARCH) is None  # type: ignore[union-attr]
+    march = REFERENCE.ruleset_for(MARCH)
+    assert march is not None
+    found_2026 = march.locality_of("35203", MARCH)
+    assert found_2026 is not None
+    zip_2026, gpci_2026 = found_2026
+    assert gpci_2026 is not None and "GPCI2026.csv, sha256" in gpci_2026.provenance.source
+    # no 2026 ZIP5 file is shipped: October 2025's stands for 2026, derived, and says so
+    assert zip_2026.provenance.confidence == "derived"
+    assert "ZIP5_OCT2025.txt" in zip_2026.provenance.source
 
 
 def test_2026_branch_add_ons_carry_the_confidence_of_their_source() -> None:
@@ -83,6 +91,17 @@ def test_a_bad_shipped_table_fails_naming_file_line_and_column(tmp_path: Path) -
     shutil.copytree(SHIPPED_REFERENCE_DIR, root)
     table = root / "pci-2026.1" / "rvu.csv"
     table.write_text(table.read_text().replace("9.88", "nine"))
+    with pytest.raises(ReferenceDataError, match=r"rvu\.csv:2: column 'work_rvu'"):
+        load_reference(root)
+
+
+def test_an_rvu_row_with_a_total_but_no_work_rvu_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "reference"
+    shutil.copytree(SHIPPED_REFERENCE_DIR, root)
+    table = root / "pci-2026.1" / "rvu.csv"
+    table.write_text(table.read_text().replace(",9.88,", ",,", 1))
     with pytest.raises(ReferenceDataError, match=r"rvu\.csv:2: column 'work_rvu'"):
         load_reference(root)
 

@@ -49,7 +49,8 @@ ADDITIONAL_VESSEL: list[
         "additional-vessel FFR without a modifier takes the PCI vessel the first FFR left",
         event(line("92928", "LD"), line("92920", "RC"), line("93571", "LD"), line("93572")),
         ["correction"],
-        [("92928", ["LD"]), ("92920", ["RC"]), ("93571", ["LD"]), ("93572", ["RC"])],
+        # (26 appended by PCI-MOD-006: a physician's claim at POS 22)
+        [("92928", ["LD"]), ("92920", ["RC"]), ("93571", ["LD", "26"]), ("93572", ["RC", "26"])],
     ),
     (
         "additional-vessel IVUS without a modifier when the one PCI vessel is the first's",
@@ -61,7 +62,7 @@ ADDITIONAL_VESSEL: list[
         "first-vessel IVUS still takes the one PCI vessel",
         event(line("92928", "LD"), line("92978")),
         ["correction"],
-        [("92928", ["LD"]), ("92978", ["LD"])],
+        [("92928", ["LD"]), ("92978", ["LD", "26"])],
     ),
 ]
 
@@ -95,7 +96,7 @@ def test_a_vessel_taken_from_the_documentation_is_not_called_the_claims_pci() ->
     (finding,) = findings(outcome, "PCI-MOD-004")
     assert "PCI" not in finding.message
     assert "documented lesions lie in RC" in finding.message
-    assert final_lines(outcome)[1] == ("93571", ["RC"])
+    assert final_lines(outcome)[1] == ("93571", ["RC", "26"])  # 26: PCI-MOD-006, POS 22
 
 
 def test_a_vessel_taken_from_the_pci_line_says_so() -> None:

@@ -51,3 +51,6 @@ def test_worked_example(case: dict[str, Any]) -> None:
     if "total_allowed" in expect:
         assert outcome.pricing is not None
         assert outcome.pricing.total_allowed == expect["total_allowed"]
+    if "total_payable" in expect:
+        assert outcome.pricing is not None
+        assert outcome.pricing.total_payable == expect["total_payable"]

@@ -1,8 +1,11 @@
 """The Physician Fee Schedule's own files: relative values (PPRRVU), GPCI and ZIP5.
 
-Each reader checks the layout it relies on (the header cells at the positions it reads) and
-names file, line and column for any cell it cannot use. Rows with a modifier (26, TC, 53)
-are professional or technical components; only the global rows (no modifier) are read.
+Each reader checks the layout it relies on and names file, line and column for any cell it
+cannot use. The relative value file's header spans several lines and its columns move
+between years (2026 adds PRIC IND before ENDO BASE): its columns are found by their header
+cells, joined top to bottom ("WORK" over "RVU" is WORK RVU), never by position. Every row
+is read: the global row (no modifier) and the professional (26) and technical (TC)
+component rows CMS publishes for a code that splits into them.
 """
 
 import re
@@ -13,15 +16,16 @@ from pathlib import Path
 from service.adapters.cms.release import Release, calendar_year, official_bytes
 from service.adapters.csv_tables import ReferenceDataError, official_rows
 
-# The relative value file's last header line, cell by cell (its header spans five lines).
-RVU_HEADER = (
-    "HCPCS", "MOD", "DESCRIPTION", "CODE", "PAYMENT", "RVU", "PE RVU", "INDICATOR", "PE RVU",
-    "INDICATOR", "RVU", "TOTAL", "TOTAL", "IND", "DAYS", "OP", "OP", "OP", "PROC", "SURG",
-    "SURG", "SURG", "SURG", "BASE", "FACTOR",
+# The columns read, by their header cells joined over the header's lines.
+HCPCS, MOD, STATUS = "HCPCS", "MOD", "STATUS CODE"
+WORK, NONFACILITY_PE, NONFACILITY_NA = "WORK RVU", "NON-FAC PE RVU", "NON-FAC NA INDICATOR"
+FACILITY_PE, MP, FACILITY_TOTAL = "FACILITY PE RVU", "MP RVU", "FACILITY TOTAL"
+PCTC, GLOBAL_DAYS, MULT_PROC, CONV_FACTOR = "PCTC IND", "GLOB DAYS", "MULT PROC", "CONV FACTOR"
+RVU_COLUMNS = (
+    HCPCS, MOD, STATUS, WORK, NONFACILITY_PE, NONFACILITY_NA, FACILITY_PE, MP, FACILITY_TOTAL,
+    PCTC, GLOBAL_DAYS, MULT_PROC, CONV_FACTOR,
 )  # fmt: skip
-# Positions in that layout.
-HCPCS, MOD, STATUS, WORK, NONFACILITY_PE, FACILITY_PE, MP, FACILITY_TOTAL = 0, 1, 3, 5, 6, 8, 10, 12
-GLOBAL_DAYS, MULT_PROC, CONV_FACTOR = 14, 18, 24
+COMPONENT_MODIFIERS = ("", "26", "TC")
 RVU_TITLE = re.compile(r"(\d{4}) National Physician Fee Schedule Relative Value File (\w+) Release")
 GPCI_TITLE = re.compile(r"CY (\d{4}) GEOGRAPHIC PRACTICE COST INDICES", re.IGNORECASE)
 
@@ -39,6 +43,10 @@ class PfsRvu:
     global_days: str
     multiple_procedure: str
     conversion_factor: Decimal
+    modifier: str = ""
+    """The MOD cell: "" the global row, "26" professional component, "TC" technical."""
+    pctc_indicator: str = ""
+    """PCTC IND (0 no split, 1 splits into 26 and TC, 2 professional only, ...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,42 +69,91 @@ def _number(path: Path, line: int, column: str, text: str) -> Decimal:
     return value
 
 
+def _is_header_line(row: list[str]) -> bool:
+    """A line of the column header: text past the first three cells (the title, notice and
+    release lines above it have text in the DESCRIPTION cell only)."""
+    return any(cell.strip() for cell in row[3:])
+
+
+def _columns(path: Path, rows: list[list[str]]) -> tuple[int, dict[str, int]]:
+    """The header's last line (HCPCS, MOD, ...) and each column read → its position."""
+    last = next(
+        (i for i, row in enumerate(rows) if [c.strip() for c in row[:2]] == [HCPCS, MOD]), None
+    )
+    if last is None:
+        raise ReferenceDataError(
+            f"{path}:{len(rows)}: not the PFS relative value layout (header cells): no line "
+            "starts HCPCS,MOD (a cut or damaged header)"
+        )
+    first = last
+    while first > 0 and _is_header_line(rows[first - 1]):
+        first -= 1
+    width = len(rows[last])
+    names = [
+        " ".join(
+            cell
+            for row in rows[first : last + 1]
+            if position < len(row) and (cell := row[position].strip())
+        )
+        for position in range(width)
+    ]
+    positions: dict[str, int] = {}
+    for column in RVU_COLUMNS:
+        found = [i for i, name in enumerate(names) if name == column]
+        if len(found) != 1:
+            raise ReferenceDataError(
+                f"{path}:{first + 1}-{last + 1}: not the PFS relative value layout (header "
+                f"cells): column {column!r} found {len(found)} times"
+            )
+        positions[column] = found[0]
+    return last, positions
+
+
 def read_relative_values(path: Path) -> tuple[Release, list[PfsRvu]]:
-    """A PPRRVU file: its release (from the title line) and its global rows."""
+    """A PPRRVU file (the 2025 layout, or 2026's with PRIC IND): its release (from the title
+    line) and every row, global and component (26, TC)."""
     rows = official_rows(path)
     title = next((m for row in rows[:5] for cell in row if (m := RVU_TITLE.search(cell))), None)
     if title is None:
         raise ReferenceDataError(f"{path}: no 'NNNN National Physician Fee Schedule' title")
-    header = next((i for i, row in enumerate(rows) if row[:2] == ["HCPCS", "MOD"]), None)
-    if header is None or tuple(c.strip() for c in rows[header][: len(RVU_HEADER)]) != RVU_HEADER:
-        raise ReferenceDataError(f"{path}: not the PFS relative value layout (header cells)")
+    header, at = _columns(path, rows)
     release = calendar_year(path, title.group(0), int(title.group(1)))
     found: list[PfsRvu] = []
     for line, row in enumerate(rows[header + 1 :], start=header + 2):
-        if not row or not row[HCPCS].strip() or row[MOD].strip():
+        if not row or not row[0].strip():
             continue
-        if len(row) <= CONV_FACTOR:
-            raise ReferenceDataError(f"{path}:{line}: {len(row)} cells; the layout has 31")
+        if len(row) < len(rows[header]):
+            raise ReferenceDataError(
+                f"{path}:{line}: {len(row)} cells; the header has {len(rows[header])} "
+                "(a damaged or cut line)"
+            )
+        modifier = row[at[MOD]].strip()
+        if modifier not in COMPONENT_MODIFIERS:
+            continue  # 53 (discontinued) and other modifier rows are not read
 
-        def number(position: int, column: str, line: int = line, row: list[str] = row) -> Decimal:
-            return _number(path, line, column, row[position])
+        def number(column: str, line: int = line, row: list[str] = row) -> Decimal:
+            return _number(path, line, column, row[at[column]])
 
         found.append(
             PfsRvu(
-                code=row[HCPCS].strip(),
-                status=row[STATUS].strip(),
-                work=number(WORK, "WORK RVU"),
-                facility_pe=number(FACILITY_PE, "FACILITY PE RVU"),
+                code=row[at[HCPCS]].strip(),
+                status=row[at[STATUS]].strip(),
+                work=number(WORK),
+                facility_pe=number(FACILITY_PE),
                 nonfacility_pe=None
-                if row[NONFACILITY_PE + 1].strip() == "NA"
-                else number(NONFACILITY_PE, "NON-FAC PE RVU"),
-                malpractice=number(MP, "MP RVU"),
-                facility_total=number(FACILITY_TOTAL, "FACILITY TOTAL"),
-                global_days=row[GLOBAL_DAYS].strip(),
-                multiple_procedure=row[MULT_PROC].strip(),
-                conversion_factor=number(CONV_FACTOR, "CONV FACTOR"),
+                if row[at[NONFACILITY_NA]].strip() == "NA"
+                else number(NONFACILITY_PE),
+                malpractice=number(MP),
+                facility_total=number(FACILITY_TOTAL),
+                global_days=row[at[GLOBAL_DAYS]].strip(),
+                multiple_procedure=row[at[MULT_PROC]].strip(),
+                conversion_factor=number(CONV_FACTOR),
+                modifier=modifier,
+                pctc_indicator=row[at[PCTC]].strip(),
             )
         )
+    if not found:
+        raise ReferenceDataError(f"{path}:{header + 1}: no data rows under the header (a cut file)")
     return release, found
 
 

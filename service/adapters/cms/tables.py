@@ -49,32 +49,50 @@ def provenance(
 
 
 def rvu_rows(release: Release, rows: list[PfsRvu]) -> list[RvuRow]:
+    """Every row of the file, global and component (26, TC), each keyed by code and
+    modifier ("92978-26") and carrying the code's PC/TC indicator."""
     return [
         RvuRow(
             row.code,
             row.work,
             row.facility_total,
-            provenance(release, "rvu", row.code),
+            provenance(release, "rvu", f"{row.code}-{row.modifier}" if row.modifier else row.code),
             status=row.status,
             facility_pe_rvu=row.facility_pe,
             malpractice_rvu=row.malpractice,
             multiple_procedure=row.multiple_procedure,
+            modifier=row.modifier,
+            pctc_indicator=row.pctc_indicator,
         )
         for row in rows
     ]
 
 
+# From 2026 CMS publishes the relative value file twice, one per conversion factor: the
+# `_QPP` file for qualifying APM participants, the `_nonQPP` file for everyone else. A file
+# whose name says neither (every file before 2026) gives its factor to both.
+TRACKS_OF_NAME: tuple[tuple[str, tuple[Participation, ...]], ...] = (
+    ("_nonqpp", ("non_qualifying_apm",)),
+    ("_qpp", ("qualifying_apm",)),
+)
+BOTH_TRACKS: tuple[Participation, ...] = ("non_qualifying_apm", "qualifying_apm")
+
+
+def tracks_of(file_name: str) -> tuple[Participation, ...]:
+    """The conversion-factor tracks a relative value file is for, told by its name."""
+    lowered = file_name.lower()
+    return next((tracks for mark, tracks in TRACKS_OF_NAME if mark in lowered), BOTH_TRACKS)
+
+
 def conversion_factor_rows(release: Release, rows: list[PfsRvu]) -> list[ConversionFactorRow]:
-    """The file's one conversion factor, for every participant (from 2026 CMS publishes one
-    file per factor; such a file is for the track its title names, not read yet)."""
+    """The file's one conversion factor, for the track(s) its name gives (`tracks_of`)."""
     factors = {row.conversion_factor for row in rows}
     if len(factors) != 1:
         raise ValueError(f"{release.file}: {len(factors)} conversion factors; expected one")
     (factor,) = factors
-    tracks: tuple[Participation, ...] = ("non_qualifying_apm", "qualifying_apm")
     return [
         ConversionFactorRow(track, factor, provenance(release, "conversion_factors", track))
-        for track in tracks
+        for track in tracks_of(release.file)
     ]
 
 

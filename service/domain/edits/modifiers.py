@@ -6,7 +6,11 @@ from service.domain.context import EditContext
 from service.domain.edits.bundling import pair_kind
 from service.domain.reference import Provenance, PtpRow
 from service.domain.registry import Firing, ProposedChange, edit
-from service.domain.vocabulary import CORONARY_MODIFIERS
+from service.domain.vocabulary import (
+    COMPONENT_MODIFIERS,
+    CORONARY_MODIFIERS,
+    FACILITY_PLACES_OF_SERVICE,
+)
 from service.domain.working_claim import WorkLine
 
 GUIDE_MODIFIERS = "2026 coder's guide to CPT 92924, 'Modifiers and add-on codes'"
@@ -139,6 +143,62 @@ def distinct_modifier_where_coronary_modifiers_bypass(ctx: EditContext) -> Itera
 
 def _pair(ctx: EditContext, line: WorkLine, other: WorkLine) -> PtpRow | None:
     return ctx.active_ptp(line, other) or ctx.active_ptp(other, line)
+
+
+@edit(
+    "PCI-MOD-006",
+    title="Professional claim at a facility without the professional component modifier",
+    default=("correction", "warning"),
+    note="correction appends 26; warning when the line has no room for it",
+    element="modifier",
+    citation="CMS PFS relative value file, PCTC IND 1 (a professional 26 and a technical TC "
+    "row); docs/reference-data.md, 'Professional and technical components'; rvu.csv pctc",
+)
+def professional_component_at_a_facility(ctx: EditContext) -> Iterator[Firing]:
+    """A professional claim at a facility place of service (19, 21-24, 26, 31, 34, 41, 42,
+    51-53, 56, 61) billing a code whose PC/TC indicator is 1 (93454-93461, +92978, +93571...)
+    with neither 26 nor TC: the physician billed the global service, whose technical part
+    the facility provides; 26 is appended and the line is priced from its 26 row.
+    Source: CMS PFS relative value file (PCTC IND); edits.md, third release."""
+    claim = ctx.claim
+    if claim.setting != "professional" or claim.place_of_service not in FACILITY_PLACES_OF_SERVICE:
+        return
+    for line in ctx.lines():
+        ruleset = line.ruleset
+        if ruleset is None or COMPONENT_MODIFIERS.intersection(line.modifiers):
+            continue
+        row = ruleset.rvu(line.procedure_code, line.service_date)
+        if row is None or row.pctc_indicator != "1":
+            continue
+        message = (
+            f"{line.procedure_code} splits into a professional and a technical component "
+            f"(PC/TC indicator 1); at place of service {claim.place_of_service} the facility "
+            "provides the technical part."
+        )
+        if len(line.modifiers) >= 4:
+            yield Firing(
+                "warning",
+                (line,),
+                message + " The line has no room for 26.",
+                fix="Replace a modifier with 26.",
+                evidence=(row.provenance,),
+            )
+            continue
+        yield Firing(
+            "correction",
+            (line,),
+            message,
+            fix="Append 26.",
+            changes=(
+                ProposedChange(
+                    line,
+                    "add_modifier",
+                    f"professional component at facility place of service {claim.place_of_service}",
+                    modifiers=(*line.modifiers, "26"),
+                ),
+            ),
+            evidence=(row.provenance,),
+        )
 
 
 def _pair_indicator(ctx: EditContext, line: WorkLine, other: WorkLine) -> str | None:

@@ -228,7 +228,7 @@ def _break_tie(leaders: list[WorkLine], evidence: list[Provenance]) -> tuple[Wor
     totals: dict[int, Decimal] = {}
     for line in leaders:
         row = _rvu_row(line)
-        if row is not None:
+        if row is not None and row.total_rvu is not None:
             totals[line.index] = row.total_rvu
             evidence.append(row.provenance)
     missing = [line.procedure_code for line in leaders if line.index not in totals]
