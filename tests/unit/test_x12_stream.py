@@ -430,3 +430,19 @@ def test_a_277ca_over_the_topics_limit_is_split_into_valid_parts_each_claim_in_o
     assert sorted(acknowledged) == sorted(c["claim_id"] for c in claims)  # each exactly once
     assert len({isa(p.value)[13] for p in parts}) == len(parts)
     assert {p.key for p in parts} == {b"ZZ:SUBMIT01:000000009"}
+
+
+def test_the_asyncapi_document_describes_the_answers_as_they_are_sent(
+    processor: ClaimProcessor,
+) -> None:
+    document = json.loads((ROOT / "contracts" / "asyncapi.json").read_text())
+    message = document["components"]["messages"]["claims.277ca:Message"]
+    broken = SAMPLE_837.replace(f"CLM*{CLAIMS[1]['claim_id']}*", "CLM**", 1)
+    outputs = edited(processor, x12(SAMPLE_837.encode()), x12(broken.encode(), 1))
+    for answer in answers(outputs):
+        headers = dict(answer.headers)
+        assert set(headers) <= set(message["headers"]["properties"])
+        assert set(message["headers"]["required"]) <= set(headers)
+        assert message["contentType"] == headers["content-type"].decode()
+        assert answer.key == b"ZZ:SUBMIT01:000000077"
+    assert "<ISA05>:<ISA06>:<ISA13>" in message["bindings"]["kafka"]["key"]["description"]
