@@ -193,7 +193,8 @@ def _packed(
 ) -> list[list[_Row]]:
     """The rows in consecutive parts, each part's 277CA at most `max_bytes` (a row larger
     than that alone is a part of its own). Sizes are upper bounds: each row and billing
-    provider is measured with the widest hierarchy numbers and totals."""
+    provider is measured with a hierarchy number at least its own (the part's rows and
+    providers so far, and the two levels above) and the widest total."""
     widest = replace(envelope, control_number=999_999_999)
     day = envelope.at.strftime("%Y%m%d")
     fixed = len(_document([], widest, parties, receiver).encode()) + _TOTALS_SLACK
@@ -202,8 +203,9 @@ def _packed(
     providers: set[tuple[str, str]] = set()
     for row in rows:
         provider = (row.billing_npi, row.billing_name)
-        claim = _size(_claim_segments(row, _WIDEST_HL, _WIDEST_HL, day))
-        header = _size(_provider_segments(_WIDEST_HL, provider, _WIDEST_AMOUNT))
+        number = 2 * (len(parts[-1]) + 2) + 2  # > 2 + its providers + its rows, even if new
+        claim = _size(_claim_segments(row, number, number, day))
+        header = _size(_provider_segments(number, provider, _WIDEST_AMOUNT))
         cost = claim + (0 if provider in providers else header)
         if parts[-1] and size + cost > max_bytes:
             parts.append([])
@@ -214,7 +216,6 @@ def _packed(
     return parts
 
 
-_WIDEST_HL = 999_999_999
 _WIDEST_AMOUNT = "9" * 15
 _TOTALS_SLACK = 256  # the totals and counts of the header, measured at zero
 
