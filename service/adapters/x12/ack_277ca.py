@@ -13,6 +13,11 @@ them) is acknowledged too, as the table's `claim.unreadable` row, with the reaso
 Dead letters are not claims and are not rows; nor is a claim without what a 277CA must name
 (the patient's last name and member id, the billing provider's name and NPI): nothing is
 guessed. Each is listed in `Acknowledged.unacknowledged` for the caller to report.
+
+`acknowledgements` writes the 277CA in the envelope it is given (the stream's mirrors the
+837's) and, when it would exceed a size (a topic's limit), in parts: each part a whole
+277CA interchange with its own control number and totals, the claims in consecutive runs
+(by billing provider), each claim in exactly one part.
 """
 
 import csv
