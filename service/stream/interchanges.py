@@ -33,6 +33,7 @@ The whole record over CLAIM_EDIT_MAX_EVENT_BYTES is one `too_large` dead letter 
 sha256, not the bytes), and an unexpected exception one `processing_error` dead letter.
 """
 
+import dataclasses
 import hashlib
 import uuid
 from datetime import datetime
@@ -113,7 +114,16 @@ def _dead_letter(
     )
     editor.observe([record], [letter])
     editor.metrics.observe([letter], [])
-    return editor.output(record, letter, now)
+    return editor.output(_own(record, raw, source.key), letter, now)
+
+
+def _own(record: InputRecord, value: bytes, key: bytes | None) -> InputRecord:
+    """The record as one output's origin: at the record's position, with only what that
+    output is about (a claim's event or excerpt, a piece, an interchange). An output the
+    broker refuses for good is replaced by a dead letter of its origin alone
+    (BatchEditor.fallback, matched by origin in the guarantees), so it carries that claim
+    or piece only and no other output of the record is replaced."""
+    return dataclasses.replace(record, value=value, key=key)
 
 
 def _edited(editor: "BatchEditor", record: InputRecord, now: datetime) -> list[OutputRecord]:
@@ -185,6 +195,7 @@ def _answered(
                     document,
                     event_type="x12.999",
                     number=number,
+                    interchange_bytes=piece.data,
                 )
             ]
         # pyx12's messages quote the data (a name, a ZIP): only where, and its error code
@@ -198,6 +209,7 @@ def _answered(
     results = claim_events(interchange)
     items: list[tuple[bytes, Source]] = []
     letters: list[Processed] = []
+    excerpts: list[tuple[bytes, Source]] = []
     unreadable: list[Unreadable] = []
     for result in results:
         claim_source = Source(
@@ -212,6 +224,7 @@ def _answered(
         else:
             unreadable.append(Unreadable(result.claim, "; ".join(result.problems)))
             excerpt = result.excerpt.encode()
+            excerpts.append((excerpt, claim_source))
             letters.append(
                 editor.processor.unreadable(
                     excerpt,
@@ -224,7 +237,10 @@ def _answered(
             )
     processed = editor.processor.process_batch(items, now)
     editor.metrics.observe([*processed, *letters], [])
-    outputs = [editor.output(record, result, now) for result in [*processed, *letters]]
+    outputs = [
+        editor.output(_own(record, raw, source.key), result, now)
+        for result, (raw, source) in zip([*processed, *letters], [*items, *excerpts], strict=True)
+    ]
     outcomes = [orjson.loads(p.value) for p in processed if p.event_type != "claim.dead_letter"]
     envelope = _answering(interchange, now)
 
@@ -255,6 +271,7 @@ def _answered(
             document,
             event_type="x12.277ca",
             number=numbered(part),
+            interchange_bytes=piece.data,
         )
         for part, document in enumerate(answer.documents)
     ]
@@ -315,6 +332,7 @@ def _answer(
     *,
     event_type: str,
     number: int,
+    interchange_bytes: bytes,
 ) -> OutputRecord:
     from service.stream.editing import output_headers  # editing imports this module
 
@@ -339,4 +357,5 @@ def _answer(
     )
     if editor.tracing is not None:
         headers += editor.tracing.continue_trace(record, event_type)
-    return OutputRecord(editor.topics.acknowledgements, result.key, result.value, headers, record)
+    origin = _own(record, interchange_bytes, record.key)
+    return OutputRecord(editor.topics.acknowledgements, result.key, result.value, headers, origin)

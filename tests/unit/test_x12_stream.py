@@ -19,6 +19,7 @@ from service.adapters.x12.interchange import pieces_of, read_interchange
 from service.observability.metrics import ServiceMetrics
 from service.processing import ClaimProcessor, Source
 from service.stream.editing import BatchEditor, Topics
+from service.stream.guarantees import _swap
 from service.stream.records import InputRecord, OutputRecord
 from tests.e2e_time import NOW
 from tests.x12_837 import interchange_837, numbered_sample_claims
@@ -446,3 +447,27 @@ def test_the_asyncapi_document_describes_the_answers_as_they_are_sent(
         assert message["contentType"] == headers["content-type"].decode()
         assert answer.key == b"ZZ:SUBMIT01:000000077"
     assert "<ISA05>:<ISA06>:<ISA13>" in message["bindings"]["kafka"]["key"]["description"]
+
+
+def test_a_refused_output_of_an_interchange_is_replaced_alone_carrying_its_claim_only(
+    processor: ClaimProcessor,
+) -> None:
+    """Each output's origin is its own (at the record's position): the dead letter that
+    replaces a refused claim outcome carries that claim's event, not the 837, and swapping
+    it in replaces no other output of the interchange."""
+    editor = BatchEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: NOW)
+    record = x12(SAMPLE_837.encode())
+    outputs = editor.edit([record])
+    assert len({id(o.origin) for o in outputs}) == len(outputs) == 5
+    assert {(o.origin.topic, o.origin.partition, o.origin.offset) for o in outputs} == {
+        (record.topic, record.partition, record.offset)
+    }
+    refused = outputs[1]
+    letter = editor.fallback(refused, "MESSAGE_TOO_LARGE")
+    assert letter is not None
+    carried = json.loads(base64.b64decode(json.loads(letter.value)["original_base64"]))
+    assert carried["claim"]["claim_id"] == CLAIMS[1]["claim_id"]
+    swapped = _swap(outputs, [letter])
+    assert [o is letter for o in swapped] == [False, True, False, False, False]
+    answer = answers(outputs)[0]
+    assert answer.origin.value == record.value  # a refused 277CA: the interchange it answers
