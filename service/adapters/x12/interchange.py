@@ -45,6 +45,7 @@ MAX_PROBLEMS = 50
 ISA_LENGTH = 106  # the ISA segment is fixed length: its 106th character ends every segment
 BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 _BETWEEN = b" \t\r\n"  # what may separate envelopes (a file's line breaks)
+_SPACES = re.compile(b"[" + re.escape(_BETWEEN) + b"]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +185,9 @@ def pieces_of(raw: bytes) -> list[Piece]:
     pieces: list[Piece] = []
     at = len(BYTE_ORDER_MARK) if raw.startswith(BYTE_ORDER_MARK) else 0
     while at < len(raw):
-        if raw[at] in _BETWEEN:
-            at += 1
+        between = _SPACES.match(raw, at)
+        if between is not None:
+            at = between.end()
         elif _isa_at(raw, at):
             end = _envelope_end(raw, at)
             pieces.append(Piece(at, raw[at:end], envelope=True))
