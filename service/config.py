@@ -106,6 +106,13 @@ class ServiceSettings(BaseSettings):
         default="claims.277ca",
         description="the 277CA (or 999) answering each interchange read from CLAIM_EDIT_TOPIC_X12",
     )
+    topic_277ca_max_bytes: int = Field(
+        default=1_000_000,
+        ge=64 * 1024,
+        description="a 277CA larger than this is split into parts, each a whole interchange "
+        "of at most this many bytes: keep it below the 277CA topic's max.message.bytes "
+        "(Kafka's default: 1 MiB) less room for key and headers",
+    )
     group_id: str = "claim-edit"
     client_id: str = "claim-edit"
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"

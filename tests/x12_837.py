@@ -31,9 +31,12 @@ def interchange_837(
     *,
     control_number: int = 1,
     at: datetime = datetime(2026, 3, 2, 10, 15, tzinfo=UTC),
+    sender: str = "SUBMIT01",
+    usage: str = "T",
 ) -> str:
     """One interchange, one transaction set, every claim under its own billing provider and
-    subscriber loops (HL 20 / HL 22)."""
+    subscriber loops (HL 20 / HL 22). `sender` is the ISA06 and GS02 (the 1000A submitter
+    stays SUBMIT01); `usage` the ISA15."""
     body = [
         segment(
             "BHT",
@@ -54,7 +57,7 @@ def interchange_837(
         provider = hl
         hl += 1
         body += _claim(claim, form, provider, hl)
-    return Envelope("SUBMIT01", "CLAIMEDIT", control_number, at, usage="T").wrap(
+    return Envelope(sender, "CLAIMEDIT", control_number, at, usage=usage).wrap(
         "HC", VERSIONS[form], body
     )
 

@@ -56,8 +56,11 @@ def declared_broker(settings: ServiceSettings) -> KafkaBroker:
         settings.topic_277ca,
         schema=str,
         title=settings.topic_277ca,
-        description="One X12 277CA (005010X214) per interchange read from the X12 topic, or "
-        "pyx12's 999 when the interchange failed validation (key: its ISA13).",
+        description="One X12 277CA (005010X214) per interchange read from the X12 topic (in "
+        "parts, each a whole interchange, when it would exceed "
+        "CLAIM_EDIT_TOPIC_277CA_MAX_BYTES), or pyx12's 999 when the interchange failed "
+        "validation; sent to the 837's sender (its ISA06 is the answer's ISA08) with the "
+        "837's ISA15 (key: <ISA05>:<ISA06>:<ISA13> of the 837).",
     )
 
     @broker.subscriber(
@@ -66,7 +69,9 @@ def declared_broker(settings: ServiceSettings) -> KafkaBroker:
         title=X12_TOPIC,
         description="Raw X12 837P/837I (005010) interchanges, read only when "
         "CLAIM_EDIT_TOPIC_X12 names this topic (unset by default): each claim is edited as a "
-        "ClaimSubmitted and published to the output topics.",
+        "ClaimSubmitted and published to the output topics (key: its CLM01); each "
+        "interchange (ISA...IEA) of a record is answered on its own; bytes outside an "
+        "envelope are an undecodable dead letter.",
     )
     async def edit_interchange(interchange: str) -> None:
         """Declared for the document only."""
@@ -87,15 +92,29 @@ def render_asyncapi() -> str:
     )
     document = json.loads(spec.to_specification().to_json())
     for name, message in document["components"]["messages"].items():
-        inbound = name.startswith((settings.topic_submitted, X12_TOPIC))
-        x12 = name.startswith(settings.topic_277ca)
-        message["headers"] = INPUT_HEADERS if inbound else X12_HEADERS if x12 else OUTPUT_HEADERS
+        role = (
+            "input"
+            if name.startswith(settings.topic_submitted)
+            else "x12"
+            if name.startswith(X12_TOPIC)
+            else "answer"
+            if name.startswith(settings.topic_277ca)
+            else "output"
+        )
+        message["headers"] = {
+            "input": INPUT_HEADERS,
+            "x12": INPUT_HEADERS,
+            "answer": X12_HEADERS,
+            "output": OUTPUT_HEADERS,
+        }[role]
+        if role in {"x12", "answer"}:
+            message["contentType"] = "application/edi-x12"
         # FastStream points at its own header name; the service reads and writes this one.
         message["correlationId"] = {"location": "$message.header#/correlation-id"}
         message["bindings"] = {
             "kafka": {
                 "bindingVersion": "0.5.0",
-                "key": {"type": "string", "description": KEY_DESCRIPTION[inbound]},
+                "key": {"type": "string", "description": KEY_DESCRIPTION[role]},
             }
         }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
@@ -106,8 +125,12 @@ def _header(description: str, **extra: object) -> dict[str, object]:
 
 
 KEY_DESCRIPTION = {
-    True: "the claim id (UTF-8); any key is accepted, and outputs keep it",
-    False: "the input record's key, unchanged (per-claim order is kept)",
+    "input": "the claim id (UTF-8); any key is accepted, and outputs keep it",
+    "x12": "any key (an upload's name, say); not used by the answers",
+    "answer": "<ISA05>:<ISA06>:<ISA13> of the answered 837 (padding removed): distinct per "
+    "sender and interchange, shared by the parts of one answer",
+    "output": "the input record's key, unchanged (per-claim order is kept); for a claim read "
+    "from an X12 interchange, its CLM01",
 }
 INPUT_HEADERS = {
     "type": "object",
@@ -130,8 +153,25 @@ X12_HEADERS = {
             maxLength=256,
         ),
         "source-offset": _header("the interchange's topic/partition/offset"),
+        "ce_specversion": _header("CloudEvents binary mode: 1.0", const="1.0"),
+        "ce_id": _header(
+            "a UUIDv5 of the answer's kind, key and control number (from a hash of the "
+            "interchange's bytes and the part): the same on replay"
+        ),
+        "ce_source": _header("urn:claim-edit:<group id>"),
+        "ce_type": _header("= event-type"),
+        "ce_time": _header("when the answer was written", format="date-time"),
     },
-    "required": ["content-type", "event-type", "correlation-id"],
+    "required": [
+        "content-type",
+        "event-type",
+        "correlation-id",
+        "ce_specversion",
+        "ce_id",
+        "ce_source",
+        "ce_type",
+        "ce_time",
+    ],
 }
 OUTPUT_HEADERS = {
     "type": "object",

@@ -28,6 +28,7 @@ class Topics:
     dlq: str
     x12: str | None = None
     acknowledgements: str = "claims.277ca"
+    acknowledgement_max_bytes: int = 1_000_000  # a larger 277CA is split into parts
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> "Topics":
@@ -37,6 +38,7 @@ class Topics:
             settings.topic_dlq,
             settings.topic_x12,
             settings.topic_277ca,
+            settings.topic_277ca_max_bytes,
         )
 
     def for_event(self, event_type: str) -> str:

@@ -1,24 +1,42 @@
-"""One X12 837 interchange record → its claims' outcomes and exactly one 277CA (or 999).
+"""One X12 record → its claims' outcomes and one answer per interchange in it.
 
-Each claim is converted to a ClaimSubmitted event and edited by the same processor, batch
-and encoding as a claim read from the JSON topic, so its outcome is byte for byte what that
-event would have given. The record's outputs are delivered together by the guarantee in
-force (one transaction under exactly-once), so the interchange is answered once:
+A record is cut into its pieces first (`pieces_of`): each ISA...IEA envelope is answered on
+its own, to its own sender, and each run of bytes outside an envelope (NULs padding a
+transfer, garbage after IEA or before ISA) is refused: nothing in a record is skipped
+without a word. For each piece, in order:
 
-- valid 837: one outcome per claim on the enriched/rejected topics; a claim that cannot be
-  read as a ClaimSubmitted is a `schema_invalid` dead letter (carrying the interchange) and
-  a `STC*A3:21` row with the reason; then the 277CA, keyed by the interchange control
-  number (ISA13);
-- X12 that fails validation: pyx12's 999 on the same topic, keyed the same way;
-- bytes pyx12 cannot read as X12 at all (no envelope to acknowledge): one `undecodable`
-  dead letter, as for any unreadable record; an interchange over CLAIM_EDIT_MAX_EVENT_BYTES
-  is one `too_large` dead letter (size and sha256, not the bytes), and an unexpected
-  exception one `processing_error` dead letter.
+- a valid 837: each claim is converted to a ClaimSubmitted event and edited by the same
+  processor, batch and encoding as a claim read from the JSON topic, so its outcome is byte
+  for byte what that event would have given; a claim that cannot be read as a
+  ClaimSubmitted is a `schema_invalid` dead letter carrying only its own one-claim 837
+  (`Unconvertible.excerpt`: the envelope, its own provider, subscriber and patient loops,
+  its 2300 loop and lines; at most MAX_EXCERPT_BYTES, else its size and sha256 only) and a
+  `STC*A3:21` row with the reason; then the 277CA, split into parts (each a whole
+  interchange) when it would exceed Topics.acknowledgement_max_bytes
+  (CLAIM_EDIT_TOPIC_277CA_MAX_BYTES), every claim in exactly one part;
+- an envelope that fails validation: pyx12's 999 for it;
+- an envelope pyx12 cannot read (no 999 to give) and bytes outside any envelope: one
+  `undecodable` dead letter each, naming where they are in the record (byte offsets and
+  line, and the interchange before them), carrying those bytes only.
 
-The 277CA's control number is the interchange's (when numeric), so reprocessing the same
-record gives the same document apart from its date and time.
+The answer (277CA or 999) mirrors the 837's envelope: it goes from the 837's receiver
+(ISA07/ISA08, GS03) to its sender (ISA05/ISA06, GS02) with the 837's ISA15 (a test
+interchange is answered as a test). Its control numbers (ISA13, GS06, ST02, BHT03) are
+derived from a sha256 of the interchange's bytes (and the part's number), so a replay gives
+the same numbers and different interchanges different ones. Its key is
+`<ISA05>:<ISA06>:<ISA13>` of the 837: distinct per sender and interchange, shared by the
+parts of one answer (one partition, in order). It carries the CloudEvents headers the claim
+outputs carry (service/stream/editing.py `output_headers`), with content-type
+application/edi-x12.
+
+The whole record over CLAIM_EDIT_MAX_EVENT_BYTES is one `too_large` dead letter (size and
+sha256, not the bytes), and an unexpected exception one `processing_error` dead letter.
 """
 
+import dataclasses
+import hashlib
+import time
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -28,15 +46,26 @@ from service.adapters.x12.ack_277ca import (
     NoReceiverError,
     Parties,
     Unreadable,
-    acknowledgement,
+    acknowledgements,
 )
-from service.adapters.x12.claims_837 import Converted, claim_events
-from service.adapters.x12.interchange import Interchange, Problem, interchange_of, refusal
+from service.adapters.x12.claims_837 import MAX_EXCERPT_BYTES, Converted, claim_events
+from service.adapters.x12.interchange import (
+    Interchange,
+    Piece,
+    Problem,
+    interchange_of,
+    pieces_of,
+    refusal,
+)
+from service.adapters.x12.writing import Envelope
 from service.processing import Processed, Source
 from service.stream.records import InputRecord, OutputRecord
 
 if TYPE_CHECKING:
     from service.stream.editing import BatchEditor
+
+ANSWER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:x12-answer")
+MAX_CONTROL_NUMBER = 999_999_999
 
 
 def edit_interchange(
@@ -69,31 +98,122 @@ def _located(problem: Problem) -> str:
 
 
 def _dead_letter(
-    editor: "BatchEditor", record: InputRecord, now: datetime, kind: str, problem: str
+    editor: "BatchEditor",
+    record: InputRecord,
+    now: datetime,
+    kind: str,
+    problem: str,
+    *,
+    raw: bytes | None = None,
+    source: Source | None = None,
 ) -> OutputRecord:
+    """A dead letter about `raw` (a piece of the record; default: all of it) at `source`."""
+    raw = record.value if raw is None else raw
+    source = record.source if source is None else source
     letter = editor.processor.unreadable(
-        record.value, record.source, now, kind, [problem], carry_original=kind != "too_large"
+        raw, source, now, kind, [problem], carry_original=kind != "too_large"
     )
     editor.observe([record], [letter])
     editor.metrics.observe([letter], [])
-    return editor.output(record, letter, now)
+    return editor.output(_own(record, raw, source.key), letter, now)
+
+
+def _own(record: InputRecord, value: bytes, key: bytes | None) -> InputRecord:
+    """The record as one output's origin: at the record's position, with only what that
+    output is about (a claim's event or excerpt, a piece, an interchange). An output the
+    broker refuses for good is replaced by a dead letter of its origin alone
+    (BatchEditor.fallback, matched by origin in the guarantees), so it carries that claim
+    or piece only and no other output of the record is replaced."""
+    return dataclasses.replace(record, value=value, key=key)
 
 
 def _edited(editor: "BatchEditor", record: InputRecord, now: datetime) -> list[OutputRecord]:
-    interchange = interchange_of(record.value)
+    pieces = pieces_of(record.value)
+    if not pieces:
+        return [
+            _dead_letter(
+                editor,
+                record,
+                now,
+                "undecodable",
+                "no X12 interchange: the record holds no ISA segment",
+            )
+        ]
+    outputs: list[OutputRecord] = []
+    line = 0  # the record's lines (segments) before the piece
+    previous: str | None = None  # the ISA13 of the interchange before it
+    for piece in pieces:
+        source = _at(record, line + 1)
+        if not piece.envelope:
+            where = f"after interchange {previous}" if previous else "before any interchange"
+            outputs.append(
+                _dead_letter(
+                    editor,
+                    record,
+                    now,
+                    "undecodable",
+                    f"bytes {piece.start}-{piece.end - 1} of the record (line {line + 1}, "
+                    f"{where}) are outside any ISA...IEA envelope",
+                    raw=piece.data,
+                    source=source,
+                )
+            )
+            line += 1
+            continue
+        interchange = interchange_of(piece.data, first_line=line + 1)
+        line += max(1, sum(1 for text in interchange.texts if text))
+        previous = interchange.control_number or previous
+        outputs += _answered(editor, record, now, piece, interchange, source=source)
+    return outputs
+
+
+def _at(record: InputRecord, line: int) -> Source:
+    return Source(record.topic, record.partition, record.offset, record.key, line=line)
+
+
+def _answered(
+    editor: "BatchEditor",
+    record: InputRecord,
+    now: datetime,
+    piece: Piece,
+    interchange: Interchange,
+    *,
+    source: Source,
+) -> list[OutputRecord]:
+    """One envelope's outputs: its claims' outcomes and its 277CA, or its 999, or one dead
+    letter."""
     problems = refusal(interchange)
     if problems:
         if interchange.acknowledgement and interchange.control_number:
-            return [_x12(editor, record, interchange, interchange.acknowledgement, "x12.999")]
+            number = answer_number(piece.data, 0)
+            document = _renumbered(interchange.acknowledgement, number)
+            return [
+                _answer(
+                    editor,
+                    record,
+                    now,
+                    interchange,
+                    document,
+                    event_type="x12.999",
+                    number=number,
+                    interchange_bytes=piece.data,
+                )
+            ]
         # pyx12's messages quote the data (a name, a ZIP): only where, and its error code
         where = "; ".join(_located(p) for p in interchange.problems[:20]) or problems[0]
-        return [_dead_letter(editor, record, now, "undecodable", where)]
+        span = f"bytes {piece.start}-{piece.end - 1} of the record: "
+        return [
+            _dead_letter(
+                editor, record, now, "undecodable", span + where, raw=piece.data, source=source
+            )
+        ]
     results = claim_events(interchange)
     items: list[tuple[bytes, Source]] = []
     letters: list[Processed] = []
+    excerpts: list[tuple[bytes, Source]] = []
     unreadable: list[Unreadable] = []
     for result in results:
-        source = Source(
+        claim_source = Source(
             record.topic,
             record.partition,
             record.offset,
@@ -101,48 +221,142 @@ def _edited(editor: "BatchEditor", record: InputRecord, now: datetime) -> list[O
             line=result.line,
         )
         if isinstance(result, Converted):
-            items.append((orjson.dumps(result.event), source))
+            items.append((orjson.dumps(result.event), claim_source))
         else:
             unreadable.append(Unreadable(result.claim, "; ".join(result.problems)))
+            excerpt = result.excerpt.encode()
+            excerpts.append((excerpt, claim_source))
             letters.append(
                 editor.processor.unreadable(
-                    record.value, source, now, "schema_invalid", [result.describe()]
+                    excerpt,
+                    claim_source,
+                    now,
+                    "schema_invalid",
+                    [f"interchange {interchange.control_number}: {result.describe()}"],
+                    carry_original=len(excerpt) <= MAX_EXCERPT_BYTES,
                 )
             )
     processed = editor.processor.process_batch(items, now)
     editor.metrics.observe([*processed, *letters], [])
-    outputs = [editor.output(record, result, now) for result in [*processed, *letters]]
+    outputs = [
+        editor.output(_own(record, raw, source.key), result, now)
+        for result, (raw, source) in zip([*processed, *letters], [*items, *excerpts], strict=True)
+    ]
     outcomes = [orjson.loads(p.value) for p in processed if p.event_type != "claim.dead_letter"]
-    control = interchange.control_number or ""
-    number = int(control) if control.isdigit() else 1
+    envelope = _answering(interchange, now)
+
+    def numbered(part: int) -> int:
+        return answer_number(piece.data, part)
+
+    limit = editor.topics.acknowledgement_max_bytes
     try:
-        answer = acknowledgement(outcomes, number, now, unreadable=unreadable)
+        answer = acknowledgements(
+            outcomes,
+            envelope,
+            unreadable=unreadable,
+            max_bytes=limit,
+            control_number=numbered,
+        )
     except NoReceiverError:  # no claim carried the submitter: answer the interchange's sender
         sender = interchange.sender or "UNKNOWN"
         parties = Parties(receiver_name=sender, receiver_id=sender)
-        answer = acknowledgement(outcomes, number, now, parties, unreadable)
-    outputs.append(_x12(editor, record, interchange, answer.document, "x12.277ca"))
+        answer = acknowledgements(
+            outcomes, envelope, parties, unreadable, max_bytes=limit, control_number=numbered
+        )
+    outputs += [
+        _answer(
+            editor,
+            record,
+            now,
+            interchange,
+            document,
+            event_type="x12.277ca",
+            number=numbered(part),
+            interchange_bytes=piece.data,
+        )
+        for part, document in enumerate(answer.documents)
+    ]
     return outputs
 
 
-def _x12(
+def answer_number(interchange: bytes, part: int) -> int:
+    """An answer's control number (1..999999999): from a sha256 of the interchange's bytes
+    and the answer's part, so stable on replay and distinct per interchange and part."""
+    digest = hashlib.sha256(interchange + (f"\n{part}".encode() if part else b"")).digest()
+    return int.from_bytes(digest[:8], "big") % MAX_CONTROL_NUMBER + 1
+
+
+def _answering(interchange: Interchange, now: datetime) -> Envelope:
+    """The 837's envelope turned round (see the module's docstring)."""
+    group = next((s for s in interchange.segments if s.id == "GS"), None)
+    return Envelope(
+        sender=interchange.header(8) or Parties().source_id,
+        receiver=interchange.header(6) or "UNKNOWN",
+        control_number=0,  # each part's own
+        at=now,
+        usage=interchange.header(15) or "P",
+        sender_qualifier=interchange.header(7) or "ZZ",
+        receiver_qualifier=interchange.header(5) or "ZZ",
+        application_sender=(group.value(3) if group is not None else None),
+        application_receiver=(group.value(2) if group is not None else None),
+    )
+
+
+def answer_key(interchange: Interchange) -> str:
+    """`<ISA05>:<ISA06>:<ISA13>` of the 837 (padding removed)."""
+    return ":".join(
+        (interchange.header(5), interchange.header(6), interchange.control_number or "")
+    )
+
+
+def _renumbered(document: str, number: int) -> str:
+    """pyx12's 999 with `number` as its interchange and group control numbers (pyx12 takes
+    the clock and a random number: a replay would differ)."""
+    texts = document.split("~")
+    for index, text in enumerate(texts):
+        body = text.lstrip("\r\n")
+        elements = body.split("*")
+        position = {"ISA": 13, "IEA": 2, "GS": 6, "GE": 2}.get(elements[0])
+        if position is None or len(elements) <= position:
+            continue
+        elements[position] = f"{number:09d}" if elements[0] in {"ISA", "IEA"} else str(number)
+        texts[index] = text[: len(text) - len(body)] + "*".join(elements)
+    return "~".join(texts)
+
+
+def _answer(
     editor: "BatchEditor",
     record: InputRecord,
+    now: datetime,
     interchange: Interchange,
     document: str,
+    *,
     event_type: str,
+    number: int,
+    interchange_bytes: bytes,
 ) -> OutputRecord:
-    key = (interchange.control_number or "").encode() or record.key
-    correlation = record.copyable_header("correlation-id") or (interchange.control_number or "")
-    return OutputRecord(
-        editor.topics.acknowledgements,
-        key,
-        document.encode(),
-        (
-            ("content-type", b"application/edi-x12"),
-            ("event-type", event_type.encode()),
-            ("correlation-id", correlation.encode()),
-            ("source-offset", f"{record.topic}/{record.partition}/{record.offset}".encode()),
-        ),
-        record,
+    from service.stream.editing import output_headers  # editing imports this module
+
+    key = answer_key(interchange)
+    result = Processed(
+        event_type=event_type,
+        event_id=str(uuid.uuid5(ANSWER_NAMESPACE, f"{event_type}|{key}|{number}")),
+        key=key.encode(),
+        value=document.encode(),
+        source_event_id=interchange.control_number,  # correlation-id's fallback: the ISA13
     )
+    shared = tuple(
+        (name, value)
+        for name, value in output_headers(record, result, now, editor.source)
+        if name == "correlation-id" or name.startswith("ce_")
+    )
+    headers = (
+        ("content-type", b"application/edi-x12"),
+        ("event-type", event_type.encode()),
+        *shared,
+        ("source-offset", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+    )
+    if editor.tracing is not None:
+        headers += editor.tracing.continue_trace(record, event_type, time.time_ns())
+    origin = _own(record, interchange_bytes, record.key)
+    return OutputRecord(editor.topics.acknowledgements, result.key, result.value, headers, origin)

@@ -95,7 +95,8 @@ async def kill_and_restart(
     finally:
         service.signal(signal.SIGTERM)
         await asyncio.to_thread(service.wait)
-    per_interchange = Counter((r.key or b"").decode() for r in answers)
+    # an answer's key is <ISA05>:<ISA06>:<ISA13> of the 837 it answers
+    per_interchange = Counter((r.key or b"").decode().rsplit(":", 1)[-1] for r in answers)
     per_claim = Counter(json.loads(r.value).get("claim_id") for r in outcomes)
     tally.inputs = count
     tally.outputs = len(answers) + len(outcomes)

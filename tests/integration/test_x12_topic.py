@@ -67,16 +67,20 @@ async def test_an_interchange_of_100_claims_gives_100_outcomes_and_one_277ca(
     ]
     assert {r.topic for r in outcomes} <= {settings.topic_enriched, settings.topic_rejected}
     by_key = {r.key: r for r in answers}
-    assert len(answers) == 2 and set(by_key) == {b"000004242", b"000004243"}
-    ack = by_key[b"000004242"]
+    assert len(answers) == 2 and set(by_key) == {b"ZZ:SUBMIT01:000004242", b"ZZ:SUBMIT01:000004243"}
+    ack = by_key[b"ZZ:SUBMIT01:000004242"]
     assert headers_of(ack)["event-type"] == "x12.277ca"
     assert headers_of(ack)["correlation-id"] == "upload-1"
+    assert headers_of(ack)["content-type"] == "application/edi-x12"
+    assert headers_of(ack)["ce_type"] == "x12.277ca" and headers_of(ack)["ce_id"]
     document = ack.value.decode()
     assert read_interchange(document).valid
+    assert document[:106].split("*")[15] == "T"  # the 837 is a test interchange
     assert document.count("*PT~") == 100
     rejected = sum(r.topic == settings.topic_rejected for r in outcomes)
     assert document.count("TRN*2*X12-") == 100
     assert f"QTY*AA*{rejected}~" in document
-    error_report = by_key[b"000004243"]
+    error_report = by_key[b"ZZ:SUBMIT01:000004243"]
     assert headers_of(error_report)["event-type"] == "x12.999"
     assert "IK3*CLM*" in error_report.value.decode()
+    assert headers_of(error_report)["ce_type"] == "x12.999"

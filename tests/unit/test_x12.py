@@ -1,6 +1,7 @@
 """X12: 837P/837I in, 277CA out. Real third-party files, every worked sample in both forms,
 and the same outcome whether a claim arrives as JSON or as an 837."""
 
+import itertools
 import json
 import re
 import subprocess
@@ -11,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from service.adapters.x12.ack_277ca import acknowledgement, claim_statuses
+from service.adapters.x12.ack_277ca import acknowledgement, acknowledgements, claim_statuses
 from service.adapters.x12.claims_837 import Converted, Unconvertible, claim_events
 from service.adapters.x12.interchange import interchange_of, read_interchange
+from service.adapters.x12.writing import Envelope
+from service.config import ServiceSettings
 from service.domain.registry import catalog_for
 from service.entrypoints.cli import main
 from service.processing import Source
@@ -301,3 +304,55 @@ def test_an_accepted_claim_with_a_line_removed_is_acknowledged_for_its_whole_cha
     sent = sum(float(line["charge"]) for line in claim["lines"])
     document = acknowledgement([outcome], 1, NOW).document
     assert f"STC*A2:20*20261127*WQ*{sent:g}~" in document
+
+
+def test_a_277ca_of_thousands_of_claims_is_split_under_the_default_limit_each_claim_once() -> None:
+    """The default 1 MiB topic limit is reached by a 277CA of roughly 4,500-8,600 claims:
+    9,000 claims (the samples, numbered) give parts each under the default setting, each a
+    valid 277CA, every claim in exactly one."""
+    limit = ServiceSettings.model_fields["topic_277ca_max_bytes"].default
+    samples = outcomes_of(interchange_837([sample["claim"] for sample in SAMPLES], "837P"))
+    outcomes = [
+        {**outcome, "claim": {**outcome["claim"], "claim_id": f"BIG-{n:05d}"}}
+        for n, outcome in zip(range(9000), itertools.cycle(samples))
+    ]
+    envelope = Envelope("CLAIMEDIT", "SUBMIT01", 0, NOW, usage="T")
+    answer = acknowledgements(
+        outcomes, envelope, max_bytes=limit, control_number=lambda part: 500 + part
+    )
+    assert len(answer.documents) >= 2
+    assert answer.accepted + answer.rejected == len(outcomes)
+    acknowledged: list[str] = []
+    for number, document in enumerate(answer.documents, start=500):
+        assert len(document.encode()) <= limit
+        interchange = read_interchange(document)
+        assert interchange.valid, [p.describe() for p in interchange.problems[:3]]
+        assert interchange.control_number == f"{number:09d}"
+        acknowledged += re.findall(r"~TRN\*2\*(BIG-\d+)~", document)
+    assert sorted(acknowledged) == [f"BIG-{n:05d}" for n in range(9000)]
+
+
+def test_two_claims_of_one_subscriber_are_both_read_each_with_its_own_excerpt() -> None:
+    """2300 repeats under one subscriber (HL 22): the first claim was dropped when the
+    second CLM began; a claim's excerpt holds its own CLM loop, not its neighbour's."""
+    claim = SAMPLES[0]["claim"]
+    text = interchange_837([claim], "837P").replace("*UN*1***", "*MJ*1***")
+    start, end = text.index("CLM*"), text.index("~SE*") + 1
+    second = text[start:end].replace(f"CLM*{claim['claim_id']}*", "CLM*SECOND-CLAIM*", 1)
+    count = re.search(r"~SE\*(\d+)\*", text)
+    assert count is not None
+    added = second.count("~")
+    text = (
+        text[:end]
+        + second
+        + text[end:].replace(count.group(1), str(int(count.group(1)) + added), 1)
+    )
+    interchange = read_interchange(text)
+    assert interchange.valid, [p.describe() for p in interchange.problems]
+    results = claim_events(interchange)
+    assert [r.claim_id for r in results] == [claim["claim_id"], "SECOND-CLAIM"]
+    first, other = results
+    assert isinstance(first, Unconvertible) and isinstance(other, Unconvertible)
+    assert "SECOND-CLAIM" not in first.excerpt
+    assert f"CLM*{claim['claim_id']}*" not in other.excerpt
+    assert read_interchange(other.excerpt).valid

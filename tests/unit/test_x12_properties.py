@@ -6,21 +6,31 @@ aside when comparing: the event envelope, the names the writer adds, the 837I's 
 place of service and diagnosis pointers, and a ZIP+4 the 837I's 2010AA requires."""
 
 import copy
+import itertools
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import orjson
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from service.adapters.x12.ack_277ca import acknowledgement
+from service.adapters.x12.ack_277ca import acknowledgement, acknowledgements
 from service.adapters.x12.claims_837 import Converted, claim_events
 from service.adapters.x12.interchange import read_interchange
+from service.adapters.x12.writing import Envelope
 from service.processing import ClaimProcessor, Source
 from tests.strategies import claim_events as claim_documents
-from tests.x12_837 import interchange_837
+from tests.x12_837 import SAMPLES, interchange_837
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+# every worked sample as its 837P gives it (a 277CA names the patient: the JSON has no name)
+SAMPLE_CLAIMS = [
+    result
+    for result in claim_events(read_interchange((SAMPLES / "x12" / "samples.837p.x12").read_text()))
+    if isinstance(result, Converted)
+]
 
 
 def sendable(claim: dict[str, Any]) -> dict[str, Any]:
@@ -86,3 +96,26 @@ def test_a_claim_comes_back_from_its_837_and_its_277ca_validates(
     answer = acknowledgement([outcome], 1, NOW)
     assert answer.accepted + answer.rejected == 1
     assert read_interchange(answer.document).valid
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=4_000, max_value=60_000), st.integers(min_value=1, max_value=150))
+def test_every_part_of_a_split_277ca_fits_validates_and_each_claim_is_in_one(
+    processor: ClaimProcessor, limit: int, count: int
+) -> None:
+    samples = [
+        orjson.loads(processor.process(orjson.dumps(result.event), Source(), NOW).value)
+        for result in SAMPLE_CLAIMS
+    ]
+    outcomes = [
+        {**outcome, "claim": {**outcome["claim"], "claim_id": f"P-{n:03d}"}}
+        for n, outcome in zip(range(count), itertools.cycle(samples))
+    ]
+    envelope = Envelope("CLAIMEDIT", "SUBMIT01", 0, NOW, usage="T")
+    answer = acknowledgements(outcomes, envelope, max_bytes=limit, control_number=lambda n: n + 1)
+    acknowledged: list[str] = []
+    for document in answer.documents:
+        assert len(document.encode()) <= limit
+        assert read_interchange(document).valid
+        acknowledged += re.findall(r"~TRN\*2\*(P-\d+)~", document)
+    assert sorted(acknowledged) == sorted(o["claim"]["claim_id"] for o in outcomes)

@@ -13,11 +13,16 @@ them) is acknowledged too, as the table's `claim.unreadable` row, with the reaso
 Dead letters are not claims and are not rows; nor is a claim without what a 277CA must name
 (the patient's last name and member id, the billing provider's name and NPI): nothing is
 guessed. Each is listed in `Acknowledged.unacknowledged` for the caller to report.
+
+`acknowledgements` writes the 277CA in the envelope it is given (the stream's mirrors the
+837's) and, when it would exceed a size (a topic's limit), in parts: each part a whole
+277CA interchange with its own control number and totals, the claims in consecutive runs
+(by billing provider), each claim in exactly one part.
 """
 
 import csv
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -79,10 +84,16 @@ class Unreadable:
 
 @dataclass
 class Acknowledged:
-    document: str
+    documents: list[str]  # one 277CA interchange, or its parts (see `acknowledgements`)
     accepted: int = 0
     rejected: int = 0
     unacknowledged: list[str] = field(default_factory=list)  # why each was left out
+
+    @property
+    def document(self) -> str:
+        """The 277CA, when it is one part."""
+        (document,) = self.documents
+        return document
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +131,43 @@ def acknowledgement(
     parties: Parties = Parties(),
     unreadable: Sequence[Unreadable] = (),
 ) -> Acknowledged:
-    """One 277CA for the outcomes (and the unreadable claims); raises NoReceiverError when
-    nothing names its receiver."""
+    """One 277CA for the outcomes (and the unreadable claims), from `parties.source_id` to
+    the receiver; raises NoReceiverError when nothing names its receiver."""
+    rows, left_out, receiver = _rows(outcomes, unreadable, parties)
+    envelope = Envelope(parties.source_id, receiver[1], control_number, at)
+    return _acknowledged(rows, left_out, [_document(rows, envelope, parties, receiver)])
+
+
+def acknowledgements(
+    outcomes: Iterable[Mapping[str, Any]],
+    envelope: Envelope,
+    parties: Parties = Parties(),
+    unreadable: Sequence[Unreadable] = (),
+    *,
+    max_bytes: int,
+    control_number: Callable[[int], int],
+) -> Acknowledged:
+    """The 277CA in `envelope` (its control number aside), in as many parts as keep each
+    under `max_bytes`: each part a whole interchange with its own control number
+    (`control_number(part)`, parts counted from 0), its own totals and a share of the
+    claims, each claim in exactly one part. One part unless the claims do not fit."""
+    rows, left_out, receiver = _rows(outcomes, unreadable, parties)
+    parts = _packed(rows, envelope, parties, receiver, max_bytes)
+    documents = [
+        _document(part, replace(envelope, control_number=control_number(n)), parties, receiver)
+        for n, part in enumerate(parts)
+    ]
+    return _acknowledged(rows, left_out, documents)
+
+
+def _acknowledged(rows: list[_Row], left_out: list[str], documents: list[str]) -> Acknowledged:
+    accepted = sum(row.accepted for row in rows)
+    return Acknowledged(documents, accepted, len(rows) - accepted, left_out)
+
+
+def _rows(
+    outcomes: Iterable[Mapping[str, Any]], unreadable: Sequence[Unreadable], parties: Parties
+) -> tuple[list[_Row], list[str], tuple[str, str]]:
     rows: list[_Row] = []
     left_out: list[str] = []
     submitters: list[Mapping[str, Any]] = []
@@ -139,8 +185,65 @@ def acknowledgement(
         else:
             rows.append(row)
             submitters.append(claim.claim.get("submitter") or {})
-    receiver_name, receiver_id = _receiver(submitters, parties)
-    envelope = Envelope(parties.source_id, receiver_id, control_number, at)
+    ordered = [row for group in _by_billing_provider(rows).values() for row in group]
+    return ordered, left_out, _receiver(submitters, parties)
+
+
+def _packed(
+    rows: list[_Row],
+    envelope: Envelope,
+    parties: Parties,
+    receiver: tuple[str, str],
+    max_bytes: int,
+) -> list[list[_Row]]:
+    """The rows in consecutive parts, each part's 277CA at most `max_bytes` (a row larger
+    than that alone is a part of its own). Sizes are upper bounds: each row and billing
+    provider is measured with a hierarchy number at least its own (the part's rows and
+    providers so far, and the two levels above) and the widest total."""
+    widest = replace(envelope, control_number=999_999_999)
+    day = envelope.at.strftime("%Y%m%d")
+    fixed = len(_document([], widest, parties, receiver).encode()) + _TOTALS_SLACK
+    parts: list[list[_Row]] = [[]]
+    size = fixed
+    providers: set[tuple[str, str]] = set()
+    for row in rows:
+        provider = (row.billing_npi, row.billing_name)
+        number = 2 * (len(parts[-1]) + 2) + 2  # > 2 + its providers + its rows, even if new
+        claim = _size(_claim_segments(row, number, number, day))
+        header = _size(_provider_segments(number, provider, _WIDEST_AMOUNT))
+        cost = claim + (0 if provider in providers else header)
+        if parts[-1] and size + cost > max_bytes:
+            parts.append([])
+            size, providers, cost = fixed, set(), claim + header
+        parts[-1].append(row)
+        size += cost
+        providers.add(provider)
+    return parts
+
+
+_WIDEST_AMOUNT = "9" * 15
+_TOTALS_SLACK = 256  # the totals and counts of the header, measured at zero
+
+
+def _size(segments: list[str]) -> int:
+    return sum(len(text.encode()) for text in segments)
+
+
+def _provider_segments(number: int, provider: tuple[str, str], total: str) -> list[str]:
+    npi, name = provider
+    return [
+        segment("HL", str(number), "2", "19", "1"),
+        segment("NM1", "85", "2", name, "", "", "", "", "XX", npi),
+        segment("TRN", "1", "0"),
+        segment("STC", ["A1", "20"], "", "WQ", total),
+    ]
+
+
+def _document(
+    rows: list[_Row], envelope: Envelope, parties: Parties, receiver: tuple[str, str]
+) -> str:
+    receiver_name, receiver_id = receiver
+    at, control_number = envelope.at, envelope.control_number
     day = at.strftime("%Y%m%d")
     accepted = [r for r in rows if r.accepted]
     rejected = [r for r in rows if not r.accepted]
@@ -161,20 +264,14 @@ def acknowledgement(
         segment("AMT", "YY", _total(rejected)),
     ]
     counter = 2
-    for (npi, name), group in _by_billing_provider(rows).items():
+    for provider, group in _by_billing_provider(rows).items():
         counter += 1
-        provider = counter
-        body += [
-            segment("HL", str(provider), "2", "19", "1"),
-            segment("NM1", "85", "2", name, "", "", "", "", "XX", npi),
-            segment("TRN", "1", "0"),
-            segment("STC", ["A1", "20"], "", "WQ", _total(group)),
-        ]
+        parent = counter
+        body += _provider_segments(parent, provider, _total(group))
         for row in group:
             counter += 1
-            body += _claim_segments(row, counter, provider, day)
-    document = envelope.wrap("HN", VERSION, body)
-    return Acknowledged(document, len(accepted), len(rejected), left_out)
+            body += _claim_segments(row, counter, parent, day)
+    return envelope.wrap("HN", VERSION, body)
 
 
 def _outcome_row(outcome: Mapping[str, Any]) -> _Row:

@@ -25,6 +25,13 @@ Decisions where the 837 and the contract differ:
 - occurred_at: BHT04/BHT05 (the transaction's creation), read as UTC; event_id: a UUIDv5
   over sender, interchange, transaction set, claim position and claim id, so the same file
   converted twice gives the same events.
+
+A claim that cannot be converted carries its own `excerpt`: a one-claim 837 made of the
+sender's segments as sent: the envelope and header (ISA, GS, ST, BHT, submitter and
+receiver loops: no patient in them), the claim's billing provider, subscriber and patient
+loops (HL 20/22/23: its own patient), its 2300 loop with every loop under it (lines, other
+payers); then SE (recounted), GE and IEA. Its HL01/HL02 are renumbered from 1 so that it
+validates; no other segment of the file is in it, so no other patient.
 """
 
 import dataclasses
@@ -40,6 +47,7 @@ from contracts import ClaimSubmitted
 from service.adapters.x12.interchange import Interchange, Segment
 
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:x12-837")
+MAX_EXCERPT_BYTES = 64 * 1024  # larger (a claim of ~1,000 lines): not carried, size and hash
 ASC_TAXONOMY = "261QA1200X"  # NUCC: Clinic/Center, Ambulatory Surgical
 OUTPATIENT_FACILITY_TYPE = "13"  # NUBC type of bill 13x: hospital outpatient
 FREQUENCY = {"1": "original", "7": "replacement", "8": "void"}
@@ -77,6 +85,7 @@ class Unconvertible:
     number: int  # the CLM segment's position in its transaction set
     problems: list[str]
     claim: dict[str, Any] = field(default_factory=dict)  # as far as it was read, for a 277CA
+    excerpt: str = ""  # the claim's own one-claim 837 (see the module's docstring)
 
     def describe(self) -> str:
         return (
@@ -101,6 +110,12 @@ class _Context:
     billing: dict[str, str] = field(default_factory=dict)
     subscriber: dict[str, str] = field(default_factory=dict)
     patient: dict[str, str] = field(default_factory=dict)
+    # the lines of the segments an excerpt carries: from ISA to the first HL, then each
+    # hierarchical level's own (HL 20, 22, 23) up to the next HL or CLM
+    header: list[int] = field(default_factory=list)
+    levels: dict[str, list[int]] = field(default_factory=dict)
+    group: str = ""  # GS06
+    level: str | None = None  # the HL level segments are being read under
 
 
 @dataclass
@@ -110,6 +125,7 @@ class _Claim:
     ordinal: int
     segments: list[Segment] = field(default_factory=list)
     lines: list[list[Segment]] = field(default_factory=list)
+    own: list[int] = field(default_factory=list)  # the lines of CLM and everything under it
 
 
 def claim_events(
@@ -117,7 +133,7 @@ def claim_events(
 ) -> list[ClaimResult]:
     """Each claim of a valid interchange, converted or reported."""
     return [
-        _convert(claim, (documentation or {}).get(claim.clm.value(1) or "", {}))
+        _convert(claim, (documentation or {}).get(claim.clm.value(1) or "", {}), interchange)
         for claim in _claims(interchange.segments)
     ]
 
@@ -127,24 +143,30 @@ def _claims(segments: Iterable[Segment]) -> Iterable[_Claim]:
     claim: _Claim | None = None
     ordinal = 0
     for seg in segments:
-        if seg.id in {"HL", "SE", "GE", "IEA"} and claim is not None:
+        if seg.id in {"CLM", "HL", "SE", "GE", "IEA"} and claim is not None:
             yield claim
             claim = None
         if seg.id == "ISA":
             context = _Context(sender=(seg.value(6) or "").strip(), interchange=seg.value(13) or "")
         elif seg.id == "GS":
             context.version = seg.value(8) or ""
+            context.group = seg.value(6) or ""
+            context.header = context.header[:1]  # the ISA
         elif seg.id == "ST":
             context.transaction = seg.value(2) or ""
+            context.header, context.levels, context.level = context.header[:2], {}, None
         elif seg.id == "BHT":
             context.created = _timestamp(seg.value(4), seg.value(5))
         elif seg.id == "HL":
-            level = seg.value(3)  # 20 billing provider, 22 subscriber, 23 patient
+            level = seg.value(3) or ""  # 20 billing provider, 22 subscriber, 23 patient
+            kept = {"20": (), "22": ("20",), "23": ("20", "22")}.get(level, ("20", "22"))
             context = dataclasses.replace(
                 context,
                 billing={} if level == "20" else context.billing,
                 subscriber={} if level in {"20", "22"} else context.subscriber,
                 patient={},
+                levels={**{k: v for k, v in context.levels.items() if k in kept}, level: []},
+                level=level,
             )
         elif seg.loop == "1000A" and seg.id == "NM1":
             context.submitter = {"name": seg.value(3) or "", "id": seg.value(9) or ""}
@@ -163,6 +185,12 @@ def _claims(segments: Iterable[Segment]) -> Iterable[_Claim]:
             claim.lines[-1].append(seg)  # the line and its providers, not 2410/2430/2440
         elif claim is not None and (seg.loop == "2300" or seg.loop[:3] == "231"):
             claim.segments.append(seg)  # the claim and its providers, not the other payers
+        if claim is not None:
+            claim.own.append(seg.line)
+        elif seg.id not in {"SE", "GE", "IEA"}:
+            (context.header if context.level is None else context.levels[context.level]).append(
+                seg.line
+            )
     if claim is not None:
         yield claim
 
@@ -194,7 +222,32 @@ def _patient(seg: Segment, into: dict[str, str]) -> None:
         into.update(birth=seg.value(2) or "", sex=seg.value(3) or "")
 
 
-def _convert(claim: _Claim, documentation: Mapping[str, Any]) -> ClaimResult:
+def _excerpt(claim: _Claim, interchange: Interchange) -> str:
+    """The claim's one-claim 837 (see the module's docstring)."""
+    context, separator = claim.context, interchange.separator
+    levels = [context.levels[level] for level in ("20", "22", "23") if level in context.levels]
+    texts: list[str] = []
+    renumbered: dict[str, str] = {}
+    for line in [*context.header, *(line for level in levels for line in level), *claim.own]:
+        text = interchange.text_at(line)
+        elements = text.split(separator)
+        if elements[0] == "HL" and len(elements) > 2:
+            renumbered[elements[1]] = str(len(renumbered) + 1)
+            elements[1:3] = [renumbered[elements[1]], renumbered.get(elements[2], "")]
+            text = separator.join(elements)
+        texts.append(text)
+    in_set = len(texts) - len(context.header[:2]) + 1  # ST ... SE
+    texts += [
+        separator.join(["SE", str(in_set), context.transaction]),
+        separator.join(["GE", "1", context.group]),
+        separator.join(["IEA", "1", context.interchange]),
+    ]
+    return "".join(text + interchange.terminator for text in texts)
+
+
+def _convert(
+    claim: _Claim, documentation: Mapping[str, Any], interchange: Interchange
+) -> ClaimResult:
     clm = claim.clm
     claim_id = clm.value(1) or ""
     problems: list[str] = []
@@ -238,6 +291,7 @@ def _convert(claim: _Claim, documentation: Mapping[str, Any]) -> ClaimResult:
             clm.number,
             problems[:20],
             document,
+            _excerpt(claim, interchange),
         )
     return Converted(claim_id, event, clm.line)
 

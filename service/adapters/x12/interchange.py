@@ -13,11 +13,20 @@ positions and version (the identifiers have the same length, so no position move
 
 pyx12 writes element values into its messages and logs (a ZIP code, a name): its logger is
 silenced here, and its messages go only to the sender's own report, never to our logs.
+
+A record may hold several interchanges, and bytes outside any of them (NULs padding a
+transfer, garbage after IEA): pyx12 would read the first interchange's segments, the
+others' too, and skip what follows the last segment terminator without a word. So a record
+is first cut into its pieces (`pieces_of`): each ISA...IEA envelope, to be read and answered
+on its own, and each run of other bytes, to be refused. Line breaks and spaces between
+envelopes (and a byte-order mark before the first) are not pieces.
 """
 
+import dataclasses
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +42,10 @@ _PYX12_LOG.propagate = False
 # the errata pyx12 has no map for → the errata whose map validates them
 READ_AS = {"005010X222A2": "005010X222A1", "005010X223A3": "005010X223A2"}
 MAX_PROBLEMS = 50
+ISA_LENGTH = 106  # the ISA segment is fixed length: its 106th character ends every segment
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+_BETWEEN = b" \t\r\n"  # what may separate envelopes (a file's line breaks)
+_SPACES = re.compile(b"[" + re.escape(_BETWEEN) + b"]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +118,92 @@ class Interchange:
     control_number: str | None = None
     transaction_set: str | None = None  # ST01: 837
     sender: str | None = None  # ISA06
+    # the segments as sent (without terminator), segment `line` at texts[line - first_line]
+    texts: tuple[str, ...] = ()
+    first_line: int = 1
+    separator: str = "*"  # ISA's 4th character
+    terminator: str = "~"  # ISA's 106th character
+
+    def header(self, element: int) -> str:
+        """ISA element `element` without its padding ("" when there is no ISA)."""
+        isa = self.segments[0] if self.segments and self.segments[0].id == "ISA" else None
+        return ((isa.value(element) if isa is not None else None) or "").strip()
+
+    def text_at(self, line: int) -> str:
+        return self.texts[line - self.first_line]
 
 
-def read_interchange(text: str) -> Interchange:
-    """Validate `text` (one X12 file: normally one interchange) and keep its segments."""
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A part of a record: an ISA...IEA envelope (`envelope`), or bytes outside any."""
+
+    start: int  # byte offset in the record
+    data: bytes
+    envelope: bool
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.data)
+
+
+def _isa_at(raw: bytes, at: int) -> bool:
+    """An ISA segment starts at `at`: `ISA` and a separator (not a letter, digit or space)."""
+    separator = raw[at + 3 : at + 4]
+    return (
+        raw[at : at + 3] == b"ISA"
+        and len(separator) == 1
+        and not separator.isalnum()
+        and separator not in _BETWEEN
+    )
+
+
+def _envelope_end(raw: bytes, at: int) -> int:
+    """Where the envelope starting at `at` ends: after its IEA segment's terminator; without
+    an IEA, at the next ISA that starts a segment, else at the end of the record."""
+    if len(raw) < at + ISA_LENGTH:
+        return len(raw)
+    separator, terminator = re.escape(raw[at + 3 : at + 4]), re.escape(raw[at + 105 : at + 106])
+    iea = re.compile(
+        terminator + rb"[\r\n]*IEA" + separator + rb"[^" + terminator + rb"]*" + terminator
+    )
+    found = iea.search(raw, at + 105)
+    if found is not None:
+        return found.end()
+    following = re.compile(terminator + rb"[\r\n]*ISA" + separator).search(raw, at + 105)
+    return following.start() + 1 if following is not None else len(raw)
+
+
+def _next_isa(raw: bytes, at: int) -> int:
+    found = raw.find(b"ISA", at)
+    while found != -1 and not _isa_at(raw, found):
+        found = raw.find(b"ISA", found + 1)
+    return len(raw) if found == -1 else found
+
+
+def pieces_of(raw: bytes) -> list[Piece]:
+    """The record's envelopes and the runs of bytes outside them, in order."""
+    pieces: list[Piece] = []
+    at = len(BYTE_ORDER_MARK) if raw.startswith(BYTE_ORDER_MARK) else 0
+    while at < len(raw):
+        between = _SPACES.match(raw, at)
+        if between is not None:
+            at = between.end()
+        elif _isa_at(raw, at):
+            end = _envelope_end(raw, at)
+            pieces.append(Piece(at, raw[at:end], envelope=True))
+            at = end
+        else:  # up to the next ISA: everything in between is outside an envelope
+            end = _next_isa(raw, at + 1)
+            pieces.append(Piece(at, raw[at:end], envelope=False))
+            at = end
+    return pieces
+
+
+def read_interchange(text: str, first_line: int = 1) -> Interchange:
+    """Validate `text` (one interchange) and keep its segments; their `line` is counted from
+    `first_line` (the line of the record the interchange starts at)."""
     segments: list[Segment] = []
+    shift = first_line - 1
 
     def keep(seg: Any, src: Any, node: Any, valid: bool) -> None:
         parent = node.get_parent() if node is not None else None
@@ -119,10 +213,11 @@ def read_interchange(text: str) -> Interchange:
                 loop=getattr(parent, "id", None) or "",
                 values={ref: value for ref, _, _, value in seg.values_iterator()},
                 number=src.get_seg_count(),
-                line=src.get_cur_line(),
+                line=src.get_cur_line() + shift,
             )
         )
 
+    sent = text
     sent_as: dict[str, str] = {}
     for later, earlier in READ_AS.items():
         if later in text:
@@ -146,7 +241,10 @@ def read_interchange(text: str) -> Interchange:
             problems=[_refusal(error)],
             acknowledgement="",
         )
-    problems = list(_problems(errors.getvalue()))[:MAX_PROBLEMS]
+    problems = [
+        dataclasses.replace(p, line=p.line + shift) if p.line is not None else p
+        for p in list(_problems(errors.getvalue()))[:MAX_PROBLEMS]
+    ]
     answer = acknowledgement.getvalue()
     for earlier, later in sent_as.items():  # the 999 names the version the sender used
         answer = answer.replace(earlier, later)
@@ -156,6 +254,7 @@ def read_interchange(text: str) -> Interchange:
             Problem(None, None, None, None, "X12", "not an X12 interchange (no ISA segment)")
         ]
     first = {seg.id: seg for seg in reversed(segments)}
+    terminator = text[ISA_LENGTH - 1] if len(text) >= ISA_LENGTH else "~"
     return Interchange(
         segments=segments,
         valid=bool(valid) and not problems,
@@ -164,6 +263,10 @@ def read_interchange(text: str) -> Interchange:
         control_number=first["ISA"].value(13) if "ISA" in first else None,
         transaction_set=first["ST"].value(1) if "ST" in first else None,
         sender=(first["ISA"].value(6) or "").strip() if "ISA" in first else None,
+        texts=tuple(t.lstrip("\r\n") for t in sent.split(terminator)),
+        first_line=first_line,
+        separator=sent[3] if len(sent) > 3 else "*",
+        terminator=terminator,
     )
 
 
@@ -220,14 +323,14 @@ def decoded(raw: bytes) -> str | None:
         return None
 
 
-def interchange_of(raw: bytes) -> Interchange:
+def interchange_of(raw: bytes, first_line: int = 1) -> Interchange:
     """Bytes → a validated interchange (not text: invalid, with no 999)."""
     text = decoded(raw)
     if text is None:
         return Interchange(
             [], False, [Problem(None, None, None, None, "X12", "not UTF-8 text")], ""
         )
-    return read_interchange(text)
+    return read_interchange(text, first_line)
 
 
 def refusal(interchange: Interchange) -> list[str]:

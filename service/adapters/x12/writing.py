@@ -41,13 +41,19 @@ def segment(segment_id: str, *elements: Element) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """Who sends to whom, when, under which control number (1..999999999)."""
+    """Who sends to whom, when, under which control number (1..999999999). An answer
+    mirrors what it answers: the 837's receiver (ISA07/ISA08, GS03) sends it, to the 837's
+    sender (ISA05/ISA06, GS02), with the 837's ISA15."""
 
     sender: str
     receiver: str
     control_number: int
     at: datetime
     usage: str = "P"  # ISA15: P production, T test
+    sender_qualifier: str = "ZZ"  # ISA05
+    receiver_qualifier: str = "ZZ"  # ISA07
+    application_sender: str | None = None  # GS02; None: the ISA06
+    application_receiver: str | None = None  # GS03; None: the ISA08
 
     def wrap(self, functional_id: str, version: str, transaction: Sequence[str]) -> str:
         """ISA/GS/ST ... SE/GE/IEA around the transaction set's segments (ST and SE are
@@ -61,9 +67,9 @@ class Envelope:
                 " " * 10,
                 "00",
                 " " * 10,
-                "ZZ",
+                clean(self.sender_qualifier)[:2].ljust(2),
                 clean(self.sender)[:15].ljust(15),
-                "ZZ",
+                clean(self.receiver_qualifier)[:2].ljust(2),
                 clean(self.receiver)[:15].ljust(15),
                 self.at.strftime("%y%m%d"),
                 self.at.strftime("%H%M"),
@@ -86,8 +92,8 @@ class Envelope:
                 segment(
                     "GS",
                     functional_id,
-                    clean(self.sender)[:15],
-                    clean(self.receiver)[:15],
+                    clean(self.application_sender or self.sender)[:15],
+                    clean(self.application_receiver or self.receiver)[:15],
                     self.at.strftime("%Y%m%d"),
                     self.at.strftime("%H%M"),
                     str(self.control_number),
