@@ -508,10 +508,11 @@ def partial_refusal(version: str, replaced: Sequence[Replaced]) -> ReferenceData
         for r in replaced
     )
     return ReferenceDataError(
-        f"{problems}. Load every file of the release (CMS ships the practitioner PTP table "
-        f"as several files), or set {PARTIAL_SETTING}=true (`--accept-partial-reference`) to "
-        "load it anyway: its rows replace the shipped rows for the codes it holds, the "
-        "shipped rows stay in force for the codes it lacks"
+        f"{problems}. The file is cut or an excerpt: load the whole file as CMS publishes it "
+        "(and every file of a release CMS ships in parts, such as the PTP table's f1..f4), "
+        f"or set {PARTIAL_SETTING}=true (`--accept-partial-reference`) to load it anyway: "
+        "its rows replace the shipped rows for the codes it holds, the shipped rows stay in "
+        "force for the codes it lacks"
     )
 
 
@@ -534,7 +535,15 @@ def with_official(
         start, end = _window(overlapping, ruleset)
         merged, lacking = _by_code(shipped, overlapping, start, end)
         changes[table] = merged
-        replaced.append(Replaced(shown, files_of(table), lacking))
+        # only the files in force in this ruleset (a 2025 file says nothing of 2026)
+        end = ruleset.effective_to or date.max
+        current = {
+            source.name
+            for source, begins, ends in official.sources
+            if begins <= end and (ends or date.max) >= ruleset.effective_from
+        }
+        named = tuple(f for f in files_of(table) if f in current)
+        replaced.append(Replaced(shown, named or files_of(table), lacking))
 
     by_code(
         "mue_practitioner", "mue_practitioner", official.mue_practitioner, ruleset.mue_practitioner

@@ -517,3 +517,13 @@ def test_reference_show_gives_the_carried_forward_zip_table_its_own_confidence(
     zip_line = next(line for line in shown.splitlines() if line.startswith("│ zip5 "))
     assert "derived" in zip_line
     assert "GPCI2026.csv" in shown
+
+
+def test_a_partial_release_is_named_by_its_own_files_not_another_years(tmp_path: Path) -> None:
+    shutil.copy(OFFICIAL / "PPRRVU2025_Oct.csv", tmp_path / "PPRRVU2025_Oct.csv")
+    shutil.copy(OFFICIAL / PFS_2026, tmp_path / PFS_2026)
+    with pytest.raises(ReferenceDataError) as refused:
+        load_reference(official_dir=tmp_path)
+    message = str(refused.value)
+    assert message.startswith(f"pci-2026.1 rvu: {PFS_2026} holds no row for")
+    assert "PPRRVU2025_Oct.csv" not in message
