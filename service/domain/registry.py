@@ -49,6 +49,7 @@ EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-MOD-004",
     "PCI-MOD-005",
     "PCI-MOD-006",
+    "PCI-MOD-007",
     "PCI-SET-001",
     "PCI-SET-002",
     "PCI-REF-003",

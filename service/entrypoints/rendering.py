@@ -31,6 +31,23 @@ def _behaviour(spec: EditSpec) -> list[str]:
     return said
 
 
+CARRY_CODES = ("claim_rejection", "line_rejection", "correction")
+"""The dispositions whose findings carry the edit's CARC/RARC (warnings and info carry none)."""
+
+
+def _remittance(spec: EditSpec, none: str) -> str:
+    """The edit's CARC/RARC as a finding carries them: on which of its dispositions."""
+    codes = " / ".join(c for c in (spec.carc, spec.rarc) if c)
+    carrying = [d for d in spec.default if d in CARRY_CODES]
+    if not codes:
+        return none
+    if not carrying:
+        return f"{none} ({codes} when a policy makes it blocking)"
+    if len(carrying) < len(spec.default):
+        return f"{codes} ({', '.join(carrying)} only)"
+    return codes
+
+
 def rules_json(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date | None) -> str:
     return json.dumps(
         {
@@ -44,6 +61,7 @@ def rules_json(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date | N
                     "note": s.note,
                     "carc": s.carc,
                     "rarc": s.rarc,
+                    "codes_on": [d for d in s.default if d in CARRY_CODES and s.carc],
                     "group_code": s.group_code,
                     "rulesets": list(s.rulesets),
                     "halts": s.halts,
@@ -73,7 +91,7 @@ def rules_markdown(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date
         "|---|---|---|---|---|---|---|---|",
     ]
     for s in specs:
-        codes = " / ".join(c for c in (s.carc, s.rarc) if c) or "—"
+        codes = _remittance(s, "—")
         cells = [
             s.edit_id,
             s.title,
@@ -93,7 +111,7 @@ def rules_table(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date | 
     out = [f"Edit catalog: {scope}", ""]
     indent = " " * 14
     for s in specs:
-        codes = "/".join(c for c in (s.carc, s.rarc) if c) or "-"
+        codes = _remittance(s, "-")
         paragraphs = [
             f"default: {', '.join(s.default)}; CARC/RARC: {codes}",
             *([f"when: {s.note}"] if s.note else []),

@@ -151,6 +151,8 @@ def _pair(ctx: EditContext, line: WorkLine, other: WorkLine) -> PtpRow | None:
     default=("correction", "warning"),
     note="correction appends 26; warning when the line has no room for it",
     element="modifier",
+    carc="4",
+    rarc="N822",
     citation="CMS PFS relative value file, PCTC IND 1 (a professional 26 and a technical TC "
     "row); docs/reference-data.md, 'Professional and technical components'; rvu.csv pctc",
 )
@@ -199,6 +201,79 @@ def professional_component_at_a_facility(ctx: EditContext) -> Iterator[Firing]:
             ),
             evidence=(row.provenance,),
         )
+
+
+@edit(
+    "PCI-MOD-007",
+    title="Component modifier (26, TC) that does not fit the code or the setting",
+    default=("line_rejection",),
+    element="modifier",
+    carc="4",
+    rarc="N519",
+    citation="CMS PFS relative value file: PCTC IND (1: the code has a professional 26 row "
+    "and a technical TC row; other indicators: no such split) and its 26/TC rows; "
+    "docs/reference-data.md, 'Professional and technical components'",
+)
+def component_modifier_misfit(ctx: EditContext) -> Iterator[Firing]:
+    """26 and TC on one line (the two halves of one service: bill the global code or one
+    half); 26 or TC on a code that has no such component row for the date (its PC/TC
+    indicator is not 1); TC on a physician's claim at a facility place of service (the
+    facility provides, and bills, the technical part); 26 on a hospital claim (the
+    professional part is the physician's). Source: CMS PFS relative value file (PCTC IND,
+    26/TC rows)."""
+    claim = ctx.claim
+    for line in ctx.lines():
+        ruleset = line.ruleset
+        components = sorted(COMPONENT_MODIFIERS.intersection(line.modifiers))
+        if ruleset is None or not components:
+            continue
+        code = line.procedure_code
+        row = ruleset.rvu(code, line.service_date)
+        evidence = (row.provenance,) if row is not None else ()
+        if len(components) == 2:
+            yield Firing(
+                "line_rejection",
+                (line,),
+                f"{code} carries both 26 and TC: the professional and the technical halves "
+                "of one service on one line.",
+                fix="Bill the global code (no 26 or TC), or the half this provider performed.",
+                evidence=evidence,
+            )
+            continue
+        (modifier,) = components
+        has_component = ruleset.rvu(code, line.service_date, modifier) is not None
+        if row is not None and row.pctc_indicator not in ("", "1") and not has_component:
+            yield Firing(
+                "line_rejection",
+                (line,),
+                f"{code}-{modifier}: {code} has no {modifier} component (PC/TC indicator "
+                f"{row.pctc_indicator}).",
+                fix=f"Remove {modifier}.",
+                evidence=evidence,
+            )
+        elif (
+            modifier == "TC"
+            and claim.setting == "professional"
+            and (claim.place_of_service in FACILITY_PLACES_OF_SERVICE)
+        ):
+            yield Firing(
+                "line_rejection",
+                (line,),
+                f"{code}-TC on a physician's claim at place of service "
+                f"{claim.place_of_service}: there the facility provides the technical component.",
+                fix="Bill 26 (the professional component), or leave the technical part to the "
+                "facility's claim.",
+                evidence=evidence,
+            )
+        elif modifier == "26" and claim.setting == "hospital_outpatient":
+            yield Firing(
+                "line_rejection",
+                (line,),
+                f"{code}-26 on a hospital outpatient claim: the professional component is "
+                "billed by the physician, not the facility.",
+                fix="Remove 26 from the hospital's line.",
+                evidence=evidence,
+            )
 
 
 def _pair_indicator(ctx: EditContext, line: WorkLine, other: WorkLine) -> str | None:
