@@ -288,10 +288,12 @@ def test_a_split_code_billed_by_a_physician_at_a_facility_takes_26(
     assert_edit(claim_event, "PCI-MOD-006", expected, lines_after, name)
 
 
-def test_appending_26_is_recorded_as_a_change_and_costs_no_remittance_code() -> None:
+def test_appending_26_is_recorded_as_a_change_with_the_modifier_remittance_codes() -> None:
     outcome = run(event(line("92928", "LD"), line("92978", "LD")))
     (finding,) = findings(outcome, "PCI-MOD-006")
-    assert (finding.carc, finding.rarc) == (None, None)  # the line stays paid
+    # as every correction that supplies a modifier (PCI-MOD-004): 4 / N822, which a strict
+    # policy's rejection of the same line needs
+    assert (finding.carc, finding.rarc) == ("4", "N822")
     assert finding.evidence and "PPRRVU2025_Oct.csv" in finding.evidence[0].source
     changed = [c for c in outcome.changes if c.edit_id == "PCI-MOD-006"]
     snapshots = [(c.before, c.after) for c in changed]
