@@ -294,3 +294,15 @@ def test_277ca_on_hostile_patient_values_keeps_them_off_stderr(
     err = captured.err.decode()
     assert "999-style rejection, not in the 277CA: dead letter" in err
     assert_no_secret(err)
+
+
+def test_the_repr_of_an_interchange_and_its_claims_holds_no_patient_value() -> None:
+    """An interchange or a claim result that ends up in an assertion, a log record or an
+    exception shows where it is, never the patient."""
+    valid = read_interchange(secret_837())
+    results = claim_events(valid)
+    text = secret_837().replace("*UN*1***", "*MJ*1***", 1)
+    unconvertible = claim_events(read_interchange(text))
+    invalid = read_interchange(secret_837().replace(MEMBER_ID, MEMBER_ID + "X" * 90, 1))
+    assert isinstance(unconvertible[0], Unconvertible)
+    assert_no_secret(repr([valid, *valid.segments, *results, *unconvertible, invalid]))

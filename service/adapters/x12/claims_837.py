@@ -74,7 +74,7 @@ ICD9 = {"BK", "BF"}
 @dataclass(frozen=True, slots=True)
 class Converted:
     claim_id: str
-    event: dict[str, Any]
+    event: dict[str, Any] = field(repr=False)  # the patient is in it: not in the repr
     line: int  # the CLM segment's line in the file
 
 
@@ -84,8 +84,10 @@ class Unconvertible:
     line: int
     number: int  # the CLM segment's position in its transaction set
     problems: list[str]
-    claim: dict[str, Any] = field(default_factory=dict)  # as far as it was read, for a 277CA
-    excerpt: str = ""  # the claim's own one-claim 837 (see the module's docstring)
+    # as far as it was read, for a 277CA; the claim's own one-claim 837 (see the module's
+    # docstring): both hold the patient, so neither is in the repr
+    claim: dict[str, Any] = field(default_factory=dict, repr=False)
+    excerpt: str = field(default="", repr=False)
 
     def describe(self) -> str:
         return (

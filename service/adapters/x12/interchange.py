@@ -58,7 +58,7 @@ class Segment:
 
     id: str
     loop: str
-    values: dict[str, str]
+    values: dict[str, str] = field(repr=False)  # patient data among them: not in the repr
     number: int
     line: int
 
@@ -158,15 +158,15 @@ class Interchange:
     """A validated interchange: `valid` is pyx12's verdict; `acknowledgement` is the 999
     pyx12 wrote for it (empty when it could not tell the functional group)."""
 
-    segments: list[Segment]
+    segments: list[Segment] = field(repr=False)
     valid: bool
     problems: list[Problem]
-    acknowledgement: str
+    acknowledgement: str = field(repr=False)  # the 999 copies bad values (IK404)
     control_number: str | None = None
     transaction_set: str | None = None  # ST01: 837
     sender: str | None = None  # ISA06
     # the segments as sent (without terminator), segment `line` at texts[line - first_line]
-    texts: tuple[str, ...] = ()
+    texts: tuple[str, ...] = field(default=(), repr=False)
     first_line: int = 1
     separator: str = "*"  # ISA's 4th character
     terminator: str = "~"  # ISA's 106th character
