@@ -74,7 +74,7 @@ ICD9 = {"BK", "BF"}
 @dataclass(frozen=True, slots=True)
 class Converted:
     claim_id: str
-    event: dict[str, Any]
+    event: dict[str, Any] = field(repr=False)  # the patient is in it: not in the repr
     line: int  # the CLM segment's line in the file
 
 
@@ -84,8 +84,10 @@ class Unconvertible:
     line: int
     number: int  # the CLM segment's position in its transaction set
     problems: list[str]
-    claim: dict[str, Any] = field(default_factory=dict)  # as far as it was read, for a 277CA
-    excerpt: str = ""  # the claim's own one-claim 837 (see the module's docstring)
+    # as far as it was read, for a 277CA; the claim's own one-claim 837 (see the module's
+    # docstring): both hold the patient, so neither is in the repr
+    claim: dict[str, Any] = field(default_factory=dict, repr=False)
+    excerpt: str = field(default="", repr=False)
 
     def describe(self) -> str:
         return (
@@ -280,10 +282,7 @@ def _convert(
         try:
             ClaimSubmitted.model_validate(event)
         except ValidationError as error:
-            problems.extend(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                for e in error.errors(include_url=False, include_input=False)
-            )
+            problems.extend(_invalid(error))
     if problems:
         return Unconvertible(
             claim_id or "(no CLM01)",
@@ -296,6 +295,27 @@ def _convert(
     return Converted(claim_id, event, clm.line)
 
 
+# where the contract's patient fields come from in the 837 (a problem names its place)
+SENT_IN = {
+    "claim.patient.member_id": "2010BA NM109",
+    "claim.patient.last_name": "2010CA NM103, else 2010BA NM103",
+    "claim.patient.first_name": "2010CA NM104, else 2010BA NM104",
+    "claim.patient.birth_date": "2010CA DMG02, else 2010BA DMG02",
+    "claim.patient.sex": "2010CA DMG03, else 2010BA DMG03",
+}
+
+
+def _invalid(error: ValidationError) -> list[str]:
+    """pydantic's errors by field, message and error type, without the input (it may be
+    patient data), nor its context (a pattern may be built from it)."""
+    found: list[str] = []
+    for e in error.errors(include_url=False, include_input=False, include_context=False):
+        loc = ".".join(str(p) for p in e["loc"])
+        sent = f" (from {SENT_IN[loc]})" if loc in SENT_IN else ""
+        found.append(f"{loc}{sent}: {e['msg']} [{e['type']}]")
+    return found
+
+
 def _claim_document(claim: _Claim, problems: list[str]) -> dict[str, Any]:
     clm, context = claim.clm, claim.context
     institutional = clm.value(5, 2) == "A" or "X223" in context.version
@@ -306,7 +326,7 @@ def _claim_document(claim: _Claim, problems: list[str]) -> dict[str, Any]:
         setting = "hospital_outpatient"
         if facility != OUTPATIENT_FACILITY_TYPE:
             problems.append(
-                f"CLM05-1 type of bill {facility}x is not hospital outpatient (13x); "
+                "CLM05-1 type of bill is not hospital outpatient (13x); "
                 "only outpatient institutional claims are edited"
             )
     elif billing.get("taxonomy") == ASC_TAXONOMY:
@@ -315,11 +335,11 @@ def _claim_document(claim: _Claim, problems: list[str]) -> dict[str, Any]:
         setting = "professional"
     frequency = FREQUENCY.get(clm.value(5, 3) or "")
     if frequency is None:
-        problems.append(f"CLM05-3 frequency {clm.value(5, 3)!r} is not 1, 7 or 8")
+        problems.append("CLM05-3 frequency is not 1, 7 or 8")
     kind = PAYER_KIND.get(subscriber.get("filing", ""))
     if kind is None:
         problems.append(
-            f"SBR09 claim filing indicator {subscriber.get('filing')!r} has no payer kind "
+            "SBR09 claim filing indicator has no payer kind "
             f"here (known: {', '.join(sorted(PAYER_KIND))})"
         )
     renderer = _npi_of(claim.segments, "82") or (
@@ -384,7 +404,7 @@ def _line(
     line["modifiers"] = [m for m in procedure[2:6] if m]
     line["units"] = _integer(units)
     if line["units"] is None:
-        problems.append(f"line {lx.value(1)}: units {units!r} are not a whole number")
+        problems.append(f"line {lx.value(1)}: units ({service.id}) are not a whole number")
     line["charge"] = _money(charge)
     served = _service_date(segments) or _service_date(claim_segments)
     line["service_date"] = served

@@ -11,8 +11,10 @@ LinuxForHealth fixtures do) are validated against those maps: the version identi
 read as the earlier errata, and the errors and the 999 name the interchange's own segments,
 positions and version (the identifiers have the same length, so no position moves).
 
-pyx12 writes element values into its messages and logs (a ZIP code, a name): its logger is
-silenced here, and its messages go only to the sender's own report, never to our logs.
+pyx12 writes element values into its messages, exceptions and logs (a member id, a name, a
+birth date): its logger is silenced here, and a problem is described by where it is and
+pyx12's error code (the 999's IK304/IK403 codes), never by pyx12's message; a pyx12
+exception is named by its kind, never by its text.
 
 A record may hold several interchanges, and bytes outside any of them (NULs padding a
 transfer, garbage after IEA): pyx12 would read the first interchange's segments, the
@@ -28,7 +30,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyx12.params
@@ -56,7 +58,7 @@ class Segment:
 
     id: str
     loop: str
-    values: dict[str, str]
+    values: dict[str, str] = field(repr=False)  # patient data among them: not in the repr
     number: int
     line: int
 
@@ -84,26 +86,71 @@ class Segment:
         return found
 
 
+# X12 999 IK403 (data element syntax error codes, element 723) and IK304 (implementation
+# segment syntax error codes, element 620): what kind of problem pyx12 found
+ELEMENT_ERRORS = {
+    "1": "required data element missing",
+    "2": "conditional required data element missing",
+    "3": "too many data elements",
+    "4": "data element too short",
+    "5": "data element too long",
+    "6": "invalid character in data element",
+    "7": "invalid code value",
+    "8": "invalid date",
+    "9": "invalid time",
+    "10": "exclusion condition violated",
+    "12": "too many repetitions",
+    "13": "too many components",
+    "I6": "code value not used in implementation",
+    "I9": "implementation dependent data element missing",
+    "I10": 'implementation "not used" data element present',
+    "I11": "implementation too few repetitions",
+    "I12": "implementation pattern match failure",
+    "I13": 'implementation dependent "not used" data element present',
+}
+SEGMENT_ERRORS = {
+    "1": "unrecognized segment ID",
+    "2": "unexpected segment",
+    "3": "required segment missing",
+    "4": "loop occurs over maximum times",
+    "5": "segment exceeds maximum use",
+    "6": "segment not in defined transaction set",
+    "7": "segment not in proper sequence",
+    "8": "segment has data element errors",
+    "I4": 'implementation "not used" segment present',
+    "I6": "implementation dependent segment missing",
+    "I7": "implementation loop occurs under minimum times",
+    "I8": "implementation segment below minimum use",
+    "I9": 'implementation dependent "not used" segment present',
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A validation error: the segment and its position, the element if one is named."""
+    """A validation error: the segment and its position, the element if one is named, and
+    pyx12's error code. `message` is pyx12's own text: it quotes the data (a member id, a
+    name, a birth date), so it is never printed, logged or raised (nor in the repr)."""
 
     segment: str | None
     line: int | None
     number: int | None
     element: int | None
     code: str
-    message: str
+    message: str = field(repr=False)
+    kind: str = ""  # what the code means, when it is known (the 999's code lists)
+    name: str = ""  # the element's name in the guide ("Subscriber Last Name"), when known
 
     def describe(self) -> str:
+        """Where and what kind of problem: never the value."""
         where = [f"line {self.line}"] if self.line is not None else []
         if self.segment is not None:
             where.append(f"segment {self.segment}")
         if self.number is not None:
             where.append(f"position {self.number} in its transaction set")
         if self.element is not None:
-            where.append(f"element {self.element:02d}")
-        return f"{', '.join(where) or 'interchange'}: {self.message}"
+            where.append(f"element {self.element:02d}" + (f" ({self.name})" if self.name else ""))
+        what = f"X12 error {self.code}" + (f" ({self.kind})" if self.kind else "")
+        return f"{', '.join(where) or 'interchange'}: {what}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +158,15 @@ class Interchange:
     """A validated interchange: `valid` is pyx12's verdict; `acknowledgement` is the 999
     pyx12 wrote for it (empty when it could not tell the functional group)."""
 
-    segments: list[Segment]
+    segments: list[Segment] = field(repr=False)
     valid: bool
     problems: list[Problem]
-    acknowledgement: str
+    acknowledgement: str = field(repr=False)  # the 999 copies bad values (IK404)
     control_number: str | None = None
     transaction_set: str | None = None  # ST01: 837
     sender: str | None = None  # ISA06
     # the segments as sent (without terminator), segment `line` at texts[line - first_line]
-    texts: tuple[str, ...] = ()
+    texts: tuple[str, ...] = field(default=(), repr=False)
     first_line: int = 1
     separator: str = "*"  # ISA's 4th character
     terminator: str = "~"  # ISA's 106th character
@@ -251,7 +298,7 @@ def read_interchange(text: str, first_line: int = 1) -> Interchange:
     if not segments:
         valid = False
         problems = problems or [
-            Problem(None, None, None, None, "X12", "not an X12 interchange (no ISA segment)")
+            Problem(None, None, None, None, "X12", "", "not an X12 interchange (no ISA segment)")
         ]
     first = {seg.id: seg for seg in reversed(segments)}
     terminator = text[ISA_LENGTH - 1] if len(text) >= ISA_LENGTH else "~"
@@ -271,10 +318,15 @@ def read_interchange(text: str, first_line: int = 1) -> Interchange:
 
 
 def _refusal(error: Exception) -> Problem:
-    text = str(error) or type(error).__name__
-    if "does not look like" in text or "ISA" in text:
-        return Problem("ISA", 1, None, None, "ISA", f"not an X12 interchange: {text}")
-    return Problem(None, None, None, None, type(error).__name__, text)
+    """pyx12's exception as a problem: its text quotes the segment (any value in it), so
+    only its kind is said."""
+    text = str(error)
+    kind = type(error).__name__
+    if text.startswith("Map not found"):
+        return Problem("GS", None, None, None, kind, text, "no 005010 guide for GS01/GS08")
+    if "ISA" in text:
+        return Problem("ISA", 1, None, None, "ISA", text, "not an X12 interchange")
+    return Problem(None, None, None, None, kind, text, "pyx12 could not read the interchange")
 
 
 def _problems(report: str) -> Iterator[Problem]:
@@ -303,15 +355,32 @@ def _problems(report: str) -> Iterator[Problem]:
 def _listed(
     node: dict[str, Any], segment: str | None, line: Any, number: Any, element: Any
 ) -> Iterator[Problem]:
+    codes = ELEMENT_ERRORS if element is not None else SEGMENT_ERRORS if number else {}
     for error in node.get("errors", []):
+        code = str(error.get("err_cde", ""))
         yield Problem(
             segment,
             int(line) if line is not None else None,
             int(number) if number is not None else None,
             int(element) if element is not None else None,
-            str(error.get("err_cde", "")),
+            code,
             str(error.get("err_str", "")),
+            codes.get(code, ""),
+            _element_name(str(error.get("err_str", ""))) if element is not None else "",
         )
+
+
+# pyx12's element messages start with the element's name from its map, before any value
+_ELEMENT_NAME = re.compile(
+    r'Data element "([A-Za-z0-9 ,/()\'-]{1,80})" \([A-Z][A-Z0-9]{1,2}[0-9]{2}\)'
+)
+
+
+def _element_name(message: str) -> str:
+    """The guide's name of the element a pyx12 message is about (read from the start of the
+    message only: what follows quotes the value)."""
+    found = _ELEMENT_NAME.match(message)
+    return found.group(1) if found is not None else ""
 
 
 def decoded(raw: bytes) -> str | None:
@@ -328,7 +397,7 @@ def interchange_of(raw: bytes, first_line: int = 1) -> Interchange:
     text = decoded(raw)
     if text is None:
         return Interchange(
-            [], False, [Problem(None, None, None, None, "X12", "not UTF-8 text")], ""
+            [], False, [Problem(None, None, None, None, "X12", "", "not UTF-8 text")], ""
         )
     return read_interchange(text, first_line)
 
