@@ -12,7 +12,11 @@ header); two files of one table and release are an error.
 A release must hold a row for every code the shipped table it replaces has a row for (over
 the same dates): otherwise start-up stops naming the codes, unless the operator accepts a
 partial release (CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE), when the shipped rows stay in force
-for the codes it lacks and `reference show` and a start-up warning say which.
+for the codes it lacks and `reference show` and a start-up warning say which. The same
+rule holds for the add-on code edits (per add-on), the GPCI table (per carrier and locality)
+and the ZIP5 table (per carrier and locality a ZIP maps onto: ZIP codes come and go each
+quarter, localities rarely). A lone PFS twin whose factor is the shipped factor of the
+other track (and not its own) is refused: its name looks swapped.
 The NCCI add-on code edit workbook (.xlsx, told by its sheet's header) replaces the shipped
 aoc.csv of each ruleset its rows overlap (each row keeps its own dates). From 2026 the PFS
 relative value file comes as two twins, one per conversion-factor track (`_QPP`,
@@ -397,6 +401,7 @@ def _overlapping(rows: Sequence[RowT], ruleset: Ruleset) -> list[RowT]:
 CodeRowT = TypeVar("CodeRowT", MueRow, RvuRow, OppsRow, AscRow, AocRow)
 PARTIAL_SETTING = "CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE"
 SHOWN_CODES = 8
+LOCALITY = "carrier/locality"
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,6 +412,8 @@ class Replaced:
     files: tuple[str, ...]
     lacking: tuple[str, ...]
     """Codes the shipped table has rows for and the release has none for."""
+    unit: str = ""
+    """What `lacking` names when not codes ("carrier/locality" for GPCI and ZIP5)."""
 
     @property
     def verb(self) -> str:
@@ -415,7 +422,8 @@ class Replaced:
     def lacking_text(self) -> str:
         shown = ", ".join(self.lacking[:SHOWN_CODES])
         more = len(self.lacking) - SHOWN_CODES
-        return shown + (f" and {more} more" if more > 0 else "")
+        unit = f"{self.unit} " if self.unit else ""
+        return unit + shown + (f" and {more} more" if more > 0 else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,10 +569,10 @@ def with_official(
     by_code("aoc", "aoc", official.aoc, ruleset.aoc, key="addon")
     if official.localities and (localities := _overlapping(official.localities, ruleset)):
         changes["localities"], lacking = _by_locality(ruleset.localities, localities)
-        replaced.append(Replaced("gpci", files_of("localities"), lacking))
+        replaced.append(Replaced("gpci", files_of("localities"), lacking, LOCALITY))
     if zip_tables := _zips_in_force(official.zip_tables or (), ruleset):
         changes["zip_tables"], lacking = _by_pair(ruleset, zip_tables)
-        replaced.append(Replaced("zip5", files_of("zip_tables"), lacking))
+        replaced.append(Replaced("zip5", files_of("zip_tables"), lacking, LOCALITY))
     _tracks_not_swapped(ruleset, official)
     for table in ("ptp_practitioner", "ptp_outpatient"):
         release: tuple[PtpRow, ...] | None = getattr(official, table)
