@@ -12,7 +12,11 @@ header); two files of one table and release are an error.
 A release must hold a row for every code the shipped table it replaces has a row for (over
 the same dates): otherwise start-up stops naming the codes, unless the operator accepts a
 partial release (CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE), when the shipped rows stay in force
-for the codes it lacks and `reference show` and a start-up warning say which.
+for the codes it lacks and `reference show` and a start-up warning say which. The same
+rule holds for the add-on code edits (per add-on), the GPCI table (per carrier and locality)
+and the ZIP5 table (per carrier and locality a ZIP maps onto: ZIP codes come and go each
+quarter, localities rarely). A lone PFS twin whose factor is the shipped factor of the
+other track (and not its own) is refused: its name looks swapped.
 The NCCI add-on code edit workbook (.xlsx, told by its sheet's header) replaces the shipped
 aoc.csv of each ruleset its rows overlap (each row keeps its own dates). From 2026 the PFS
 relative value file comes as two twins, one per conversion-factor track (`_QPP`,
@@ -30,10 +34,11 @@ from typing import Any, TypeVar
 from contracts import ReferenceSource
 from service.adapters.cms.aoc import aoc_rows, read_aoc
 from service.adapters.cms.asc import read_addendum_aa, read_addendum_b, read_addendum_ff
-from service.adapters.cms.files import Layout, layout_by_name, layout_of
+from service.adapters.cms.files import AOC_WORKBOOK, Layout, layout_by_name, layout_of
 from service.adapters.cms.pfs import read_gpci, read_relative_values, read_zip5
 from service.adapters.cms.release import Release, official_head, sha256_of
 from service.adapters.cms.tables import (
+    BOTH_TRACKS,
     addendum_b_rows,
     asc_rows,
     conversion_factor_rows,
@@ -203,7 +208,13 @@ def load_official(directory: Path, wanted: frozenset[str] | None = None) -> Offi
         if text and (cut := cut_file_error(path)) is not None:
             raise cut
         if layout is None:
-            if (named := layout_by_name(path)) is not None:
+            if (named := layout_by_name(path)) == AOC_WORKBOOK:
+                raise ReferenceDataError(
+                    f"{path}: named like CMS's {named}, but not a valid .xlsx workbook with "
+                    "the add-on code edit sheet (truncated or damaged?); copy the file again "
+                    "as CMS publishes it"
+                )
+            if named is not None:
                 raise ReferenceDataError(
                     f"{path}: named like a CMS {named} file, but its first lines are not that "
                     "layout (a damaged header?); copy the file again as CMS publishes it"
@@ -387,9 +398,10 @@ def _overlapping(rows: Sequence[RowT], ruleset: Ruleset) -> list[RowT]:
     ]
 
 
-CodeRowT = TypeVar("CodeRowT", MueRow, RvuRow, OppsRow, AscRow)
+CodeRowT = TypeVar("CodeRowT", MueRow, RvuRow, OppsRow, AscRow, AocRow)
 PARTIAL_SETTING = "CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE"
 SHOWN_CODES = 8
+LOCALITY = "carrier/locality"
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,6 +412,8 @@ class Replaced:
     files: tuple[str, ...]
     lacking: tuple[str, ...]
     """Codes the shipped table has rows for and the release has none for."""
+    unit: str = ""
+    """What `lacking` names when not codes ("carrier/locality" for GPCI and ZIP5)."""
 
     @property
     def verb(self) -> str:
@@ -408,7 +422,8 @@ class Replaced:
     def lacking_text(self) -> str:
         shown = ", ".join(self.lacking[:SHOWN_CODES])
         more = len(self.lacking) - SHOWN_CODES
-        return shown + (f" and {more} more" if more > 0 else "")
+        unit = f"{self.unit} " if self.unit else ""
+        return unit + shown + (f" and {more} more" if more > 0 else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,10 +461,12 @@ def _by_code(
     release: Sequence[CodeRowT],
     start: date,
     end: date | None,
+    key: str = "code",
 ) -> tuple[dict[str, tuple[CodeRowT, ...]], tuple[str, ...]]:
     """The release's rows over [start, end] in place of the shipped rows of the codes it
-    holds (their shipped rows stay outside those dates); the codes it lacks keep theirs."""
-    held = {row.code for row in release}
+    holds (their shipped rows stay outside those dates); the codes it lacks keep theirs.
+    `key`: the rows' code field (`addon` for the add-on code edits)."""
+    held = {getattr(row, key) for row in release}
     needed = {
         code
         for code, rows in shipped.items()
@@ -464,7 +481,7 @@ def _by_code(
     ]
     merged: list[CodeRowT] = list(release)
     merged.extend(kept)
-    return index_by(merged, "code"), lacking
+    return index_by(merged, key), lacking
 
 
 def _ptp(
@@ -524,26 +541,23 @@ def with_official(
     changes: dict[str, object] = {}
     replaced: list[Replaced] = []
     origins: dict[str, str] = {}
+    # only the files in force in this ruleset (a 2025 file says nothing of 2026)
+    current = _current_files(ruleset, official)
 
     def files_of(*tables: str) -> tuple[str, ...]:
-        return tuple(name for table in tables for name in official.files.get(table, ()))
+        named = tuple(n for t in tables for n in official.files.get(t, ()) if n in current)
+        return named or tuple(n for t in tables for n in official.files.get(t, ()))
 
-    def by_code(table: str, shown: str, rows: Sequence[CodeRowT] | None, shipped: Any) -> None:
+    def by_code(
+        table: str, shown: str, rows: Sequence[CodeRowT] | None, shipped: Any, key: str = "code"
+    ) -> None:
         overlapping = _overlapping(rows or (), ruleset)
         if not overlapping:
             return
         start, end = _window(overlapping, ruleset)
-        merged, lacking = _by_code(shipped, overlapping, start, end)
+        merged, lacking = _by_code(shipped, overlapping, start, end, key)
         changes[table] = merged
-        # only the files in force in this ruleset (a 2025 file says nothing of 2026)
-        end = ruleset.effective_to or date.max
-        current = {
-            source.name
-            for source, begins, ends in official.sources
-            if begins <= end and (ends or date.max) >= ruleset.effective_from
-        }
-        named = tuple(f for f in files_of(table) if f in current)
-        replaced.append(Replaced(shown, named or files_of(table), lacking))
+        replaced.append(Replaced(shown, files_of(table), lacking))
 
     by_code(
         "mue_practitioner", "mue_practitioner", official.mue_practitioner, ruleset.mue_practitioner
@@ -552,6 +566,14 @@ def with_official(
     by_code("rvus", "rvu", official.rvus, ruleset.rvus)
     by_code("asc", "asc", official.asc, ruleset.asc)
     by_code("opps", "opps", official.opps, ruleset.opps)
+    by_code("aoc", "aoc", official.aoc, ruleset.aoc, key="addon")
+    if official.localities and (localities := _overlapping(official.localities, ruleset)):
+        changes["localities"], lacking = _by_locality(ruleset.localities, localities)
+        replaced.append(Replaced("gpci", files_of("localities"), lacking, LOCALITY))
+    if zip_tables := _zips_in_force(official.zip_tables or (), ruleset):
+        changes["zip_tables"], lacking = _by_pair(ruleset, zip_tables)
+        replaced.append(Replaced("zip5", files_of("zip_tables"), lacking, LOCALITY))
+    _tracks_not_swapped(ruleset, official)
     for table in ("ptp_practitioner", "ptp_outpatient"):
         release: tuple[PtpRow, ...] | None = getattr(official, table)
         if release is None:
@@ -564,12 +586,7 @@ def with_official(
             "shipped: no hospital outpatient PTP file loaded, so hospital claims keep the "
             "shipped pairs"
         )
-    if "ptp_practitioner" in changes or "ptp_outpatient" in changes:
-        practitioner = changes.get("ptp_practitioner", ruleset.ptp_practitioner)
-        outpatient = changes.get("ptp_outpatient", ruleset.ptp_outpatient)
-        changes["ptp_codes"] = ptp_codes(
-            *([r for rows in t.values() for r in rows] for t in (practitioner, outpatient))  # type: ignore[attr-defined]
-        )
+    _joint_ptp_codes(ruleset, changes)
     incomplete = [r for r in replaced if r.lacking]
     if incomplete and not accept_partial:
         raise partial_refusal(ruleset.version, incomplete)
@@ -588,47 +605,123 @@ def with_official(
     whole, whole_origins = _whole_tables(ruleset, official)
     changes.update(whole)
     origins.update(whole_origins)
-    end = ruleset.effective_to or date.max
-    read = tuple(
-        source
-        for source, start, stop in official.sources
-        if start <= end and (stop or date.max) >= ruleset.effective_from
-    )
-    changes["sources"] = (*ruleset.sources, *read)
+    changes["sources"] = _sources(ruleset, official)
     return Assembled(replace(ruleset, **changes), origins, partial)  # type: ignore[arg-type]
+
+
+def _sources(ruleset: Ruleset, official: OfficialTables) -> tuple[ReferenceSource, ...]:
+    """The ruleset's sources and the official files in force on its dates, each once (a
+    file shipped in the ruleset's folder and loaded again from the directory is one)."""
+    end = ruleset.effective_to or date.max
+    listed = {(s.name, s.sha256) for s in ruleset.sources}
+    added: list[ReferenceSource] = []
+    for source, start, stop in official.sources:
+        key = (source.name, source.sha256)
+        if start <= end and (stop or date.max) >= ruleset.effective_from and key not in listed:
+            listed.add(key)
+            added.append(source)
+    return (*ruleset.sources, *added)
+
+
+def _joint_ptp_codes(ruleset: Ruleset, changes: dict[str, object]) -> None:
+    """The codes of either PTP table, once a release replaced one of them."""
+    if "ptp_practitioner" in changes or "ptp_outpatient" in changes:
+        practitioner = changes.get("ptp_practitioner", ruleset.ptp_practitioner)
+        outpatient = changes.get("ptp_outpatient", ruleset.ptp_outpatient)
+        changes["ptp_codes"] = ptp_codes(
+            *([r for rows in t.values() for r in rows] for t in (practitioner, outpatient))  # type: ignore[attr-defined]
+        )
 
 
 def _whole_tables(
     ruleset: Ruleset, official: OfficialTables
 ) -> tuple[dict[str, object], dict[str, str]]:
-    """The tables an official file replaces whole (conversion factors, add-on code edits,
-    GPCI, ZIP5) where its release overlaps the ruleset's dates, and where each came from."""
+    """The conversion factors an official file replaces (per track) where its release
+    overlaps the ruleset's dates, and the files they came from."""
     changes: dict[str, object] = {}
     origins: dict[str, str] = {}
-
-    def files_of(table: str) -> str:
-        return ", ".join(official.files.get(table, ()))
-
     factors = _dated_index(official.conversion_factors, ruleset, "participation")
     if factors is not None:
         # per track: a _nonQPP file alone leaves the shipped qualifying-APM factor in place
         changes["conversion_factors"] = {**ruleset.conversion_factors, **factors}
-        origins["conversion_factors"] = files_of("conversion_factors")
-    if (aoc := _dated_index(official.aoc, ruleset, "addon")) is not None:
-        changes["aoc"] = aoc
-        origins["aoc"] = files_of("aoc")
-    if official.localities and (localities := _overlapping(official.localities, ruleset)):
-        changes["localities"] = locality_index(localities)
-        origins["gpci"] = files_of("localities")
-    if official.zip_tables:
-        end = ruleset.effective_to or date.max
-        zip_tables = tuple(
-            table
-            for table in official.zip_tables
-            if table.provenance.effective_from <= end
-            and (table.provenance.effective_to or date.max) >= ruleset.effective_from
-        )
-        if zip_tables:
-            changes["zip_tables"] = zip_tables
-            origins["zip5"] = files_of("zip_tables")
+        current = _current_files(ruleset, official)
+        names = official.files.get("conversion_factors", ())
+        origins["conversion_factors"] = ", ".join(n for n in names if n in current)
     return changes, origins
+
+
+def _current_files(ruleset: Ruleset, official: OfficialTables) -> frozenset[str]:
+    """The names of the official files in force on some date of the ruleset."""
+    end = ruleset.effective_to or date.max
+    return frozenset(
+        source.name
+        for source, begins, ends in official.sources
+        if begins <= end and (ends or date.max) >= ruleset.effective_from
+    )
+
+
+def _by_locality(
+    shipped: Mapping[tuple[str, str], tuple[LocalityRow, ...]], release: Sequence[LocalityRow]
+) -> tuple[dict[tuple[str, str], tuple[LocalityRow, ...]], tuple[str, ...]]:
+    """The release's GPCI rows; a (carrier, locality) the shipped table has and the release
+    lacks keeps its shipped rows (named in `lacking` as carrier/locality)."""
+    held = {(row.carrier, row.locality) for row in release}
+    missing = sorted(set(shipped) - held)
+    kept = [row for pair in missing for row in shipped[pair]]
+    return locality_index([*release, *kept]), tuple(f"{c}/{loc}" for c, loc in missing)
+
+
+def _by_pair(
+    ruleset: Ruleset, release: Sequence[ZipTable]
+) -> tuple[tuple[ZipTable, ...], tuple[str, ...]]:
+    """The release's ZIP tables. ZIP codes come and go each quarter, localities rarely: a
+    (carrier, locality) the shipped table maps ZIPs onto and the release maps none onto is
+    lacking, and the shipped ZIPs of such a pair stay (merged into the release's table)."""
+    shipped = _zips_in_force(ruleset.zip_tables, ruleset)
+    needed = {pair for table in shipped for pair in table.localities.values()}
+    held = {pair for table in release for pair in table.localities.values()}
+    missing = needed - held
+    if not missing:
+        return tuple(release), ()
+    kept = {
+        zip_code: pair
+        for table in shipped
+        for zip_code, pair in table.localities.items()
+        if pair in missing
+    }
+    first, *rest = release
+    merged = ZipTable({**kept, **first.localities}, first.provenance)
+    return (merged, *rest), tuple(f"{c}/{loc}" for c, loc in sorted(missing))
+
+
+def _zips_in_force(tables: Sequence[ZipTable], ruleset: Ruleset) -> list[ZipTable]:
+    return [
+        t for t in tables if _overlaps(t.provenance, ruleset.effective_from, ruleset.effective_to)
+    ]
+
+
+def _tracks_not_swapped(ruleset: Ruleset, official: OfficialTables) -> None:
+    """A file for one conversion-factor track whose factor is the shipped factor of the
+    OTHER track (and not its own track's) for the ruleset's year: the names look swapped."""
+    shipped = {
+        track: {r.conversion_factor for r in _overlapping(rows, ruleset)}
+        for track, rows in ruleset.conversion_factors.items()
+    }
+    for row in _overlapping(official.conversion_factors or (), ruleset):
+        tracks = tracks_of(row.provenance.source)
+        if len(tracks) != 1:
+            continue  # a file for both tracks (before 2026)
+        other = next((t for t in BOTH_TRACKS if t != row.participation), None)
+        own_factors = shipped.get(row.participation, set())
+        if (
+            other is not None
+            and row.conversion_factor in shipped.get(other, set())
+            and row.conversion_factor not in own_factors
+        ):
+            raise ReferenceDataError(
+                f"{ruleset.version}: {row.provenance.source} gives the {row.participation} "
+                f"track the factor {row.conversion_factor}, which is the shipped "
+                f"{other} factor, not the shipped {row.participation} one "
+                f"({', '.join(str(f) for f in sorted(own_factors))}): are the _QPP and "
+                "_nonQPP file names swapped?"
+            )

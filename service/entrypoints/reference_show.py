@@ -32,6 +32,7 @@ def _rows(ruleset: Ruleset) -> dict[str, list[Any]]:
         "ptp_practitioner": flat(ruleset.ptp_practitioner),
         "ptp_outpatient": flat(ruleset.ptp_outpatient),
         "gpci": flat(ruleset.localities),
+        "aoc": flat(ruleset.aoc),
     }
 
 
@@ -46,6 +47,13 @@ def _dates(provenances: Iterable[Provenance]) -> str:
 
 
 SHIPPED = "shipped"
+
+
+def _zip_origin(provenance: Provenance) -> str:
+    """A shipped ZIP table: its file, and whether it is an earlier year's carried forward."""
+    if provenance.confidence == "derived":
+        return f"{SHIPPED}: {provenance.key} carried forward (carried_forward.csv)"
+    return f"{SHIPPED}: {provenance.key}"
 
 
 def ruleset_view(ruleset: Ruleset, origins: Mapping[str, str] | None = None) -> Group:
@@ -71,7 +79,7 @@ def ruleset_view(ruleset: Ruleset, origins: Mapping[str, str] | None = None) -> 
             f"{len(table.localities):,}",
             _dates([table.provenance]),
             table.provenance.confidence,
-            origins.get("zip5", SHIPPED),
+            origins.get("zip5", _zip_origin(table.provenance)),
         )
     files = Table(title=f"{ruleset.version}: files", title_justify="left")
     for column in ("file", "release", "sha256"):

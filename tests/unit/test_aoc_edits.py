@@ -8,6 +8,7 @@ import dataclasses
 import re
 import shutil
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from tests.outcomes import REFERENCE, dispositions, findings, run
 
 WORKBOOK = Path(__file__).resolve().parents[1] / "fixtures" / "cms-aoc" / "AOC_V2026Q2-MCR.xlsx"
 SHEET = "AOC_V2026Q2-MCR_xlsx"
+OFFICIAL = Path(__file__).resolve().parents[1] / "fixtures" / "cms-official"
 BRANCH_ADDONS = ("92921", "92925", "92929", "92934", "92938", "92944")
 DIAGNOSTIC = tuple(str(code) for code in range(93454, 93462))
 
@@ -216,8 +218,8 @@ def test_the_workbook_in_the_official_directory_replaces_the_shipped_table(
     shutil.copy(_copy(tmp_path, (5, 2, "92973")), tmp_path / "official.xlsx")
     (tmp_path / "AOC_V2026Q2-MCR.xlsx").unlink()
     # Row 5 now says: +92973 with 0070U (type 1, from 2018274). Only that row is kept (the
-    # others' add-ons are codes the edits do not know).
-    reference = load_reference(official_dir=tmp_path)
+    # others' add-ons are codes the edits do not know). An excerpt: partial, accepted.
+    reference = load_reference(official_dir=tmp_path, accept_partial=True)
     ruleset = reference.rulesets[-1]
     assert [(r.addon, r.primary) for r in ruleset.primaries_of("92973", date(2026, 3, 2))] == [
         ("92973", "0070U")
@@ -313,3 +315,61 @@ def test_an_addon_with_no_aoc_row_loaded_is_said_not_checked() -> None:
     (finding,) = findings(outcome, "PCI-BUND-004")
     assert finding.disposition == "info"
     assert "not checked for 92972" in finding.message
+
+
+# A cut or damaged workbook in the official directory -----------------------------------------
+
+
+def _workbook_without(tmp_path: Path, drop: Callable[[int, tuple[object, ...]], bool]) -> Path:
+    """The real workbook's rows (notice and header kept) less those `drop` takes."""
+    source = load_workbook(WORKBOOK, read_only=True)
+    values = [tuple(r) for r in source.worksheets[0].iter_rows(values_only=True)]
+    source.close()
+    made = Workbook(write_only=True)
+    sheet = made.create_sheet(SHEET)
+    for number, row in enumerate(values, start=1):
+        if number <= 2 or not drop(number, row):
+            sheet.append(row)
+    path = tmp_path / WORKBOOK.name
+    made.save(path)
+    return path
+
+
+def test_the_whole_workbook_in_the_official_directory_is_no_partial_release(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(WORKBOOK, tmp_path / WORKBOOK.name)
+    reference = load_reference(official_dir=tmp_path)
+    assert reference.partial == ()
+    assert all(WORKBOOK.name in o["aoc"] for o in reference.origins.values())
+
+
+def test_a_workbook_lacking_every_row_of_an_addon_is_refused_naming_it(tmp_path: Path) -> None:
+    _workbook_without(tmp_path, lambda _, row: row[1] == "92973")
+    with pytest.raises(
+        ReferenceDataError, match=r"aoc: AOC_V2026Q2-MCR\.xlsx holds no row for 92973"
+    ):
+        load_reference(official_dir=tmp_path)
+    reference = load_reference(official_dir=tmp_path, accept_partial=True)
+    ruleset = reference.rulesets[-1]
+    # the shipped rows stay in force for the add-on the workbook lacks, and say so
+    assert ruleset.primaries_of("92973", date(2026, 3, 2))
+    assert any(" aoc: " in note and "92973" in note for note in reference.partial)
+
+
+def test_a_workbook_cut_short_is_refused(tmp_path: Path) -> None:
+    _workbook_without(tmp_path, lambda number, _: number > 4_000)
+    with pytest.raises(ReferenceDataError, match=r"aoc: AOC_V2026Q2-MCR\.xlsx holds no row for"):
+        load_reference(official_dir=tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["junk", "truncated"])
+def test_a_file_named_like_the_aoc_workbook_that_is_no_workbook_is_refused(
+    tmp_path: Path, damage: str
+) -> None:
+    shutil.copy(OFFICIAL / "GPCI2026.csv", tmp_path / "GPCI2026.csv")  # a valid file beside it
+    named = tmp_path / "AOC_V2026Q2-MCR.xlsx"
+    raw = WORKBOOK.read_bytes()
+    named.write_bytes(b"not a workbook\n" if damage == "junk" else raw[: len(raw) // 2])
+    with pytest.raises(ReferenceDataError, match=r"AOC_V2026Q2-MCR\.xlsx: .*not a valid \.xlsx"):
+        load_reference(official_dir=tmp_path)

@@ -2,6 +2,7 @@
 files (tests/fixtures/cms-official): the facts CMS publishes come out as CMS published them,
 and a damaged file is refused naming file, line and column."""
 
+import gzip
 import hashlib
 import re
 import shutil
@@ -23,6 +24,8 @@ from service.domain.policy import Policy
 from tests.builders import event, line
 
 OFFICIAL = Path(__file__).resolve().parents[1] / "fixtures" / "cms-official"
+REFERENCE = Path(__file__).resolve().parents[2] / "reference"
+SHIPPED_2025 = REFERENCE / "pci-2025"
 PCI_BRANCH_ADD_ONS = {"92921", "92925", "92929", "92934", "92938", "92944"}
 
 
@@ -320,8 +323,11 @@ def test_an_unbalanced_quote_is_refused_not_swallowing_the_rest_of_the_file(
 def test_official_payment_files_in_the_reference_dir_replace_the_shipped_tables(
     tmp_path: Path,
 ) -> None:
-    for name in ("PPRRVU2025_Oct.csv", "GPCI2025.csv", "ZIP5_OCT2025.txt", "ASC-AA-2026-jan.csv"):
+    for name in ("PPRRVU2025_Oct.csv", "ASC-AA-2026-jan.csv"):
         shutil.copy(OFFICIAL / name, tmp_path / name)
+    # the GPCI and ZIP5 files whole (the fixtures' excerpts lack localities: refused)
+    for name in ("GPCI2025.csv", "ZIP5_OCT2025.txt.gz"):
+        shutil.copy(SHIPPED_2025 / name, tmp_path / name)
     (tmp_path / "notes.txt").write_text("not a CMS file\n")
     with pytest.raises(ReferenceDataError, match=r"pci-2026\.1 asc: ASC-AA-2026-jan\.csv holds no"):
         load_reference(official_dir=tmp_path)  # an excerpt: it lacks 93454 and others
@@ -527,3 +533,137 @@ def test_a_partial_release_is_named_by_its_own_files_not_another_years(tmp_path:
     message = str(refused.value)
     assert message.startswith(f"pci-2026.1 rvu: {PFS_2026} holds no row for")
     assert "PPRRVU2025_Oct.csv" not in message
+
+
+# Damage never passes silently ----------------------------------------------------------------
+
+
+def _lines(path: Path) -> list[bytes]:
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    return raw.splitlines(keepends=True)
+
+
+def test_a_gpci_file_cut_at_a_line_boundary_is_refused_naming_the_localities_it_lacks(
+    tmp_path: Path,
+) -> None:
+    kept = _lines(OFFICIAL / "GPCI2026.csv")[: 3 + 57]  # title, blank, header, 57 localities
+    (tmp_path / "GPCI2026.csv").write_bytes(b"".join(kept))
+    with pytest.raises(ReferenceDataError, match=r"pci-2026\.1 gpci: GPCI2026\.csv holds no row"):
+        load_reference(official_dir=tmp_path)
+    reference = load_reference(official_dir=tmp_path, accept_partial=True)
+    ruleset = reference.ruleset_for(date(2026, 3, 2))
+    assert ruleset is not None and len(ruleset.localities) == 109  # the shipped 52 stay
+    assert any(note.startswith("pci-2026.1 gpci:") for note in reference.partial)
+    assert "partial release accepted" in reference.origins["pci-2026.1"]["gpci"]
+
+
+def test_a_zip5_file_cut_at_a_line_boundary_is_refused_naming_the_localities_it_lacks(
+    tmp_path: Path,
+) -> None:
+    records = _lines(SHIPPED_2025 / "ZIP5_OCT2025.txt.gz")
+    assert len(records) == 42_956
+    (tmp_path / "ZIP5_OCT2025.txt").write_bytes(b"".join(records[:20_000]))
+    with pytest.raises(ReferenceDataError, match=r"pci-2025 zip5: ZIP5_OCT2025\.txt holds no row"):
+        load_reference(official_dir=tmp_path)
+    reference = load_reference(official_dir=tmp_path, accept_partial=True)
+    june = date(2025, 6, 10)
+    ruleset = reference.ruleset_for(june)
+    assert ruleset is not None
+    held = {record[7:14] for record in records[:20_000]}
+    lacking = next(record for record in records if record[7:14] not in held)
+    # a locality the cut file lacks keeps its shipped ZIPs
+    assert ruleset.locality_of(lacking[2:7].decode(), june) is not None
+    assert any(note.startswith("pci-2025 zip5:") for note in reference.partial)
+
+
+def test_the_whole_zip5_and_gpci_files_load_without_a_partial_release(tmp_path: Path) -> None:
+    for name in ("GPCI2025.csv", "ZIP5_OCT2025.txt.gz"):
+        shutil.copy(SHIPPED_2025 / name, tmp_path / name)
+    reference = load_reference(official_dir=tmp_path)
+    assert reference.partial == ()
+
+
+def test_a_single_twin_carrying_the_other_tracks_factor_is_refused(tmp_path: Path) -> None:
+    # a _nonQPP file with 33.5675, the shipped qualifying-APM factor of 2026
+    (tmp_path / PFS_2026).write_text(
+        (OFFICIAL / PFS_2026).read_text(encoding="utf-8").replace(",33.4009,", ",33.5675,"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ReferenceDataError, match=r"33\.5675.*swapped"):
+        load_reference(official_dir=tmp_path, accept_partial=True)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("Locality Number", "Locality Numbr", r":3: not the GPCI layout .*'Locality Number'"),
+        ("2026 PE GPCI", "2026 MP GPCI", r":3: not the GPCI layout .*'PE GPCI' found 0"),
+        ("State,Locality Number", "State,Extra,Locality Number", r":4: 7 cells; the header has 8"),
+    ],
+)
+def test_a_gpci_header_with_a_damaged_cell_is_refused_naming_file_and_line(
+    tmp_path: Path, old: str, new: str, problem: str
+) -> None:
+    damaged = tmp_path / "GPCI2026.csv"
+    damaged.write_text((OFFICIAL / "GPCI2026.csv").read_text().replace(old, new, 1))
+    with pytest.raises(ReferenceDataError, match=r"GPCI2026\.csv" + problem):
+        read_gpci(damaged)
+
+
+def test_a_second_gpci_row_for_one_locality_is_refused_naming_its_line(tmp_path: Path) -> None:
+    lines = _lines(OFFICIAL / "GPCI2026.csv")
+    damaged = tmp_path / "GPCI2026.csv"
+    damaged.write_bytes(b"".join([*lines[:4], lines[3], *lines[4:]]))
+    with pytest.raises(ReferenceDataError, match=r"GPCI2026\.csv:5: a second row .*10112.*00"):
+        read_gpci(damaged)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "column"),
+    [
+        ("92928,", "9292\x008,", "HCPCS"),
+        ("92928,,", "92928,\x00\x00,", "MOD"),
+        ("92928,", "9292,", "HCPCS"),
+    ],
+)
+@pytest.mark.parametrize("accept_partial", [False, True])
+def test_a_pfs_row_with_nul_bytes_or_no_hcpcs_code_is_refused_naming_its_line(
+    tmp_path: Path, old: str, new: str, column: str, accept_partial: bool
+) -> None:
+    text = (OFFICIAL / "PPRRVU2025_Oct.csv").read_text(encoding="utf-8")
+    assert old in text
+    (tmp_path / "PPRRVU2025_Oct.csv").write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=rf"PPRRVU2025_Oct\.csv:\d+: column '{column}'"):
+        load_reference(official_dir=tmp_path, accept_partial=accept_partial)
+
+
+def test_each_ruleset_names_only_the_files_in_force_for_it_and_lists_each_file_once(
+    tmp_path: Path,
+) -> None:
+    for name in ("PPRRVU2025_Oct.csv", PFS_2026, "GPCI2026.csv"):
+        shutil.copy(OFFICIAL / name, tmp_path / name)
+    shutil.copy(SHIPPED_2025 / "GPCI2025.csv", tmp_path / "GPCI2025.csv")
+    reference = load_reference(official_dir=tmp_path, accept_partial=True)
+    origins = reference.origins
+    for table in ("rvu", "conversion_factors", "gpci"):
+        assert "2026" not in origins["pci-2025"][table].split(";")[0], origins["pci-2025"]
+        assert "2025" not in origins["pci-2026.1"][table].split(";")[0], origins["pci-2026.1"]
+    for ruleset in reference.rulesets:
+        names = [source.name for source in ruleset.sources]
+        assert len(names) == len(set(names)), names
+
+
+def test_reference_show_lists_the_aoc_table_and_where_the_zip_table_comes_from(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from service.entrypoints.cli import main
+
+    assert main(["reference", "show", "--as-of", "2026-03-02"]) == 0
+    shown = capsys.readouterr().out
+    lines = shown.splitlines()
+    assert any(x.startswith("│ aoc ") for x in lines)
+    zip_at = next(i for i, x in enumerate(lines) if x.startswith("│ zip5 "))
+    zip_cells = " ".join(x.split("│")[5].strip() for x in lines[zip_at : zip_at + 4])
+    assert "ZIP5_OCT2025" in zip_cells and "carried" in zip_cells

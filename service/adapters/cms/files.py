@@ -14,6 +14,8 @@ ZIP5_RECORD = re.compile(r"^[A-Z]{2}\d{12}")
 # layout and refused by the reader naming the line (never ignored as "no known layout").
 MUE_HEAD = re.compile(r"MUE (Values|Rationale)")
 PTP_HEAD = re.compile(r"Column1/Column2 Edits|PTP Edit Rationale")
+AOC_NAME = re.compile(r"^AOC_V\d{4}Q[1-4]", re.IGNORECASE)
+AOC_WORKBOOK = "NCCI add-on code edit workbook"
 # CMS's file names, for a file whose first lines match no layout: named like a CMS file of
 # a known layout, it is a damaged copy, an error (never silently left out).
 CMS_NAMES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -22,6 +24,7 @@ CMS_NAMES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Addendum B\b", re.IGNORECASE), "OPPS Addendum B"),
     (re.compile(r"^PPRRVU\d{4}", re.IGNORECASE), "PFS relative value"),
     (re.compile(r"^GPCI\d{4}", re.IGNORECASE), "GPCI"),
+    (AOC_NAME, AOC_WORKBOOK),
 )
 
 

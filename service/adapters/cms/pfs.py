@@ -28,6 +28,17 @@ RVU_COLUMNS = (
 COMPONENT_MODIFIERS = ("", "26", "TC")
 RVU_TITLE = re.compile(r"(\d{4}) National Physician Fee Schedule Relative Value File (\w+) Release")
 GPCI_TITLE = re.compile(r"CY (\d{4}) GEOGRAPHIC PRACTICE COST INDICES", re.IGNORECASE)
+# The GPCI columns read, by their header cells (each once): MAC, locality, name, PW, PE, MP.
+GPCI_COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("MAC", re.compile(r"Medicare Administrative Contractor \(MAC\)")),
+    ("Locality Number", re.compile(r"Locality Number")),
+    ("Locality Name", re.compile(r"Locality Name")),
+    ("PW GPCI", re.compile(r"\d{4} PW GPCI\b.*")),
+    ("PE GPCI", re.compile(r"\d{4} PE GPCI\b.*")),
+    ("MP GPCI", re.compile(r"\d{4} MP GPCI\b.*")),
+)
+HCPCS_CODE = re.compile(r"[0-9A-Z]{5}")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +120,21 @@ def _columns(path: Path, rows: list[list[str]]) -> tuple[int, dict[str, int]]:
     return last, positions
 
 
+def _check_cells(path: Path, line: int, row: list[str], at: dict[str, int]) -> None:
+    """Every cell read is free of control characters (NUL bytes of a damaged copy) and the
+    HCPCS cell is a HCPCS code: a damaged row is refused, never skipped."""
+    for column, position in at.items():
+        if CONTROL.search(row[position]):
+            raise ReferenceDataError(
+                f"{path}:{line}: column {column!r}: control characters in {row[position]!r} "
+                "(a damaged line)"
+            )
+    if not HCPCS_CODE.fullmatch(row[at[HCPCS]].strip()):
+        raise ReferenceDataError(
+            f"{path}:{line}: column {HCPCS!r}: {row[at[HCPCS]]!r} is not a HCPCS code"
+        )
+
+
 def read_relative_values(path: Path) -> tuple[Release, list[PfsRvu]]:
     """A PPRRVU file (the 2025 layout, or 2026's with PRIC IND): its release (from the title
     line) and every row, global and component (26, TC)."""
@@ -127,6 +153,7 @@ def read_relative_values(path: Path) -> tuple[Release, list[PfsRvu]]:
                 f"{path}:{line}: {len(row)} cells; the header has {len(rows[header])} "
                 "(a damaged or cut line)"
             )
+        _check_cells(path, line, row, at)
         modifier = row[at[MOD]].strip()
         if modifier not in COMPONENT_MODIFIERS:
             continue  # 53 (discontinued) and other modifier rows are not read
@@ -167,21 +194,47 @@ def read_gpci(path: Path) -> tuple[Release, list[Gpci]]:
     if title is None or header is None:
         raise ReferenceDataError(f"{path}: not the GPCI layout (title and header lines)")
     release = calendar_year(path, title.group(0).strip(), int(title.group(1)))
+    at = _gpci_columns(path, header + 1, rows[header])
+    width = len(rows[header])
     found: list[Gpci] = []
+    seen: dict[tuple[str, str], int] = {}
     for line, row in enumerate(rows[header + 1 :], start=header + 2):
-        if len(row) < 7 or not row[0].strip().isdigit():
+        if not row or not row[0].strip().isdigit():
             continue  # blank lines and the footnotes under the table
-        found.append(
-            Gpci(
-                carrier=row[0].strip(),
-                locality=row[2].strip().zfill(2),
-                name=row[3].strip(),
-                work=_number(path, line, "PW GPCI", row[4]),
-                practice_expense=_number(path, line, "PE GPCI", row[5]),
-                malpractice=_number(path, line, "MP GPCI", row[6]),
+        if len(row) != width:
+            raise ReferenceDataError(
+                f"{path}:{line}: {len(row)} cells; the header has {width} (a damaged line)"
             )
+        gpci = Gpci(
+            carrier=row[at["MAC"]].strip(),
+            locality=row[at["Locality Number"]].strip().zfill(2),
+            name=row[at["Locality Name"]].strip(),
+            work=_number(path, line, "PW GPCI", row[at["PW GPCI"]]),
+            practice_expense=_number(path, line, "PE GPCI", row[at["PE GPCI"]]),
+            malpractice=_number(path, line, "MP GPCI", row[at["MP GPCI"]]),
         )
+        earlier = seen.setdefault((gpci.carrier, gpci.locality), line)
+        if earlier != line:
+            raise ReferenceDataError(
+                f"{path}:{line}: a second row for carrier {gpci.carrier} locality "
+                f"{gpci.locality} (the first is line {earlier})"
+            )
+        found.append(gpci)
     return release, found
+
+
+def _gpci_columns(path: Path, line: int, header: list[str]) -> dict[str, int]:
+    """Each GPCI column read → its position, found by its header cell, each exactly once."""
+    at: dict[str, int] = {}
+    for column, pattern in GPCI_COLUMNS:
+        found = [i for i, cell in enumerate(header) if pattern.fullmatch(cell.strip())]
+        if len(found) != 1:
+            raise ReferenceDataError(
+                f"{path}:{line}: not the GPCI layout (header cells): column {column!r} found "
+                f"{len(found)} times"
+            )
+        at[column] = found[0]
+    return at
 
 
 def read_zip5(path: Path) -> tuple[Release, dict[str, tuple[str, str]]]:
