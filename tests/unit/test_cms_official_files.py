@@ -667,3 +667,13 @@ def test_reference_show_lists_the_aoc_table_and_where_the_zip_table_comes_from(
     zip_at = next(i for i, x in enumerate(lines) if x.startswith("│ zip5 "))
     zip_cells = " ".join(x.split("│")[5].strip() for x in lines[zip_at : zip_at + 4])
     assert "ZIP5_OCT2025" in zip_cells and "carried" in zip_cells
+
+
+def test_a_readme_beside_the_files_is_ignored_whatever_layouts_it_names(tmp_path: Path) -> None:
+    shutil.copy(OFFICIAL / "GPCI2026.csv", tmp_path / "GPCI2026.csv")
+    (tmp_path / "README.md").write_text(
+        "CY 2026 GEOGRAPHIC PRACTICE COST INDICES by Medicare Administrative Contractor; "
+        "Addendum B, Addendum FF with its HCPCS Code column; Column 1 / Column 2 PTP pairs\n"
+    )
+    reference = load_reference(official_dir=tmp_path)
+    assert reference.ignored_files == ("README.md",)

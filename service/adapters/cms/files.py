@@ -36,20 +36,31 @@ def layout_by_name(path: Path) -> str | None:
 XLSX_MAGIC = b"PK\x03\x04"
 
 
+DOCUMENTS = frozenset({".md", ".pdf", ".doc", ".docx", ".rtf", ".htm", ".html"})
+"""Readmes and notes that travel with CMS's files (never a table, whatever they mention)."""
+
+
 def layout_of(path: Path) -> Layout | None:
+    if path.suffix.lower() in DOCUMENTS:
+        return None
     raw = official_head(path)
     if raw.startswith(XLSX_MAGIC):  # an .xlsx is a zip: its sheet's header tells
         return "aoc" if is_aoc_workbook(path) else None
     head = raw.decode("utf-8", errors="replace")
     if "National Physician Fee Schedule Relative Value File" in head:
         return "pfs_rvu"
-    if "GEOGRAPHIC PRACTICE COST INDICES" in head.upper():
+    # the title and the header's first cell (a text that merely names the GPCIs, such as a
+    # README beside the files, is not the layout)
+    if "GEOGRAPHIC PRACTICE COST INDICES" in head.upper() and "Medicare Admin" in head:
         return "gpci"
-    if "Addendum AA" in head:
+    # the addenda: their title and their `HCPCS Code` header (a note that only names them
+    # is not one); a file CMS names "... Addendum B ..." is read as one, and refused if not
+    table = "HCPCS Code" in head
+    if "Addendum AA" in head and table:
         return "asc_aa"
-    if "Addendum FF" in head:
+    if "Addendum FF" in head and table:
         return "asc_ff"
-    if ADDENDUM_B.search(head) or ADDENDUM_B.search(path.name):
+    if (ADDENDUM_B.search(head) and table) or ADDENDUM_B.search(path.name):
         return "opps_b"
     if "MUE Adjudication Indicator" in head or MUE_HEAD.search(head):
         return "mue"
