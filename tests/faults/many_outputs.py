@@ -34,6 +34,9 @@ from tests.integration.service_process import ServiceProcess
 from tests.x12_837 import interchange_837, numbered_sample_claims
 
 
+BIG_RECORD = 8 * 1024 * 1024
+
+
 def _x12_env(prefix: str) -> dict[str, str]:
     return {"CLAIM_EDIT_TOPIC_X12": f"{prefix}.x12", "CLAIM_EDIT_TOPIC_277CA": f"{prefix}.277ca"}
 
@@ -113,7 +116,13 @@ async def big_interchange_beside_json(
     settings = service_settings(prefix)
     topics = _x12_env(prefix)
     await create_service_topics(bootstrap, settings)
-    await create_topics(bootstrap, list(topics.values()), partitions=2)
+    big = {"max.message.bytes": str(BIG_RECORD)}  # a 5,000-claim 837 is ~2.3 MB
+    await create_topics(
+        bootstrap,
+        list(topics.values()),
+        partitions=2,
+        configs={topics["CLAIM_EDIT_TOPIC_X12"]: big},
+    )
     text = interchange_837(numbered_sample_claims(claims_, "BIG"), "837P").encode()
     inputs = claims(json_claims, "beside")
     tally = Tally(
@@ -131,7 +140,12 @@ async def big_interchange_beside_json(
     ).start()
     await asyncio.to_thread(service.wait_ready)
     try:
-        await produce(bootstrap, topics["CLAIM_EDIT_TOPIC_X12"], [(b"ISA-BIG", text, [])])
+        await produce(
+            bootstrap,
+            topics["CLAIM_EDIT_TOPIC_X12"],
+            [(b"ISA-BIG", text, [])],
+            max_request_size=BIG_RECORD,
+        )
         await asyncio.sleep(1.0)  # the 837 is being edited
         items = keyed(inputs)
         for start in range(0, len(items), 5):

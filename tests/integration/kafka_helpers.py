@@ -66,10 +66,18 @@ async def create_service_topics(bootstrap: str, settings: ServiceSettings) -> No
 
 
 async def produce(
-    bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes, Headers]]
+    bootstrap: str,
+    topic: str,
+    records: Iterable[tuple[bytes | None, bytes, Headers]],
+    *,
+    max_request_size: int = 1048576,
 ) -> None:
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
+        bootstrap_servers=bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        max_request_size=max_request_size,
     )
     await producer.start()
     try:
