@@ -33,7 +33,6 @@ from tests.integration.kafka_helpers import (
 from tests.integration.service_process import ServiceProcess
 from tests.x12_837 import interchange_837, numbered_sample_claims
 
-
 BIG_RECORD = 8 * 1024 * 1024
 
 
