@@ -25,7 +25,7 @@ agree.
 """
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -602,7 +602,7 @@ def with_official(
         for r in incomplete
     )
     # Tables replaced whole when their release overlaps the ruleset's dates.
-    whole, whole_origins = _whole_tables(ruleset, official)
+    whole, whole_origins = _whole_tables(ruleset, official, files_of)
     changes.update(whole)
     origins.update(whole_origins)
     changes["sources"] = _sources(ruleset, official)
@@ -634,7 +634,7 @@ def _joint_ptp_codes(ruleset: Ruleset, changes: dict[str, object]) -> None:
 
 
 def _whole_tables(
-    ruleset: Ruleset, official: OfficialTables
+    ruleset: Ruleset, official: OfficialTables, files_of: Callable[..., tuple[str, ...]]
 ) -> tuple[dict[str, object], dict[str, str]]:
     """The conversion factors an official file replaces (per track) where its release
     overlaps the ruleset's dates, and the files they came from."""
@@ -644,9 +644,7 @@ def _whole_tables(
     if factors is not None:
         # per track: a _nonQPP file alone leaves the shipped qualifying-APM factor in place
         changes["conversion_factors"] = {**ruleset.conversion_factors, **factors}
-        current = _current_files(ruleset, official)
-        names = official.files.get("conversion_factors", ())
-        origins["conversion_factors"] = ", ".join(n for n in names if n in current)
+        origins["conversion_factors"] = ", ".join(files_of("conversion_factors"))
     return changes, origins
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
 
-from tests.faults.scenarios import claims, env_for, isolation, keyed
+from tests.faults.scenarios import _await_coverage, claims, env_for, isolation, keyed
 from tests.faults.tally import Tally, count
 from tests.integration.kafka_helpers import (
     collect,
@@ -41,10 +41,9 @@ def _x12_env(prefix: str) -> dict[str, str]:
 
 
 def _per_claim(records: list) -> Counter[str]:  # type: ignore[type-arg]
+    documents = (json.loads(r.value) for r in records)
     return Counter(
-        str(json.loads(r.value).get("claim_id"))
-        for r in records
-        if json.loads(r.value).get("event_type") != "claim.dead_letter"
+        str(d.get("claim_id")) for d in documents if d.get("event_type") != "claim.dead_letter"
     )
 
 
@@ -89,8 +88,7 @@ async def refused_answer(bootstrap: str, workdir: Path, guarantee: str, *, claim
             bootstrap, [answers_topic], expected=0, timeout=5, isolation_level=isolation(guarantee)
         )
     finally:
-        service.signal(signal.SIGTERM)
-        await asyncio.to_thread(service.wait)
+        await asyncio.to_thread(service.terminate)
     per_claim = _per_claim(outputs)
     letters = [r for r in outputs if r.topic == settings.topic_dlq]
     tally.inputs = claims_
@@ -171,8 +169,7 @@ async def big_interchange_beside_json(
             isolation_level=isolation(guarantee),
         )
     finally:
-        service.signal(signal.SIGTERM)
-        await asyncio.to_thread(service.wait)
+        await asyncio.to_thread(service.terminate)
     produced = {json.loads(r.value)["event_id"]: r.timestamp for r in sent_at}
     latencies = sorted(
         r.timestamp - produced[source]
@@ -230,18 +227,10 @@ async def partitions_added(bootstrap: str, workdir: Path, guarantee: str, *, tot
             await admin.create_partitions({settings.topic_submitted: NewPartitions(6)})
             changed = time.monotonic()
             await _to_new_partitions(bootstrap, settings.topic_submitted, inputs)
-            outputs = await collect(
-                bootstrap,
-                output_topics(settings),
-                expected=total,
-                timeout=120,
-                isolation_level=isolation(guarantee),
-                settle=2.0,
-            )
+            outputs = await _await_coverage(bootstrap, settings, inputs, guarantee, timeout=120)
             tally.recovery_seconds = round(time.monotonic() - changed, 1)
         finally:
-            service.signal(signal.SIGTERM)
-            await asyncio.to_thread(service.wait)
+            await asyncio.to_thread(service.terminate)
     finally:
         await admin.close()
     tally.seconds = round(time.monotonic() - started, 1)
@@ -298,18 +287,10 @@ async def topic_missing_at_start(
         await create_topics(bootstrap, [settings.topic_submitted], partitions=3)
         created = time.monotonic()
         await produce(bootstrap, settings.topic_submitted, keyed(inputs))
-        outputs = await collect(
-            bootstrap,
-            output_topics(settings),
-            expected=total,
-            timeout=120,
-            isolation_level=isolation(guarantee),
-            settle=2.0,
-        )
+        outputs = await _await_coverage(bootstrap, settings, inputs, guarantee, timeout=120)
         tally.recovery_seconds = round(time.monotonic() - created, 1)
     finally:
-        service.signal(signal.SIGTERM)
-        await asyncio.to_thread(service.wait)
+        await asyncio.to_thread(service.terminate)
     tally.seconds = round(time.monotonic() - started, 1)
     return count(tally, inputs, set(), outputs)
 
@@ -335,14 +316,7 @@ async def two_instances_one_host(bootstrap: str, workdir: Path, *, total: int) -
         for process in processes:
             await asyncio.to_thread(process.wait_ready)
         await produce(bootstrap, settings.topic_submitted, keyed(inputs))
-        outputs = await collect(
-            bootstrap,
-            output_topics(settings),
-            expected=total,
-            timeout=120,
-            isolation_level="read_committed",
-            settle=3.0,
-        )
+        outputs = await _await_coverage(bootstrap, settings, inputs, "exactly_once", timeout=120)
         exited = [p.process.poll() for p in processes if p.process is not None]
         tally.notes.append(f"processes still running at the end: {exited.count(None)} of 2")
         tally.measured["exits"] = len(exited) - exited.count(None)

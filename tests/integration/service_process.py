@@ -79,6 +79,11 @@ class ServiceProcess:
         assert self.process is not None
         return self.process.wait(timeout=timeout)
 
+    def terminate(self, timeout: float = 60.0) -> int:
+        """SIGTERM, then the exit code once the process has left its group and closed."""
+        self.signal(signal.SIGTERM)
+        return self.wait(timeout)
+
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()

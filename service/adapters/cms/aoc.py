@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from contracts import ReferenceSource
-from service.adapters.cms.release import sha256_of
+from service.adapters.cms.release import cms_reference_source, cms_source, sha256_of
 from service.adapters.csv_tables import ReferenceDataError
 from service.domain.reference import CONTRACTOR_DEFINED, AocRow, Provenance
 
@@ -88,11 +88,11 @@ class AocWorkbook:
 
     @property
     def source(self) -> str:
-        return f"CMS {self.title} ({self.file}, sha256 {self.sha256[:12]})"
+        return cms_source(self.title, self.file, self.sha256)
 
     @property
     def reference_source(self) -> ReferenceSource:
-        return ReferenceSource(name=self.file, release=f"CMS {self.title}", sha256=self.sha256)
+        return cms_reference_source(self.title, self.file, self.sha256)
 
 
 def is_aoc_workbook(path: Path) -> bool:

@@ -44,11 +44,21 @@ class Release:
 
     @property
     def source(self) -> str:
-        return f"CMS {self.title} ({self.file}, sha256 {self.sha256[:12]})"
+        return cms_source(self.title, self.file, self.sha256)
 
     @property
     def reference_source(self) -> ReferenceSource:
-        return ReferenceSource(name=self.file, release=f"CMS {self.title}", sha256=self.sha256)
+        return cms_reference_source(self.title, self.file, self.sha256)
+
+
+def cms_source(title: str, file: str, sha256: str) -> str:
+    """How a row names the CMS file it came from."""
+    return f"CMS {title} ({file}, sha256 {sha256[:12]})"
+
+
+def cms_reference_source(title: str, file: str, sha256: str) -> ReferenceSource:
+    """How an outcome names a CMS file its ruleset was read from."""
+    return ReferenceSource(name=file, release=f"CMS {title}", sha256=sha256)
 
 
 def official_bytes(path: Path) -> bytes:
