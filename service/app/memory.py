@@ -40,8 +40,9 @@ class MemoryBatch(Protocol):
         ...
 
     def remember(self, patient: PatientRef, claim: RememberedClaim) -> None:
-        """Keep `claim` (a replay of a remembered key changes nothing; a void takes its
-        original out, a replacement supersedes it)."""
+        """Keep `claim` at the next sequence (a replay of a remembered key changes nothing).
+        Voids and replacements are stored as claims like any other: the domain reads the
+        history and takes out what they void or supersede."""
         ...
 
 
