@@ -19,10 +19,10 @@ from typing import TypeVar
 import orjson
 
 from benchmarks.corpus import corpus
+from service.app.edit_event import ClaimProcessor, Source
 from service.bootstrap import build_processor
 from service.config import ServiceSettings
 from service.entrypoints.serve import settle_garbage_collection
-from service.processing import ClaimProcessor, Source
 
 T = TypeVar("T")
 

@@ -15,15 +15,16 @@ import orjson
 
 from benchmarks.corpus import corpus
 from benchmarks.engine import interleaved
+from service.app.edit_event import Source
+from service.app.edit_records import RecordEditor
+from service.app.records import InputRecord
+from service.app.routing import Topics
 from service.bootstrap import build_processor
 from service.config import ServiceSettings
 from service.entrypoints.serve import settle_garbage_collection
 from service.observability.logging import configure_logging
 from service.observability.metrics import ServiceMetrics
-from service.processing import Source
-from service.stream.editing import BatchEditor, Topics
-from service.stream.records import InputRecord
-from service.stream.tracing import Tracing
+from service.observability.tracing import Tracing
 
 TOPICS = Topics("claims.enriched", "claims.rejected", "claims.dead-letter")
 TRACEPARENT = b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -48,8 +49,8 @@ def main() -> None:
     processor = build_processor()
     settle_garbage_collection()
     now = datetime.now(UTC)
-    plain = BatchEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: now)
-    tracing = BatchEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: now, tracing=traced())
+    plain = RecordEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: now)
+    tracing = RecordEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: now, tracing=traced())
     records = [
         InputRecord(
             "claims.submitted",

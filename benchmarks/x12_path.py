@@ -17,13 +17,14 @@ from benchmarks.engine import interleaved
 from service.adapters.x12.ack_277ca import acknowledgement
 from service.adapters.x12.claims_837 import Converted, claim_events
 from service.adapters.x12.interchange import read_interchange
+from service.app.edit_event import Source
+from service.app.edit_records import RecordEditor
+from service.app.records import InputRecord
+from service.app.routing import Topics
 from service.bootstrap import build_processor
 from service.entrypoints.serve import settle_garbage_collection
 from service.observability.logging import configure_logging
 from service.observability.metrics import ServiceMetrics
-from service.processing import Source
-from service.stream.editing import BatchEditor, Topics
-from service.stream.records import InputRecord
 from tests.x12_837 import interchange_837, numbered_sample_claims
 
 TOPICS = Topics("claims.enriched", "claims.rejected", "claims.dlq", "claims.x12", "claims.277ca")
@@ -52,7 +53,7 @@ def main() -> None:
     processor = build_processor()
     settle_garbage_collection()
     now = datetime.now(UTC)
-    editor = BatchEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: now)
+    editor = RecordEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: now)
     documents = events(args.claims)
     text = interchange_837([d["claim"] for d in documents], "837P")
     json_records = [

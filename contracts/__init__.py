@@ -15,6 +15,7 @@ from contracts.claim import (
     ServiceFacility,
 )
 from contracts.events import (
+    CLAIM_OUTCOME,
     Change,
     ClaimEnriched,
     ClaimRejected,
@@ -35,6 +36,7 @@ from contracts.events import (
 SCHEMA_VERSION = 1
 
 __all__ = [
+    "CLAIM_OUTCOME",
     "SCHEMA_VERSION",
     "Change",
     "Claim",

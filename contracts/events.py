@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
 from contracts.claim import Claim, Setting
 from contracts.vocabulary import ChangeAction, Confidence, Disposition, ErrorKind
@@ -195,6 +195,11 @@ class ClaimRejected(_Outcome):
     claim: Claim
     findings: list[Finding]
     proposed_changes: list[Change]
+
+
+ClaimOutcomeEvent = Annotated[ClaimEnriched | ClaimRejected, Field(discriminator="event_type")]
+CLAIM_OUTCOME: TypeAdapter[ClaimEnriched | ClaimRejected] = TypeAdapter(ClaimOutcomeEvent)
+"""Reads an enriched or rejected event (a document or JSON) as its model."""
 
 
 class ValidationProblem(_Output):

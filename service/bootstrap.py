@@ -14,17 +14,18 @@ from service.adapters.instance_slot import InstanceSlot, claim_slot
 from service.adapters.kafka_security import aiokafka_options
 from service.adapters.policy_file import load_policy
 from service.adapters.reference_files import load_reference
+from service.app.edit_event import ClaimProcessor, Limits, largest_output_bytes
+from service.app.edit_records import RecordEditor
+from service.app.routing import Topics
 from service.config import EngineSettings, KafkaSettings, ServiceSettings
 from service.observability.metrics import ServiceMetrics
-from service.processing import ClaimProcessor, Limits, largest_output_bytes
-from service.stream.editing import BatchEditor, Topics
+from service.observability.tracing import otlp_tracing
 from service.stream.guarantees import AtLeastOnce, ExactlyOnce, Guarantee
 from service.stream.health import Health, HealthEndpoint, health_app
 from service.stream.loop import ClaimStream
 from service.stream.ports import ConsumerFactory, ProducerFactory
 from service.stream.retrying import RetryPolicy
 from service.stream.service import Lane, StreamService
-from service.stream.tracing import otlp_tracing
 
 
 def build_processor(settings: EngineSettings | None = None) -> ClaimProcessor:
@@ -68,7 +69,7 @@ def build_service(
     tests/fake_kafka.py's in fast tests), called with aiokafka's keyword options."""
     metrics = metrics or ServiceMetrics()
     stopping = asyncio.Event()
-    editor = BatchEditor(
+    editor = RecordEditor(
         processor,
         Topics.from_settings(settings),
         metrics,

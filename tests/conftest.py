@@ -1,8 +1,8 @@
 import pytest
 
+from service.app.edit_event import ClaimProcessor
 from service.domain.policy import Policy
 from service.domain.reference import ReferenceData
-from service.processing import ClaimProcessor
 from tests.outcomes import REFERENCE
 
 

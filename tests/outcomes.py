@@ -1,10 +1,11 @@
 """Running the engine in tests, and reading its outcome."""
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from contracts import ClaimSubmitted, Finding
+from contracts import CLAIM_OUTCOME, ClaimEnriched, ClaimRejected, ClaimSubmitted, Finding
 from service.adapters.reference_files import SHIPPED_REFERENCE_DIR, load_reference
 from service.domain.engine import evaluate
 from service.domain.outcome import Outcome
@@ -79,3 +80,9 @@ def reference_where(root: Path, file: str, change: Callable[[str], str]) -> Refe
     path = root / file
     path.write_text(change(path.read_text()))
     return load_reference(root)
+
+
+def typed(documents: Sequence[Mapping[str, Any]]) -> list[ClaimEnriched | ClaimRejected]:
+    """Outcome events read as JSON (dicts) as their models, as `claim-edit x12 277ca` reads
+    them."""
+    return [CLAIM_OUTCOME.validate_python(document) for document in documents]

@@ -7,7 +7,7 @@ While a batch is open no other batch may open on any of its patients (the adapte
 lock per patient), so two instances editing one patient's claims at once see each other in
 order: exactly one of two identical claims is the duplicate.
 
-An unreachable store raises `MemoryUnavailable`; the caller waits and tries again, and
+An unreachable store raises `MemoryUnavailableError`; the caller waits and tries again, and
 edits nothing meanwhile (no claim is edited without the memory it was configured with).
 """
 
@@ -19,7 +19,7 @@ from typing import Protocol
 from service.domain.history import ClaimHistory, RememberedClaim
 
 
-class MemoryUnavailable(Exception):
+class MemoryUnavailableError(Exception):
     """The store did not answer (connection refused, timeout, server gone). Its text names
     the failure's type only, never a patient."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from contracts import Change, ClaimSubmitted, Finding, LineSnapshot, RulesetRef
+from contracts.vocabulary import EventType
 from service.domain.context import EditContext
 from service.domain.outcome import Outcome
 from service.domain.policy import DEFAULT_POLICY, EffectivePolicy, Policy
@@ -182,7 +183,7 @@ def evaluate(
     findings = tuple(sorted(ledger.findings, key=lambda f: SEVERITY_ORDER[f.disposition]))
     rejected = ledger.blocked
     return Outcome(
-        event_type="claim.rejected" if rejected else "claim.enriched",
+        event_type=EventType.REJECTED if rejected else EventType.ENRICHED,
         event_id=output_event_id(content_digest(event), ruleset, policy.digest),
         source_event_id=event.event_id,
         claim_id=claim.claim_id,

@@ -4,6 +4,7 @@ contract's own types (contracts/events.py): built once here, written as they are
 from dataclasses import dataclass
 
 from contracts import Change, Claim, Finding, Pricing, RulesetRef
+from contracts.vocabulary import EventType
 
 
 @dataclass(frozen=True, slots=True)
@@ -11,7 +12,7 @@ class Outcome:
     """Exactly one per input event: enriched (priced, unless it voids a claim) or rejected
     (not priced)."""
 
-    event_type: str
+    event_type: EventType
     event_id: str
     source_event_id: str
     claim_id: str
@@ -23,7 +24,7 @@ class Outcome:
 
     @property
     def rejected(self) -> bool:
-        return self.event_type == "claim.rejected"
+        return self.event_type is EventType.REJECTED
 
     @property
     def ruleset_version(self) -> str | None:

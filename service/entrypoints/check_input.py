@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import orjson
 
-from service.processing import Source
+from service.app.edit_event import Source
 
 Event = tuple[bytes, Source]
 

@@ -15,13 +15,13 @@ from pydantic import ValidationError
 from service.adapters.broker_wait import EXIT_NO_BROKER, NoBrokerError
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
+from service.app.results import Processed
 from service.bootstrap import build_processor
 from service.config import EngineSettings, settings_error_text
 from service.domain.registry import catalog_for
 from service.entrypoints import rendering
 from service.entrypoints.check_input import events_in
 from service.entrypoints.x12_commands import add_commands as add_x12_commands
-from service.processing import Processed
 
 EXIT_REJECTED = 3
 EXIT_USAGE = 2

@@ -11,11 +11,11 @@ from pydantic_settings import BaseSettings
 
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
+from service.app.edit_event import ClaimProcessor, largest_output_bytes
 from service.bootstrap import build_processor, build_service
 from service.config import EngineSettings, KafkaSettings, ServiceSettings, settings_error_text
 from service.domain.reference import ReferenceData
 from service.observability.logging import configure_logging, get_logger
-from service.processing import ClaimProcessor, largest_output_bytes
 from service.stream.guarantees import FENCED
 from service.stream.sending import UnpublishableError
 from service.stream.service import StartupError

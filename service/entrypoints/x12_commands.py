@@ -17,11 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 
-from service.adapters.x12.ack_277ca import NoReceiverError, Parties, acknowledgement
+from contracts import CLAIM_OUTCOME
+from contracts.vocabulary import EventType
+from service.adapters.x12.ack_277ca import (
+    ClaimOutcome,
+    NoReceiverError,
+    Parties,
+    acknowledgement,
+)
 from service.adapters.x12.claims_837 import Converted, claim_events
 from service.adapters.x12.interchange import Interchange, interchange_of, refusal
 from service.entrypoints.check_input import events_in
+
+_OUTCOME_TYPES = {EventType.ENRICHED, EventType.REJECTED}
 
 EXIT_USAGE = 2
 EXIT_REPORTED = 3
@@ -89,7 +99,7 @@ def run_to_events(args: argparse.Namespace) -> int:
 
 
 def run_277ca(args: argparse.Namespace) -> int:
-    outcomes: list[Mapping[str, Any]] = []
+    outcomes: list[ClaimOutcome] = []
     left_out: list[str] = []
     for name in args.files or ["-"]:
         label = "<stdin>" if name == "-" else name
@@ -104,10 +114,23 @@ def run_277ca(args: argparse.Namespace) -> int:
             except orjson.JSONDecodeError:
                 left_out.append(f"{label}:{source.line}: not JSON")
                 continue
-            if isinstance(event, dict) and event.get("event_type") == "claim.dead_letter":
+            if isinstance(event, dict) and event.get("event_type") == EventType.DEAD_LETTER:
                 left_out.append(_dead_letter_report(event))
+            elif isinstance(event, dict) and event.get("event_type") in _OUTCOME_TYPES:
+                try:
+                    outcomes.append(CLAIM_OUTCOME.validate_python(event))
+                except ValidationError as error:
+                    first = error.errors(include_input=False, include_url=False)[0]
+                    where = ".".join(str(part) for part in first["loc"])
+                    left_out.append(
+                        f"{label}:{source.line}: not a valid claim outcome ({where}: "
+                        f"{first['msg']})"
+                    )
             elif isinstance(event, dict):
-                outcomes.append(event)
+                left_out.append(
+                    f"{event.get('event_type') or 'an event without event_type'} "
+                    f"{event.get('event_id', '')}: not a claim outcome"
+                )
             else:
                 left_out.append(f"{label}:{source.line}: not an outcome event")
     try:

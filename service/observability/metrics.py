@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from service.processing import Processed
+from service.app.results import Processed
 
 NextOffsets = Mapping[TopicPartition, int]
 
@@ -49,9 +49,10 @@ class ServiceMetrics:
             "Batches retried after a transient failure",
             registry=self.registry,
         )
-        self.interchanges = Counter(
-            "claim_edit_x12_interchanges_total",
-            "X12 interchanges answered, by answer (x12.277ca, x12.999) or dead-lettered",
+        self.x12_answers = Counter(
+            "claim_edit_x12_answers_total",
+            "Answers to X12 senders: one per 277CA part, 999, or dead letter of an "
+            "interchange or of bytes outside one (claim.dead_letter)",
             ["answer"],
             registry=self.registry,
         )

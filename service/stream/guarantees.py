@@ -13,10 +13,9 @@ from typing import Protocol
 from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalOperation, KafkaError, ProducerFenced
 
+from service.app.records import OutputRecord
 from service.observability.logging import get_logger
-from service.stream.editing import BatchEditor
-from service.stream.ports import Consumer, Producer
-from service.stream.records import OutputRecord
+from service.stream.ports import Consumer, Editor, Producer
 from service.stream.retrying import RefusedRecordsError, RetryPolicy
 from service.stream.sending import (
     TransientPublishError,
@@ -52,7 +51,7 @@ Replacement = tuple[OutputRecord, OutputRecord]
 
 
 def sort_results(
-    editor: BatchEditor,
+    editor: Editor,
     outputs: Sequence[OutputRecord],
     results: Sequence[BaseException | None],
 ) -> tuple[list[OutputRecord], list[Replacement]]:
@@ -69,9 +68,7 @@ def sort_results(
     return retry, replacements
 
 
-def fallback_or_stop(
-    editor: BatchEditor, output: OutputRecord, error: BaseException
-) -> OutputRecord:
+def fallback_or_stop(editor: Editor, output: OutputRecord, error: BaseException) -> OutputRecord:
     """The smaller form of a refused output; UnpublishableError when none is left."""
     replacement = editor.fallback(output, refusal_text(error))
     if replacement is None:
@@ -88,7 +85,7 @@ class AtLeastOnce:
         self,
         consumer: Consumer,
         producer: Producer,
-        editor: BatchEditor,
+        editor: Editor,
         retry: RetryPolicy,
         publish_timeout: float,
     ) -> None:
@@ -134,7 +131,7 @@ class ExactlyOnce:
         self,
         producer_factory: Callable[[], Producer],
         group_id: str,
-        editor: BatchEditor,
+        editor: Editor,
         retry: RetryPolicy,
         publish_timeout: float,
     ) -> None:

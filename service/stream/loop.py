@@ -19,13 +19,12 @@ from collections.abc import Sequence
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 
+from service.app.records import InputRecord, OutputRecord
 from service.observability.logging import get_logger
 from service.observability.metrics import ServiceMetrics
-from service.stream.editing import BatchEditor
 from service.stream.guarantees import Guarantee
 from service.stream.health import Health
-from service.stream.ports import Consumer
-from service.stream.records import InputRecord, OutputRecord
+from service.stream.ports import Consumer, Editor
 
 log = get_logger("claim_edit.stream")
 
@@ -53,7 +52,7 @@ class ClaimStream:
         consumer: Consumer,
         topics: list[str],
         guarantee: Guarantee,
-        editor: BatchEditor,
+        editor: Editor,
         *,
         metrics: ServiceMetrics,
         health: Health,
@@ -102,7 +101,7 @@ class ClaimStream:
         done = 0
         while done < len(records) and time.perf_counter() - started < self.max_seconds:
             group = self.editor.next_group(records[done : done + EDIT_GROUP])
-            if self.editor.is_interchange(group[0]):
+            if self.editor.is_heavy(group[0]):
                 # pyx12 takes ~0.8 s for 100 claims: off the event loop, so heartbeats,
                 # the health endpoint and signals keep being served meanwhile
                 outputs.extend(await asyncio.to_thread(self.editor.edit, group))
@@ -140,5 +139,5 @@ class ClaimStream:
 def _next_offsets(records: Sequence[InputRecord]) -> dict[TopicPartition, int]:
     offsets: dict[TopicPartition, int] = {}
     for record in records:
-        offsets[record.position] = record.offset + 1
+        offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
     return offsets

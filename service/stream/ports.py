@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 
+from service.app.records import InputRecord, OutputRecord
+
 
 class Producer(Protocol):
     async def start(self) -> None: ...
@@ -66,3 +68,20 @@ ConsumerFactory = Callable[..., Consumer]
 """Called with aiokafka.AIOKafkaConsumer's keyword options."""
 ProducerFactory = Callable[..., Producer]
 """Called with aiokafka.AIOKafkaProducer's keyword options."""
+
+
+class Editor(Protocol):
+    """The use case the loop calls (service/app/edit_records.py RecordEditor): records in,
+    output records out, each output knowing the record bytes it is about."""
+
+    def edit(self, records: Sequence[InputRecord]) -> list[OutputRecord]: ...
+
+    def is_heavy(self, record: InputRecord) -> bool:
+        """A record that takes seconds to edit: edited alone, off the event loop."""
+        ...
+
+    def next_group(self, candidates: Sequence[InputRecord]) -> Sequence[InputRecord]: ...
+
+    def fallback(self, output: OutputRecord, refusal: str) -> OutputRecord | None:
+        """The smaller replacement of an output the broker refused for good, or None."""
+        ...

@@ -2,8 +2,8 @@
 
 A transient failure (broker away, leader moving, timeout) is retried with backoff. A
 permanent one is a refusal of that record whatever we do: too large for the request or the
-topic, not authorized, invalid. Those records are replaced by a smaller form (editing.py)
-and sent again; the rest of the batch is not re-sent once acknowledged.
+topic, not authorized, invalid. Those records are replaced by a smaller form (the editor's
+`fallback`) and sent again; the rest of the batch is not re-sent once acknowledged.
 """
 
 import asyncio
@@ -21,8 +21,8 @@ from aiokafka.errors import (
     UnsupportedForMessageFormatError,
 )
 
+from service.app.records import OutputRecord
 from service.stream.ports import Producer
-from service.stream.records import OutputRecord
 
 PERMANENT: tuple[type[BaseException], ...] = (
     MessageSizeTooLargeError,

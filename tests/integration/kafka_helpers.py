@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable, Sequence
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from service.app.edit_event import Limits, largest_output_bytes
 from service.config import ServiceSettings
-from service.processing import Limits, largest_output_bytes
 
 Headers = Sequence[tuple[str, bytes | None]]
 

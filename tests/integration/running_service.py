@@ -4,10 +4,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from service.adapters.reference_files import load_reference
+from service.app.edit_event import ClaimProcessor
 from service.bootstrap import build_service
 from service.config import KafkaSettings, ServiceSettings
 from service.domain.policy import Policy
-from service.processing import ClaimProcessor
 from service.stream.service import StreamService, running
 from tests.integration.kafka_helpers import create_service_topics
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 
 from benchmarks.corpus import corpus
-from service.processing import Source
+from service.app.edit_event import Source
 from tests.integration.kafka_helpers import (
     collect,
     headers_of,

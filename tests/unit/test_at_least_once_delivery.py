@@ -14,11 +14,12 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
+from service.app.edit_event import ClaimProcessor
+from service.app.edit_records import RecordEditor
+from service.app.records import InputRecord
+from service.app.routing import Topics
 from service.observability.metrics import ServiceMetrics
-from service.processing import ClaimProcessor
-from service.stream.editing import BatchEditor, Topics
 from service.stream.guarantees import AtLeastOnce
-from service.stream.records import InputRecord
 from service.stream.retrying import RetryPolicy
 from service.stream.sending import UnpublishableError
 from tests.builders import event_document, line
@@ -30,7 +31,7 @@ Verdict = Callable[[str, bytes, int], BaseException | None]
 
 async def delivery(
     processor: ClaimProcessor, verdict: Verdict
-) -> tuple[AtLeastOnce, FakeKafka, BatchEditor]:
+) -> tuple[AtLeastOnce, FakeKafka, RecordEditor]:
     """At-least-once over the in-memory Kafka, its consumer owning partition in/0; `verdict`
     sees each send's topic, value and attempt (counted per value)."""
     kafka = FakeKafka()
@@ -42,7 +43,7 @@ async def delivery(
         return verdict(topic, value, attempts[value])
 
     kafka.refuse = refuse
-    editor = BatchEditor(processor, Topics("ok", "no", "dlq"), ServiceMetrics(), clock=lambda: NOW)
+    editor = RecordEditor(processor, Topics("ok", "no", "dlq"), ServiceMetrics(), clock=lambda: NOW)
     consumer = kafka.consumer(group_id="g")
     consumer.subscribe(["in"])
     await consumer.getmany()  # joins: in/0 assigned

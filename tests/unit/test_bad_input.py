@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from contracts import DeadLetter
-from service.processing import ClaimProcessor, Limits, Source, largest_output_bytes
+from service.app.edit_event import ClaimProcessor, Limits, Source, largest_output_bytes
 from tests.builders import event_document, line
 from tests.e2e_time import NOW
 
@@ -187,12 +187,12 @@ def test_the_largest_dead_letter_fits_the_producers_request_limit(
 def test_a_crash_in_the_engine_is_a_processing_error_dead_letter(
     processor: ClaimProcessor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from service import processing
+    from service.app import edit_event
 
     def explode(*_: object, **__: object) -> None:
         raise RuntimeError("member M-SECRET-4711 broke it")
 
-    monkeypatch.setattr(processing, "evaluate", explode)
+    monkeypatch.setattr(edit_event, "evaluate", explode)
     result = processor.process(orjson.dumps(event_document(line("92924", "LD"))), SOURCE, NOW)
     letter = DeadLetter.model_validate_json(result.value)
     assert letter.error_kind == "processing_error"

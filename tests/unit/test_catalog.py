@@ -7,11 +7,11 @@ from typing import get_args
 
 import pytest
 
+from service.app.edit_event import ClaimProcessor
 from service.domain import engine
 from service.domain.policy import PayerPolicy, Policy, RefusedPolicyError
 from service.domain.registry import EVALUATION_ORDER, catalog, edit
 from service.domain.vocabulary import Action, Disposition
-from service.processing import ClaimProcessor
 from tests.builders import event, line
 from tests.outcomes import reference_where, run
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from contracts import ClaimEnriched, ClaimRejected, DeadLetter
 from contracts.schema_export import SCHEMA_DIR, render_schemas
-from service.processing import ClaimProcessor, Source
+from service.app.edit_event import ClaimProcessor, Source
 from tests.builders import event_document, line
 from tests.e2e_time import NOW
 
@@ -54,3 +54,21 @@ def test_checked_in_asyncapi_document_is_current() -> None:
     assert ASYNCAPI_PATH.read_text() == render_asyncapi(), (
         "contracts/asyncapi.json is stale: run `make schemas` and commit the result"
     )
+
+
+def test_each_event_model_pins_the_event_type_the_service_names_it_by() -> None:
+    from typing import get_args
+
+    from contracts import ClaimEnriched, ClaimRejected, ClaimSubmitted, DeadLetter
+    from contracts.vocabulary import EventType
+
+    pinned = {
+        get_args(model.model_fields["event_type"].annotation)[0]
+        for model in (ClaimSubmitted, ClaimEnriched, ClaimRejected, DeadLetter)
+    }
+    assert pinned == {
+        EventType.SUBMITTED,
+        EventType.ENRICHED,
+        EventType.REJECTED,
+        EventType.DEAD_LETTER,
+    }

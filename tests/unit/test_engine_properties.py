@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from contracts import ClaimEnriched, ClaimRejected, ClaimSubmitted, DeadLetter
-from service.processing import ClaimProcessor, Source
+from service.app.edit_event import ClaimProcessor, Source
 from tests.e2e_time import NOW
 from tests.outcomes import run
 from tests.strategies import claim_events

@@ -34,9 +34,9 @@ import orjson
 
 from benchmarks.corpus import corpus
 from service.adapters.reference_files import load_reference
+from service.app.edit_event import ClaimProcessor, Source
 from service.domain.engine import OUTPUT_NAMESPACE
 from service.domain.policy import Policy
-from service.processing import ClaimProcessor, Source
 
 DIGEST_OF_THE_REPLACED_ENGINE = "addef4e51be6fa11ba20486cb6d388afbec689502fd60b993df133118fea72dd"
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)

@@ -13,10 +13,10 @@ from aiokafka import TopicPartition
 from aiokafka.errors import MessageSizeTooLargeError, ProducerFenced
 
 from service.adapters.reference_files import load_reference
+from service.app.edit_event import ClaimProcessor
 from service.bootstrap import build_service
 from service.config import KafkaSettings, ServiceSettings
 from service.domain.policy import Policy
-from service.processing import ClaimProcessor
 from service.stream.service import StreamService, running
 from tests.builders import event_document, line
 from tests.fake_kafka import FakeKafka

@@ -7,9 +7,9 @@ import json
 import orjson
 
 from contracts import ReferenceSource
+from service.app.edit_event import ClaimProcessor, Source
 from service.domain.policy import Policy
 from service.domain.reference import ReferenceData
-from service.processing import ClaimProcessor, Source
 from tests.builders import event_document, line
 from tests.e2e_time import NOW
 

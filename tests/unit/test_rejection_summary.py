@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from service.processing import ClaimProcessor, Source
+from service.app.edit_event import ClaimProcessor, Source
 from service.rejection_summary import RejectionSummary
 from tests.builders import event_document, line
 from tests.e2e_time import NOW

@@ -9,18 +9,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts import DeadLetter
+from service.app.edit_event import ClaimProcessor
+from service.app.edit_records import RecordEditor
+from service.app.records import Header, InputRecord
+from service.app.routing import Topics
 from service.observability.metrics import ServiceMetrics
-from service.processing import ClaimProcessor
-from service.stream.editing import BatchEditor, Topics
-from service.stream.records import Header, InputRecord
 from tests.builders import event_document, line
 from tests.e2e_time import NOW
 
 TOPICS = Topics("out.enriched", "out.rejected", "out.dlq")
 
 
-def editor(processor: ClaimProcessor) -> BatchEditor:
-    return BatchEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: NOW)
+def editor(processor: ClaimProcessor) -> RecordEditor:
+    return RecordEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: NOW)
 
 
 def record(

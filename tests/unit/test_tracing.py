@@ -9,11 +9,12 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from service.app.edit_event import ClaimProcessor
+from service.app.edit_records import RecordEditor
+from service.app.records import Header, InputRecord
+from service.app.routing import Topics
 from service.observability.metrics import ServiceMetrics
-from service.processing import ClaimProcessor
-from service.stream.editing import BatchEditor, Topics
-from service.stream.records import Header, InputRecord
-from service.stream.tracing import Tracing
+from service.observability.tracing import Tracing
 from tests.builders import event_document, line
 from tests.e2e_time import NOW
 
@@ -22,11 +23,11 @@ PARENT = "00f067aa0ba902b7"
 TRACEPARENT = f"00-{TRACE_ID}-{PARENT}-01".encode()
 
 
-def traced_editor(processor: ClaimProcessor) -> tuple[BatchEditor, InMemorySpanExporter]:
+def traced_editor(processor: ClaimProcessor) -> tuple[RecordEditor, InMemorySpanExporter]:
     exported = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exported))
-    editor = BatchEditor(
+    editor = RecordEditor(
         processor,
         Topics("ok", "no", "dlq"),
         ServiceMetrics(),
@@ -69,7 +70,7 @@ def test_no_usable_traceparent_means_no_span_and_no_header(
 
 
 def test_with_tracing_off_the_header_is_not_copied(processor: ClaimProcessor) -> None:
-    editor = BatchEditor(processor, Topics("ok", "no", "dlq"), ServiceMetrics(), clock=lambda: NOW)
+    editor = RecordEditor(processor, Topics("ok", "no", "dlq"), ServiceMetrics(), clock=lambda: NOW)
     [output] = editor.edit([record((("traceparent", TRACEPARENT),))])
     assert "traceparent" not in dict(output.headers)
 

@@ -16,11 +16,12 @@ from service.adapters.x12.ack_277ca import acknowledgement, acknowledgements, cl
 from service.adapters.x12.claims_837 import Converted, Unconvertible, claim_events
 from service.adapters.x12.interchange import interchange_of, read_interchange
 from service.adapters.x12.writing import Envelope
+from service.app.edit_event import Source
 from service.config import ServiceSettings
 from service.domain.registry import catalog_for
 from service.entrypoints.cli import main
-from service.processing import Source
 from tests.integration.running_service import PROCESSOR
+from tests.outcomes import typed
 from tests.x12_837 import interchange_837, written
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,7 +106,7 @@ def test_every_sample_round_trips_837_to_outcome_to_a_valid_277ca(
 ) -> None:
     claims = [sample["claim"] for sample in SAMPLES]
     outcomes = outcomes_of(interchange_837(claims, form))  # type: ignore[arg-type]
-    answer = acknowledgement(outcomes, 7, NOW)
+    answer = acknowledgement(typed(outcomes), 7, NOW)
     assert answer.unacknowledged == []
     assert answer.accepted + answer.rejected == len(SAMPLES)
     assert x12valid(tmp_path, answer.document).endswith(": OK")
@@ -121,7 +122,7 @@ def test_a_rejected_line_is_traced_by_its_line_item_control_number_and_status() 
     claim["lines"][0]["line_item_control_number"] = "LINE-REF-1"
     outcomes = outcomes_of(interchange_837([claim], "837P"))
     assert outcomes[0]["event_type"] == "claim.rejected"
-    document = acknowledgement(outcomes, 1, NOW).document
+    document = acknowledgement(typed(outcomes), 1, NOW).document
     assert "SVC*HC:92924*1000*****1~STC*A7:453*20261127*U~REF*FJ*LINE-REF-1~" in document
     assert "STC*A7:453*20261127*U*1000********PCI-TERR-002 line 1~" in document
 
@@ -302,7 +303,7 @@ def test_an_accepted_claim_with_a_line_removed_is_acknowledged_for_its_whole_cha
     assert outcome["event_type"] == "claim.enriched"
     assert len(outcome["claim"]["lines"]) == 1
     sent = sum(float(line["charge"]) for line in claim["lines"])
-    document = acknowledgement([outcome], 1, NOW).document
+    document = acknowledgement(typed([outcome]), 1, NOW).document
     assert f"STC*A2:20*20261127*WQ*{sent:g}~" in document
 
 
@@ -318,7 +319,7 @@ def test_a_277ca_of_thousands_of_claims_is_split_under_the_default_limit_each_cl
     ]
     envelope = Envelope("CLAIMEDIT", "SUBMIT01", 0, NOW, usage="T")
     answer = acknowledgements(
-        outcomes, envelope, max_bytes=limit, control_number=lambda part: 500 + part
+        typed(outcomes), envelope, max_bytes=limit, control_number=lambda part: 500 + part
     )
     assert len(answer.documents) >= 2
     assert answer.accepted + answer.rejected == len(outcomes)

@@ -20,7 +20,8 @@ from service.adapters.x12.ack_277ca import acknowledgement, acknowledgements
 from service.adapters.x12.claims_837 import Converted, claim_events
 from service.adapters.x12.interchange import read_interchange
 from service.adapters.x12.writing import Envelope
-from service.processing import ClaimProcessor, Source
+from service.app.edit_event import ClaimProcessor, Source
+from tests.outcomes import typed
 from tests.strategies import claim_events as claim_documents
 from tests.x12_837 import SAMPLES, interchange_837
 
@@ -93,7 +94,7 @@ def test_a_claim_comes_back_from_its_837_and_its_277ca_validates(
         back.pop("service_facility", None)
     assert comparable(back, institutional) == original
     outcome = orjson.loads(processor.process(orjson.dumps(result.event), Source(), NOW).value)
-    answer = acknowledgement([outcome], 1, NOW)
+    answer = acknowledgement(typed([outcome]), 1, NOW)
     assert answer.accepted + answer.rejected == 1
     assert read_interchange(answer.document).valid
 
@@ -112,7 +113,9 @@ def test_every_part_of_a_split_277ca_fits_validates_and_each_claim_is_in_one(
         for n, outcome in zip(range(count), itertools.cycle(samples))
     ]
     envelope = Envelope("CLAIMEDIT", "SUBMIT01", 0, NOW, usage="T")
-    answer = acknowledgements(outcomes, envelope, max_bytes=limit, control_number=lambda n: n + 1)
+    answer = acknowledgements(
+        typed(outcomes), envelope, max_bytes=limit, control_number=lambda n: n + 1
+    )
     acknowledged: list[str] = []
     for document in answer.documents:
         assert len(document.encode()) <= limit

@@ -1,6 +1,6 @@
 """An X12 record in the stream: one interchange in → its claims' outcomes and exactly one
 277CA (or one 999); bytes with no X12 envelope → one dead letter. Without Kafka: the same
-BatchEditor the loop uses."""
+RecordEditor the loop uses."""
 
 import base64
 import dataclasses
@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 
 from service.adapters.x12.claims_837 import Converted, claim_events
 from service.adapters.x12.interchange import pieces_of, read_interchange
+from service.app.edit_event import ClaimProcessor, Source
+from service.app.edit_records import RecordEditor
+from service.app.records import InputRecord, OutputRecord
+from service.app.routing import Topics
 from service.observability.metrics import ServiceMetrics
-from service.processing import ClaimProcessor, Source
-from service.stream.editing import BatchEditor, Topics
 from service.stream.guarantees import _swap
-from service.stream.records import InputRecord, OutputRecord
 from tests.e2e_time import NOW
 from tests.x12_837 import interchange_837, numbered_sample_claims
 
@@ -31,7 +32,7 @@ SAMPLE_837 = interchange_837(CLAIMS[:4], "837P", control_number=77)
 
 
 def edited(processor: ClaimProcessor, *records: InputRecord) -> list[OutputRecord]:
-    editor = BatchEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: NOW)
+    editor = RecordEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: NOW)
     return editor.edit(records)
 
 
@@ -96,7 +97,7 @@ def test_bytes_with_no_x12_envelope_are_one_dead_letter(processor: ClaimProcesso
 def test_interchanges_are_edited_alone_and_claim_events_together(
     processor: ClaimProcessor,
 ) -> None:
-    editor = BatchEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: NOW)
+    editor = RecordEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: NOW)
     event = InputRecord("in.json", 0, 0, b"k", b"{}")
     interchange = x12(b"ISA")
     assert editor.next_group([event, event, interchange, event]) == [event, event]
@@ -137,8 +138,8 @@ def test_a_damaged_interchange_gets_exactly_one_answer(
 
 def test_an_interchange_over_the_size_limit_is_one_too_large_dead_letter() -> None:
     from service.adapters.reference_files import load_reference
+    from service.app.edit_event import Limits
     from service.domain.policy import Policy
-    from service.processing import Limits
 
     small = ClaimProcessor(load_reference(), Policy(), Limits(max_event_bytes=1000))
     (letter,) = edited(small, x12(SAMPLE_837.encode()))
@@ -153,7 +154,7 @@ def test_a_bug_while_reading_an_interchange_is_one_processing_error_dead_letter(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("patient SMITH")  # its text must not travel
 
-    monkeypatch.setattr("service.stream.interchanges.claim_events", broken)
+    monkeypatch.setattr("service.app.edit_interchange.claim_events", broken)
     (letter,) = edited(processor, x12(SAMPLE_837.encode()))
     document = json.loads(letter.value)
     assert (letter.topic, document["error_kind"]) == ("out.dlq", "processing_error")
@@ -162,12 +163,12 @@ def test_a_bug_while_reading_an_interchange_is_one_processing_error_dead_letter(
 
 def test_interchanges_are_counted_by_answer_for_the_operator(processor: ClaimProcessor) -> None:
     metrics = ServiceMetrics()
-    editor = BatchEditor(processor, TOPICS, metrics, clock=lambda: NOW)
+    editor = RecordEditor(processor, TOPICS, metrics, clock=lambda: NOW)
     broken = SAMPLE_837.replace(f"CLM*{CLAIMS[1]['claim_id']}*", "CLM**", 1)
     editor.edit([x12(SAMPLE_837.encode()), x12(broken.encode(), 1), x12(b"junk", 2)])
     exposition = metrics.exposition().decode()
     for answer in ("x12.277ca", "x12.999", "claim.dead_letter"):
-        assert f'claim_edit_x12_interchanges_total{{answer="{answer}"}} 1.0' in exposition
+        assert f'claim_edit_x12_answers_total{{answer="{answer}"}} 1.0' in exposition
     assert "claim_edit_x12_interchange_seconds_count 3.0" in exposition
 
 
@@ -198,7 +199,7 @@ def test_patient_data_in_an_interchange_reaches_no_log_metric_or_dead_letter_tex
     stream = io.StringIO()
     configure_logging("DEBUG", stream=stream)
     metrics = ServiceMetrics()
-    editor = BatchEditor(processor, TOPICS, metrics, clock=lambda: NOW)
+    editor = RecordEditor(processor, TOPICS, metrics, clock=lambda: NOW)
     try:
         outputs = editor.edit([x12(v.encode(), i) for i, v in enumerate(variants)])
     finally:
@@ -367,7 +368,7 @@ def test_control_numbers_are_stable_on_replay_and_distinct_per_interchange(
     processor: ClaimProcessor,
 ) -> None:
     def numbers(text: str, clock: datetime) -> tuple[str, str]:
-        editor = BatchEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: clock)
+        editor = RecordEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: clock)
         (answer,) = answers(editor.edit([x12(text.encode())]))
         group = re.search(r"~\s*GS\*(?:[^*~]*\*){5}([^*~]*)", answer.value.decode())
         assert group is not None
@@ -417,7 +418,7 @@ def test_a_277ca_over_the_topics_limit_is_split_into_valid_parts_each_claim_in_o
 ) -> None:
     limit = 10_000
     topics = dataclasses.replace(TOPICS, acknowledgement_max_bytes=limit)
-    editor = BatchEditor(processor, topics, ServiceMetrics(), clock=lambda: NOW)
+    editor = RecordEditor(processor, topics, ServiceMetrics(), clock=lambda: NOW)
     claims = numbered_sample_claims(240, "SPLIT")
     outputs = editor.edit([x12(interchange_837(claims, "837P", control_number=9).encode())])
     parts = answers(outputs)
@@ -455,7 +456,7 @@ def test_a_refused_output_of_an_interchange_is_replaced_alone_carrying_its_claim
     """Each output's origin is its own (at the record's position): the dead letter that
     replaces a refused claim outcome carries that claim's event, not the 837, and swapping
     it in replaces no other output of the interchange."""
-    editor = BatchEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: NOW)
+    editor = RecordEditor(processor, TOPICS, ServiceMetrics(), clock=lambda: NOW)
     record = x12(SAMPLE_837.encode())
     outputs = editor.edit([record])
     assert len({id(o.origin) for o in outputs}) == len(outputs) == 5

@@ -27,8 +27,10 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, Protocol
 
+from contracts import Claim, Finding
+from contracts.vocabulary import EventType
 from service.adapters.x12.writing import Envelope, amount, segment
 
 VERSION = "005010X214"
@@ -36,6 +38,23 @@ BLOCKING = {"claim_rejection", "line_rejection"}
 UNREADABLE = "claim.unreadable"  # the status row of a claim that could not be read
 MAX_LINE_STATUSES = 3  # STC01, STC10, STC11
 MAX_MESSAGE = 264  # STC12
+
+
+class ClaimOutcome(Protocol):
+    """What a 277CA row is made of: the engine's Outcome (the stream) and a parsed
+    ClaimEnriched or ClaimRejected event (`claim-edit x12 277ca`) both are one."""
+
+    @property
+    def event_type(self) -> str: ...
+
+    @property
+    def event_id(self) -> str: ...
+
+    @property
+    def claim(self) -> Claim: ...
+
+    @property
+    def findings(self) -> Sequence[Finding]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +144,7 @@ class _Row:
 
 
 def acknowledgement(
-    outcomes: Iterable[Mapping[str, Any]],
+    outcomes: Iterable[ClaimOutcome],
     control_number: int,
     at: datetime,
     parties: Parties = Parties(),
@@ -139,7 +158,7 @@ def acknowledgement(
 
 
 def acknowledgements(
-    outcomes: Iterable[Mapping[str, Any]],
+    outcomes: Iterable[ClaimOutcome],
     envelope: Envelope,
     parties: Parties = Parties(),
     unreadable: Sequence[Unreadable] = (),
@@ -166,7 +185,7 @@ def _acknowledged(rows: list[_Row], left_out: list[str], documents: list[str]) -
 
 
 def _rows(
-    outcomes: Iterable[Mapping[str, Any]], unreadable: Sequence[Unreadable], parties: Parties
+    outcomes: Iterable[ClaimOutcome], unreadable: Sequence[Unreadable], parties: Parties
 ) -> tuple[list[_Row], list[str], tuple[str, str]]:
     rows: list[_Row] = []
     left_out: list[str] = []
@@ -177,7 +196,7 @@ def _rows(
             left_out.append(missing)
             continue
         rows.append(_outcome_row(outcome))
-        submitters.append(outcome["claim"].get("submitter") or {})
+        submitters.append(_extra(outcome.claim, "submitter") or {})
     for claim in unreadable:
         row = _unreadable_row(claim)
         if row is None:
@@ -274,41 +293,54 @@ def _document(
     return envelope.wrap("HN", VERSION, body)
 
 
-def _outcome_row(outcome: Mapping[str, Any]) -> _Row:
-    claim = outcome["claim"]
-    accepted = outcome["event_type"] == "claim.enriched"
-    blocking = [f for f in outcome.get("findings", []) if f["disposition"] in BLOCKING]
+def _outcome_row(outcome: ClaimOutcome) -> _Row:
+    claim = outcome.claim
+    accepted = outcome.event_type == EventType.ENRICHED
+    blocking = [f for f in outcome.findings if f.disposition in BLOCKING]
     by_line: dict[int, list[ClaimStatus]] = {}
     for finding in blocking:
-        if finding["disposition"] == "line_rejection":
-            for number in finding["line_numbers"]:
-                by_line.setdefault(number, []).append(_status(finding["edit_id"]))
+        if finding.disposition == "line_rejection":
+            for number in finding.line_numbers:
+                by_line.setdefault(number, []).append(_status(finding.edit_id))
     message = "; ".join(
-        f["edit_id"]
-        + (f" line {','.join(map(str, f['line_numbers']))}" if f["line_numbers"] else "")
+        f.edit_id + (f" line {','.join(map(str, f.line_numbers))}" if f.line_numbers else "")
         for f in blocking
     )
     lines = [
         _Line(
-            ["HC", line["procedure_code"], *line.get("modifiers", [])],
-            amount(line["charge"]),
-            str(line["units"]),
-            line["service_date"],
-            line.get("line_item_control_number"),
-            _distinct(by_line.get(line["line_number"], []))[:MAX_LINE_STATUSES],
+            ["HC", line.procedure_code, *line.modifiers],
+            amount(line.charge),
+            str(line.units),
+            line.service_date.isoformat(),
+            line.line_item_control_number,
+            _distinct(by_line.get(line.line_number, []))[:MAX_LINE_STATUSES],
         )
-        for line in claim["lines"]
+        for line in claim.lines
     ]
-    days = sorted(line["service_date"] for line in claim["lines"])
-    return _row(
-        claim,
+    days = sorted(line.service_date.isoformat() for line in claim.lines)
+    billing = claim.billing_provider
+    return _Row(
+        claim_id=claim.claim_id,
+        last_name=claim.patient.last_name or "",
+        first_name=claim.patient.first_name or "",
+        member_id=claim.patient.member_id,
+        billing_npi=billing.npi,
+        billing_name=str(_extra(billing, "name") or ""),
         charge=_claim_charge(claim),
-        days=days,
+        first_day=days[0] if days else None,
+        last_day=days[-1] if days else None,
         accepted=accepted,
-        statuses=[] if accepted else _distinct(_status(f["edit_id"]) for f in blocking),
-        message=message,
+        statuses=[] if accepted else _distinct(_status(f.edit_id) for f in blocking),
+        message=message[:MAX_MESSAGE],
+        payer_reference=claim.payer_claim_control_number,
         lines=[line for line in lines if line.statuses],
     )
+
+
+def _extra(model: Any, name: str) -> Any:
+    """A field the contract does not name but the 837 conversion keeps (the submitter, the
+    billing provider's name, CLM02): from the model's extras."""
+    return (model.model_extra or {}).get(name)
 
 
 def _unreadable_row(unreadable: Unreadable) -> _Row | None:
@@ -428,15 +460,17 @@ def _absent(claim: Mapping[str, Any]) -> list[str]:
     return [name for name, value in needs.items() if not value]
 
 
-def _not_a_row(outcome: Mapping[str, Any]) -> str | None:
-    kind = outcome.get("event_type")
-    if kind not in {"claim.enriched", "claim.rejected"}:
-        what = kind or "an event without event_type"
-        return f"{what} {outcome.get('event_id', '')}: not a claim outcome"
-    claim = outcome.get("claim") or {}
-    absent = _absent(claim) + ([] if claim.get("lines") else ["lines"])
+def _not_a_row(outcome: ClaimOutcome) -> str | None:
+    if outcome.event_type not in {EventType.ENRICHED, EventType.REJECTED}:
+        return f"{outcome.event_type} {outcome.event_id}: not a claim outcome"
+    claim = outcome.claim
+    needs = {
+        "patient.last_name": claim.patient.last_name,
+        "billing_provider.name": _extra(claim.billing_provider, "name"),
+    }
+    absent = [name for name, value in needs.items() if not value]
     if absent:
-        return f"claim {claim.get('claim_id')}: no {', '.join(absent)} for the 277CA"
+        return f"claim {claim.claim_id}: no {', '.join(absent)} for the 277CA"
     return None
 
 
@@ -459,13 +493,13 @@ def _by_billing_provider(rows: list[_Row]) -> dict[tuple[str, str], list[_Row]]:
     return groups
 
 
-def _claim_charge(claim: Mapping[str, Any]) -> Decimal:
+def _claim_charge(claim: Claim) -> Decimal:
     """CLM02 as the 837 sent it (kept through the edits), else the lines' charges: an
     enriched claim's lines are the corrected ones, which may be fewer."""
     try:
-        return Decimal(str(claim["total_charge"]))
-    except (KeyError, InvalidOperation):
-        return sum((Decimal(str(line["charge"])) for line in claim["lines"]), Decimal(0))
+        return Decimal(str(_extra(claim, "total_charge")))
+    except InvalidOperation:
+        return sum((line.charge for line in claim.lines), Decimal(0))
 
 
 def _total(rows: Iterable[_Row]) -> str:

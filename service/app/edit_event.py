@@ -18,7 +18,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from contracts import ClaimSubmitted
+from contracts.vocabulary import ErrorKind, EventType
 from service.adapters.json_codec import encode_dead_letter, encode_outcome
+from service.app.results import Processed
 from service.domain.engine import evaluate
 from service.domain.outcome import Outcome
 from service.domain.policy import Policy
@@ -88,21 +90,6 @@ class Source:
 class _Edited:
     event: ClaimSubmitted
     outcome: Outcome
-
-
-@dataclass(frozen=True, slots=True)
-class Processed:
-    event_type: str
-    event_id: str
-    key: bytes | None
-    value: bytes
-    source_event_id: str | None = None
-    claim_id: str | None = None
-    outcome: Outcome | None = None
-    error_kind: str | None = None
-    errors: tuple[tuple[str, str], ...] = ()
-    seconds: float = 0.0
-    """The time this input took to read, edit and encode (its own phases, not a share)."""
 
 
 def _loc(parts: tuple[int | str, ...]) -> str:
@@ -188,7 +175,7 @@ class ClaimProcessor:
                 raw,
                 source,
                 now,
-                "too_large",
+                ErrorKind.TOO_LARGE,
                 [
                     (
                         "event",
@@ -208,7 +195,7 @@ class ClaimProcessor:
                     raw,
                     source,
                     now,
-                    "schema_invalid",
+                    ErrorKind.SCHEMA_INVALID,
                     [("event", f"JSON nested deeper than the limit of {MAX_JSON_DEPTH} levels")],
                 )
             if any(kind == "json_invalid" for kind, _, _ in problems):
@@ -216,7 +203,7 @@ class ClaimProcessor:
                     raw,
                     source,
                     now,
-                    "undecodable",
+                    ErrorKind.UNDECODABLE,
                     [
                         ("event", f"not JSON: {msg}")
                         for kind, _, msg in problems
@@ -224,7 +211,7 @@ class ClaimProcessor:
                     ][:1],
                 )
             return self._dead_letter(
-                raw, source, now, "schema_invalid", [(loc, msg) for _, loc, msg in problems]
+                raw, source, now, ErrorKind.SCHEMA_INVALID, [(loc, msg) for _, loc, msg in problems]
             )
 
     def _evaluated(
@@ -261,7 +248,7 @@ class ClaimProcessor:
             raw,
             source,
             now,
-            "unpublishable",
+            ErrorKind.UNPUBLISHABLE,
             [("event", f"the broker refused the outcome for good: {refusal}")],
             carry_original=carry_original,
         )
@@ -274,7 +261,7 @@ class ClaimProcessor:
         raw: bytes,
         source: Source,
         now: datetime,
-        kind: str,
+        kind: ErrorKind,
         problems: list[str],
         *,
         carry_original: bool = True,
@@ -293,7 +280,7 @@ class ClaimProcessor:
 
     def _crashed(self, raw: bytes, source: Source, now: datetime, error: Exception) -> Processed:
         return self._dead_letter(
-            raw, source, now, "processing_error", [("event", type(error).__name__)]
+            raw, source, now, ErrorKind.PROCESSING_ERROR, [("event", type(error).__name__)]
         )
 
     def _dead_letter(
@@ -301,7 +288,7 @@ class ClaimProcessor:
         raw: bytes,
         source: Source,
         now: datetime,
-        kind: str,
+        kind: ErrorKind,
         problems: list[tuple[str, str]],
         *,
         carry_original: bool = True,
@@ -324,7 +311,7 @@ class ClaimProcessor:
             original_sha256=digest,
         )
         return Processed(
-            event_type="claim.dead_letter",
+            event_type=EventType.DEAD_LETTER,
             event_id=event_id,
             key=source.key,
             value=value,

@@ -8,7 +8,7 @@ tracing off the editor never looks at the header (no cost). OpenTelemetry is the
 
 from typing import Any
 
-from service.stream.records import InputRecord
+from service.app.records import InputRecord
 
 HEADERS = ("traceparent", "tracestate")
 

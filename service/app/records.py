@@ -1,4 +1,4 @@
-"""Kafka records as the loop sees them: bytes in, bytes out, nothing decoded on the way in.
+"""Records as the loop sees them: bytes in, bytes out, nothing decoded on the way in.
 
 Kafka allows any header value (null, binary, megabytes), any key and any value; none of
 them may stop a record. The loop never decodes a header except the one the contract copies
@@ -8,9 +8,8 @@ them may stop a record. The loop never decodes a header except the one the contr
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from aiokafka import TopicPartition
-
-from service.processing import Source
+from contracts.vocabulary import EventType
+from service.app.edit_event import Source
 
 Header = tuple[str, bytes | None]
 MAX_COPIED_HEADER_BYTES = 256
@@ -36,10 +35,6 @@ class InputRecord:
             record.value or b"",
             tuple(record.headers or ()),
         )
-
-    @property
-    def position(self) -> TopicPartition:
-        return TopicPartition(self.topic, self.partition)
 
     @property
     def source(self) -> Source:
@@ -72,4 +67,7 @@ class OutputRecord:
     value: bytes
     headers: tuple[tuple[str, bytes], ...]
     origin: InputRecord
+    """The record it came from, with only the bytes this output is about (its value) and
+    their key: what a dead letter replacing it carries."""
+    kind: EventType
     form: Form = "outcome"
