@@ -4,8 +4,8 @@ serve` processes (issue: one record, many outputs):
 - an 837 whose 277CA the broker refuses for good: every claim keeps its outcome, the refusal
   is dead-lettered alone, and the dead-letter topic does not grow with the square of it;
 - a big 837 beside JSON claims: the JSON claims are answered while it is being edited;
-- partitions added to the input topic, and an input topic missing at start: picked up
-  within the metadata refresh, readiness 503 while the topic is missing;
+- partitions added to the input topic, an input topic missing at start, and one deleted and
+  created again: picked up within the metadata refresh, readiness 503 while it is missing;
 - two exactly-once instances on one host with no instance id: they do not fence each other.
 """
 
@@ -293,6 +293,55 @@ async def topic_missing_at_start(
         await asyncio.to_thread(service.terminate)
     tally.seconds = round(time.monotonic() - started, 1)
     return count(tally, inputs, set(), outputs)
+
+
+async def topic_recreated(bootstrap: str, workdir: Path, guarantee: str, *, total: int) -> Tally:
+    """The input topic is deleted under a running service and created again: not ready while
+    it is missing, then the new topic's claims are edited from its first offset (the group's
+    committed offsets belonged to the old topic)."""
+    prefix = unique(f"recreated-{guarantee[:3]}")
+    settings = service_settings(prefix)
+    await create_service_topics(bootstrap, settings)
+    before, after = claims(total // 2, "before"), claims(total - total // 2, "after")
+    tally = Tally(
+        "input topic deleted and created again",
+        guarantee,
+        f"{len(before)} claims edited, the input topic deleted, created again 5 s later with "
+        f"{len(after)} new claims",
+    )
+    started = time.monotonic()
+    service = ServiceProcess(
+        bootstrap,
+        settings,
+        workdir / f"recreated-{guarantee}.log",
+        **env_for(guarantee, "r"),
+        CLAIM_EDIT_METADATA_MAX_AGE_MS="5000",
+    ).start()
+    try:
+        await asyncio.to_thread(service.wait_ready)
+        await produce(bootstrap, settings.topic_submitted, keyed(before))
+        await _await_coverage(bootstrap, settings, before, guarantee, timeout=120)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics([settings.topic_submitted])
+        finally:
+            await admin.close()
+        await asyncio.sleep(8.0)  # beyond the metadata refresh
+        status, text = await asyncio.to_thread(service.get, "/health/ready")
+        tally.notes.append(f"readiness while the topic was deleted: {status} ({text.strip()})")
+        tally.measured["ready_while_missing"] = status == 200
+        await create_topics(bootstrap, [settings.topic_submitted], partitions=3)
+        created = time.monotonic()
+        await produce(bootstrap, settings.topic_submitted, keyed(after))
+        outputs = await _await_coverage(
+            bootstrap, settings, {**before, **after}, guarantee, timeout=180
+        )
+        tally.recovery_seconds = round(time.monotonic() - created, 1)
+    finally:
+        await asyncio.to_thread(service.terminate)
+    tally.seconds = round(time.monotonic() - started, 1)
+    return count(tally, {**before, **after}, set(), outputs)
 
 
 async def two_instances_one_host(bootstrap: str, workdir: Path, *, total: int) -> Tally:

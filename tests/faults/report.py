@@ -63,6 +63,7 @@ async def run_all(bootstrap: str, scale: float) -> list[Tally]:
                 ),
                 many_outputs.partitions_added(bootstrap, workdir, guarantee, total=n(400)),
                 many_outputs.topic_missing_at_start(bootstrap, workdir, guarantee, total=n(200)),
+                many_outputs.topic_recreated(bootstrap, workdir, guarantee, total=n(400)),
             ]
             if guarantee == "exactly_once":
                 steps.append(many_outputs.two_instances_one_host(bootstrap, workdir, total=n(2000)))

@@ -255,6 +255,16 @@ async def test_an_input_topic_missing_at_start_is_not_ready_then_read(
     assert tally.recovery_seconds is not None and tally.recovery_seconds <= 30, tally
 
 
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_an_input_topic_deleted_and_created_again_is_read_from_its_start(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await many_outputs.topic_recreated(kafka_bootstrap, tmp_path, guarantee, total=80)
+    assert tally.measured["ready_while_missing"] is False, tally
+    assert tally.lost == 0, tally
+    assert tally.recovery_seconds is not None and tally.recovery_seconds <= 30, tally
+
+
 async def test_two_exactly_once_instances_on_one_host_need_no_instance_id(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
