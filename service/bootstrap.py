@@ -134,6 +134,8 @@ def build_service(
             max_records=settings.batch_max_records,
             max_seconds=settings.batch_max_seconds,
             fetch_wait_ms=settings.batch_timeout_ms,
+            backoff_cap_seconds=settings.retry_backoff_max_seconds,
+            stopping=stopping,
         )
         return Lane(consumer, guarantee, stream)
 

@@ -16,10 +16,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from service.app.results import EditingUnavailableError
 from service.domain.history import ClaimHistory, RememberedClaim
 
 
-class MemoryUnavailableError(Exception):
+class MemoryUnavailableError(EditingUnavailableError):
     """The store did not answer (connection refused, timeout, server gone). Its text names
     the failure's type only, never a patient."""
 

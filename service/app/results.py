@@ -8,6 +8,12 @@ from contracts.vocabulary import ErrorKind, EventType
 from service.domain.outcome import Outcome
 
 
+class EditingUnavailableError(Exception):
+    """A store the edits were configured with (the claim memory) does not answer: nothing
+    of the records was edited. The stream waits and edits them again; its text names the
+    failure's type only, never a patient."""
+
+
 @dataclass(frozen=True, slots=True)
 class Processed:
     """One output event: a claim's outcome, a dead letter, or an X12 answer."""

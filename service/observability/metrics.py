@@ -49,6 +49,11 @@ class ServiceMetrics:
             "Batches retried after a transient failure",
             registry=self.registry,
         )
+        self.editing_unavailable = Counter(
+            "claim_edit_editing_unavailable_total",
+            "Waits because a store the edits need (the claim memory) did not answer",
+            registry=self.registry,
+        )
         self.x12_answers = Counter(
             "claim_edit_x12_answers_total",
             "Answers to X12 senders: one per 277CA part, 999, or dead letter of an "

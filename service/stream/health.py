@@ -32,6 +32,8 @@ class Health:
         self.broker_reachable = False
         self.failing_since: Callable[[], float | None] = lambda: None
         self.stopped: str | None = None
+        self.editing_unavailable: str | None = None
+        """Why the edits cannot run (a store they need is down), while it lasts."""
         self.missing_topics: tuple[str, ...] = ()
         """Subscribed topics the cluster does not have (nothing can be read from them)."""
 
@@ -56,6 +58,8 @@ class Health:
             return False, f"subscribed topic(s) missing: {', '.join(self.missing_topics)}"
         if not self.joined:
             return False, "not yet a member of the consumer group"
+        if self.editing_unavailable is not None:
+            return False, f"editing unavailable ({self.editing_unavailable}); records wait"
         since = self.failing_since()
         if since is not None and time.monotonic() - since > self.unready_after_seconds:
             return False, f"publishing has failed for {time.monotonic() - since:.0f}s; retrying"

@@ -13,6 +13,7 @@ committed offsets.
 """
 
 import asyncio
+import random
 import re
 import time
 from collections.abc import Sequence
@@ -20,11 +21,13 @@ from collections.abc import Sequence
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 
 from service.app.records import InputRecord, OutputRecord
+from service.app.results import EditingUnavailableError
 from service.observability.logging import get_logger
 from service.observability.metrics import ServiceMetrics
 from service.stream.guarantees import Guarantee
 from service.stream.health import Health
 from service.stream.ports import Consumer, Editor
+from service.stream.retrying import pause
 
 log = get_logger("claim_edit.stream")
 
@@ -59,6 +62,8 @@ class ClaimStream:
         max_records: int,
         max_seconds: float,
         fetch_wait_ms: int,
+        backoff_cap_seconds: float = 30.0,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         self.consumer = consumer
         self.topics = topics
@@ -71,6 +76,9 @@ class ClaimStream:
         self.fetch_wait_ms = fetch_wait_ms
         self.generation = 0
         self.in_flight = asyncio.Lock()
+        self.backoff_cap_seconds = backoff_cap_seconds
+        self.stopping = stopping or asyncio.Event()
+        self._unavailable_waits = 0
 
     def subscribe(self) -> None:
         """By a pattern of the exact names, not by the names: a subscription by name makes
@@ -101,12 +109,19 @@ class ClaimStream:
         done = 0
         while done < len(records) and time.perf_counter() - started < self.max_seconds:
             group = self.editor.next_group(records[done : done + EDIT_GROUP])
-            if self.editor.is_heavy(group[0]):
-                # pyx12 takes ~0.8 s for 100 claims: off the event loop, so heartbeats,
-                # the health endpoint and signals keep being served meanwhile
-                outputs.extend(await asyncio.to_thread(self.editor.edit, group))
-            else:
-                outputs.extend(self.editor.edit(group))
+            try:
+                if self.editor.is_heavy(group[0]):
+                    # pyx12 takes ~0.8 s for 100 claims: off the event loop, so heartbeats,
+                    # the health endpoint and signals keep being served meanwhile
+                    outputs.extend(await asyncio.to_thread(self.editor.edit, group))
+                else:
+                    outputs.extend(self.editor.edit(group))
+            except EditingUnavailableError as error:
+                # nothing of the slice is sent or committed: the same records again, later
+                await self._wait_for_editing(error)
+                return records if self.generation == generation else []
+            self.health.editing_unavailable = None
+            self._unavailable_waits = 0
             done += len(group)
             await asyncio.sleep(0)  # heartbeats, the health endpoint, signals
             if self.generation != generation:
@@ -128,6 +143,22 @@ class ClaimStream:
         self._observe_lag(offsets)
         log.debug("slice delivered", records=len(edited), seconds=time.perf_counter() - started)
         return records[done:]
+
+    async def _wait_for_editing(self, error: EditingUnavailableError) -> None:
+        """Back off (exponentially, with jitter, up to the cap) while a store the edits need
+        is down; readiness says so meanwhile."""
+        self._unavailable_waits += 1
+        delay = min(self.backoff_cap_seconds, 0.2 * 2 ** min(self._unavailable_waits, 16))
+        delay *= random.uniform(0.8, 1.2)  # jitter
+        self.health.editing_unavailable = type(error).__name__
+        self.metrics.editing_unavailable.inc()
+        log.warning(
+            "editing unavailable; the records wait",
+            error=type(error).__name__,
+            attempt=self._unavailable_waits,
+            delay_seconds=round(delay, 2),
+        )
+        await pause(self.stopping, delay)
 
     def _observe_lag(self, offsets: dict[TopicPartition, int]) -> None:
         owned = self.consumer.assignment()
