@@ -103,28 +103,38 @@ def remembered(event: ClaimSubmitted, outcome: Outcome) -> RememberedClaim | Non
     )
 
 
-def _versions_of(claim_id: str, claims: Iterable[RememberedClaim]) -> set[str]:
-    """The memory keys of `claim_id` and of every claim that replaced it."""
-    return {c.memory_key for c in claims if claim_id in (c.claim_id, c.replaces)}
+def _lineage(claim_id: str, claims: Iterable[RememberedClaim]) -> set[str]:
+    """`claim_id` and the ids of every claim that replaced it, directly or through another
+    replacement."""
+    replacements = [(c.replaces, c.claim_id) for c in claims if c.frequency == "replacement"]
+    ids = {claim_id}
+    grew = True
+    while grew:
+        grew = False
+        for replaced, replacing in replacements:
+            if replaced in ids and replacing not in ids:
+                ids.add(replacing)
+                grew = True
+    return ids
 
 
 def in_effect(history: ClaimHistory, claim: Claim) -> tuple[RememberedClaim, ...]:
     """The remembered claims that still stand against `claim`, oldest first: a void takes
-    its original (and any replacement of it) out; a replacement's lines supersede its
+    its original (and every replacement of it) out; a replacement's lines supersede its
     original's, so the two never count together; and when `claim` itself replaces or voids
-    a claim, that claim and its earlier versions do not count against it. Voids carry no
+    a claim, that claim and its other versions do not count against it. Voids carry no
     lines and are not returned."""
     standing: list[RememberedClaim] = []
-    for remembered_claim in history.claims:
+    for position, remembered_claim in enumerate(history.claims):
         if remembered_claim.frequency != "original" and remembered_claim.replaces is not None:
-            gone = _versions_of(remembered_claim.replaces, standing)
-            standing = [c for c in standing if c.memory_key not in gone]
+            gone = _lineage(remembered_claim.replaces, history.claims[:position])
+            standing = [c for c in standing if c.claim_id not in gone]
         if remembered_claim.frequency != "void":
             standing.append(remembered_claim)
     own_original = claim.payer_claim_control_number if claim.frequency != "original" else None
     if own_original is not None:
-        gone = _versions_of(own_original, standing)
-        standing = [c for c in standing if c.memory_key not in gone]
+        gone = _lineage(own_original, history.claims)
+        standing = [c for c in standing if c.claim_id not in gone]
     return tuple(standing)
 
 

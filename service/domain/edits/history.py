@@ -64,7 +64,8 @@ def original_not_in_memory(ctx: EditContext) -> Iterator[Firing]:
         yield Firing(
             "info",
             (),
-            "No claim memory configured: history edits (PCI-HIST-001/002/003/004/005) not checked.",
+            "Not checked: no claim memory configured for the history edits "
+            "(PCI-HIST-001/002/003/004/005).",
             fix="Configure a claim memory to compare claims with the patient's earlier ones.",
             element="claim",
         )
