@@ -54,3 +54,20 @@ def run_after(
     """The claim's outcome with a claim memory holding `earlier` (edited first, in order)."""
     history = ClaimHistory(remember_in_order(earlier, natural))
     return run(claim_event, policy, natural=natural, history=history)
+
+
+def edit_in_order(events: Sequence[ClaimSubmitted]) -> dict[str, Outcome]:
+    """Each claim edited in the order given against its own patient's claims remembered
+    before it (a list per payer and member id), as a claim memory would: event id →
+    outcome."""
+    kept: dict[tuple[str, str], list[RememberedClaim]] = {}
+    outcomes: dict[str, Outcome] = {}
+    for claim_event in events:
+        patient = (claim_event.claim.payer.payer_id, claim_event.claim.patient.member_id)
+        earlier = kept.setdefault(patient, [])
+        outcome = run(claim_event, history=ClaimHistory(tuple(earlier)))
+        found = remembered(claim_event, outcome)
+        if found is not None:
+            earlier.append(replace(found, sequence=len(earlier) + 1))
+        outcomes[claim_event.event_id] = outcome
+    return outcomes
