@@ -3,7 +3,8 @@
 The engine hands them the patient's history as data (`EditContext.history`, from the claim
 memory; service/domain/history.py says what is kept and which claims still stand). Without a
 memory configured none of them can check anything, and PCI-HIST-004 says so once for all
-five, the way PCI-BUND-003 lists in one finding the codes it had no MUE row for.
+five, the way PCI-DOC-004 reports once the documentation edits it skipped (a policy that
+turns PCI-HIST-004 off silences that notice too).
 A finding names the other claim by its claim id (in its message and its evidence), never a
 patient.
 """
