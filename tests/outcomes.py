@@ -8,6 +8,7 @@ from typing import Any
 from contracts import CLAIM_OUTCOME, ClaimEnriched, ClaimRejected, ClaimSubmitted, Finding
 from service.adapters.reference_files import SHIPPED_REFERENCE_DIR, load_reference
 from service.domain.engine import evaluate
+from service.domain.history import ClaimHistory
 from service.domain.outcome import Outcome
 from service.domain.policy import Policy
 from service.domain.reference import ReferenceData
@@ -37,11 +38,12 @@ def run(
     policy: Policy | None = None,
     reference: ReferenceData = REFERENCE,
     natural: NaturalDispositions | None = None,
+    history: ClaimHistory | None = None,
 ) -> Outcome:
     """Every claim a test runs here also checks that each edit fired only with the
     dispositions it declares (tests/unit/test_declared_dispositions.py)."""
     natural = natural if natural is not None else NaturalDispositions()
-    outcome = evaluate(event, reference, policy or Policy(), observe=natural)
+    outcome = evaluate(event, reference, policy or Policy(), history, observe=natural)
     assert not natural.undeclared, natural.undeclared
     return outcome
 

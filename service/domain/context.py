@@ -1,9 +1,11 @@
-"""What an edit sees: the working claim, its documentation and the reference data."""
+"""What an edit sees: the working claim, its documentation, the reference data and, when a
+claim memory is configured, the patient's claims accepted before it."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from contracts import Claim, Lesion, Procedure
+from service.domain.history import ClaimHistory, RememberedClaim, in_effect
 from service.domain.reference import PtpRow, ReferenceData
 from service.domain.working_claim import WorkingClaim, WorkLine
 
@@ -15,6 +17,19 @@ class EditContext:
     working: WorkingClaim
     reference: ReferenceData
     flagged: dict[str, set[int]] = field(default_factory=dict)
+    history: ClaimHistory | None = None
+    """The patient's claims accepted before this one; None: no claim memory configured."""
+    earlier: tuple[RememberedClaim, ...] = field(init=False, default=())
+    """Of `history`, the claims that still stand against this one (voids and replacements
+    applied, this claim's own original left out): what the history edits compare with."""
+
+    def __post_init__(self) -> None:
+        if self.history is not None:
+            self.earlier = in_effect(self.history, self.claim)
+
+    @property
+    def has_memory(self) -> bool:
+        return self.history is not None
 
     @property
     def procedure(self) -> Procedure | None:

@@ -9,6 +9,7 @@ from functools import cache
 from contracts import Change, ClaimSubmitted, Finding, LineSnapshot, RulesetRef
 from contracts.vocabulary import EventType
 from service.domain.context import EditContext
+from service.domain.history import ClaimHistory
 from service.domain.outcome import Outcome
 from service.domain.policy import DEFAULT_POLICY, EffectivePolicy, Policy
 from service.domain.pricing import price
@@ -149,10 +150,15 @@ def evaluate(
     event: ClaimSubmitted,
     reference: ReferenceData,
     policy: Policy = DEFAULT_POLICY,
+    history: ClaimHistory | None = None,
     *,
     observe: FiringObserver | None = None,
 ) -> Outcome:
     """Run the claim's edits over it. Output `occurred_at` is stamped by the caller.
+
+    `history` is the patient's claims accepted before this one, as the claim memory gave
+    them (service/app/memory.py); None when no memory is configured: the history edits
+    (PCI-HIST-*) then report that they were not checked.
 
     Each line is edited under the ruleset of its own service date: an edit runs when a line
     of the claim falls under one of its rulesets, and on a claim whose lines span rulesets
@@ -162,7 +168,11 @@ def evaluate(
     claim = event.claim
     working = WorkingClaim(claim, reference)
     ctx = EditContext(
-        claim=claim, occurred_at=event.occurred_at, working=working, reference=reference
+        claim=claim,
+        occurred_at=event.occurred_at,
+        working=working,
+        reference=reference,
+        history=history,
     )
     ledger = _Ledger(policy.for_payer(claim.payer.payer_id), x12_paths(claim.setting))
     void = claim.frequency == "void"

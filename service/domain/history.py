@@ -7,10 +7,14 @@ remembering (`RememberedClaim`). What is stored is only what the history edits r
 no member id (the adapter keys a patient by a keyed hash), no diagnosis.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Literal
+
+from contracts import Claim, ClaimSubmitted
+from service.domain.outcome import Outcome
 
 Frequency = Literal["original", "replacement", "void"]
 Setting = Literal["professional", "hospital_outpatient", "asc"]
@@ -52,3 +56,89 @@ class ClaimHistory:
     the claim itself nor claims first accepted after it."""
 
     claims: tuple[RememberedClaim, ...] = ()
+
+
+MEMORY_KEY_SEPARATOR = "\x1f"
+
+
+def memory_key(event: ClaimSubmitted) -> str:
+    """What makes an edit a replay of an earlier one: the input event's id and its claim id."""
+    return event.event_id + MEMORY_KEY_SEPARATOR + event.claim.claim_id
+
+
+def remembered(event: ClaimSubmitted, outcome: Outcome) -> RememberedClaim | None:
+    """What of an edited claim is worth remembering: an accepted claim (its outcome enriched,
+    so no line of it was rejected: any line rejection rejects the claim) with its lines as
+    billed, corrections applied and removed lines left out. A rejected claim was never
+    accepted: nothing. A void is remembered, without lines, so it takes its original out;
+    a replacement names the claim it supersedes (`payer_claim_control_number`)."""
+    if outcome.event_type != "claim.enriched":
+        return None
+    claim = outcome.claim
+    lines = (
+        ()
+        if claim.frequency == "void"
+        else tuple(
+            RememberedLine(
+                line_number=line.line_number,
+                procedure_code=line.procedure_code,
+                modifiers=tuple(line.modifiers),
+                units=line.units,
+                charge=line.charge,
+                service_date=line.service_date,
+            )
+            for line in claim.lines
+        )
+    )
+    return RememberedClaim(
+        claim_id=claim.claim_id,
+        memory_key=memory_key(event),
+        frequency=claim.frequency,
+        replaces=claim.payer_claim_control_number if claim.frequency != "original" else None,
+        setting=claim.setting,
+        billing_npi=claim.billing_provider.npi,
+        rendering_npi=claim.rendering_provider.npi,
+        outcome="claim.enriched",
+        lines=lines,
+    )
+
+
+def _lineage(claim_id: str, claims: Iterable[RememberedClaim]) -> set[str]:
+    """`claim_id` and the ids of every claim that replaced it, directly or through another
+    replacement."""
+    replacements = [(c.replaces, c.claim_id) for c in claims if c.frequency == "replacement"]
+    ids = {claim_id}
+    grew = True
+    while grew:
+        grew = False
+        for replaced, replacing in replacements:
+            if replaced in ids and replacing not in ids:
+                ids.add(replacing)
+                grew = True
+    return ids
+
+
+def in_effect(history: ClaimHistory, claim: Claim) -> tuple[RememberedClaim, ...]:
+    """The remembered claims that still stand against `claim`, oldest first: a void takes
+    its original (and every replacement of it) out; a replacement's lines supersede its
+    original's, so the two never count together; and when `claim` itself replaces or voids
+    a claim, that claim and its other versions do not count against it. Voids carry no
+    lines and are not returned."""
+    standing: list[RememberedClaim] = []
+    for position, remembered_claim in enumerate(history.claims):
+        if remembered_claim.frequency != "original" and remembered_claim.replaces is not None:
+            gone = _lineage(remembered_claim.replaces, history.claims[:position])
+            standing = [c for c in standing if c.claim_id not in gone]
+        if remembered_claim.frequency != "void":
+            standing.append(remembered_claim)
+    own_original = claim.payer_claim_control_number if claim.frequency != "original" else None
+    if own_original is not None:
+        gone = _lineage(own_original, history.claims)
+        standing = [c for c in standing if c.claim_id not in gone]
+    return tuple(standing)
+
+
+def original_remembered(history: ClaimHistory, claim_id: str) -> bool:
+    """Whether the claim a replacement or void names was ever accepted (even if voided
+    since)."""
+    return any(c.claim_id == claim_id for c in history.claims)

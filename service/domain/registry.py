@@ -54,6 +54,11 @@ EVALUATION_ORDER: tuple[str, ...] = (
     "PCI-SET-002",
     "PCI-REF-003",
     "PCI-REF-001",
+    "PCI-HIST-004",
+    "PCI-HIST-001",
+    "PCI-HIST-002",
+    "PCI-HIST-003",
+    "PCI-HIST-005",
 )
 ALL_RULESETS: tuple[str, ...] = ("pci-2025", "pci-2026.1")
 """Every ruleset the catalog knows (reference/rulesets.toml versions): a reference with

@@ -24,6 +24,16 @@ def _classified(modifiers: tuple[str, ...]) -> _Modifiers:
     return _Modifiers(coronary, distinct, coronary[0] if len(coronary) == 1 else None)
 
 
+def territory_of(modifiers: tuple[str, ...]) -> str | None:
+    """The coronary territory a line's modifiers name, when they name exactly one."""
+    return _classified(modifiers).territory
+
+
+def is_pci_base(row: CodeRow | None) -> bool:
+    """A PCI base code in force (not a deleted one)."""
+    return row is not None and row.kind == "pci_base" and not row.deleted
+
+
 class WorkLine:
     """One claim line while the edits run: its current code, modifiers and units."""
 
@@ -73,7 +83,7 @@ class WorkLine:
         self.row = row
         self.known = known
         self.in_scope = known and self.ruleset is not None
-        self.is_pci_base = row is not None and row.kind == "pci_base" and not row.deleted
+        self.is_pci_base = is_pci_base(row)
         self.is_graft = row is not None and row.graft
         self.is_diagnostic = row is not None and row.kind == "diagnostic"
 

@@ -116,7 +116,11 @@ def test_a_void_is_acknowledged_checked_for_integrity_only_and_not_priced() -> N
     outcome = run(event(line("92924"), frequency="void", claim_reference="PAYER-ICN-1"))
     assert outcome.event_type == "claim.enriched"
     assert outcome.pricing is None
-    assert [(f.edit_id, f.disposition) for f in outcome.findings] == [("PCI-CLM-003", "info")]
+    # and, with no claim memory configured, that the memory could not take out its original
+    assert [(f.edit_id, f.disposition) for f in outcome.findings] == [
+        ("PCI-CLM-003", "info"),
+        ("PCI-HIST-004", "info"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -14,12 +14,14 @@ from contracts import ClaimSubmitted
 from service.domain.registry import Firing, catalog
 from service.domain.vocabulary import Disposition
 from tests.builders import event, lesion, line, procedure
+from tests.history_cases import run_after
 from tests.outcomes import NaturalDispositions, reference_where, run
 from tests.strategies import claim_events
 from tests.unit import (
     test_bundling_edits,
     test_claim_integrity_edits,
     test_documentation_edits,
+    test_history_edits,
     test_modifier_setting_scope_edits,
     test_official_fact_edits,
     test_territory_edits,
@@ -65,6 +67,11 @@ def test_every_built_claim_fires_only_declared_dispositions() -> None:
         run(claim_event)
 
 
+def test_every_claim_edited_after_others_fires_only_declared_dispositions() -> None:
+    for _, earlier, claim_event, _, _ in test_history_edits.HISTORY_CASES:
+        run_after(earlier, claim_event)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(claim_events())
 def test_any_generated_claim_fires_only_declared_dispositions(document: dict[str, Any]) -> None:
@@ -75,6 +82,8 @@ def test_every_declared_disposition_is_one_the_edit_fires_with(tmp_path: Path) -
     natural = NaturalDispositions()
     for claim_event in SAMPLES + BUILT:
         run(claim_event, natural=natural)
+    for _, earlier, claim_event, _, _ in test_history_edits.HISTORY_CASES:
+        run_after(earlier, claim_event, natural=natural)
     # Every base code of the shipped tables has a rank; a table without one is rejected.
     unranked = reference_where(
         tmp_path / "reference",
