@@ -11,6 +11,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +21,10 @@ from pydantic import ValidationError
 from contracts import ClaimSubmitted
 from contracts.vocabulary import ErrorKind, EventType
 from service.adapters.json_codec import encode_dead_letter, encode_outcome
+from service.app.memory import ClaimMemory, MemoryBatch, PatientRef
 from service.app.results import Processed
 from service.domain.engine import evaluate
+from service.domain.history import memory_key, remembered
 from service.domain.outcome import Outcome
 from service.domain.policy import Policy
 from service.domain.reference import ReferenceData
@@ -121,8 +124,19 @@ def _problems(error: ValidationError) -> list[tuple[str, str, str]]:
     ]
 
 
+def _patient(event: ClaimSubmitted) -> PatientRef:
+    claim = event.claim
+    return PatientRef(claim.payer.payer_id, claim.patient.member_id)
+
+
 class ClaimProcessor:
-    def __init__(self, reference: ReferenceData, policy: Policy, limits: Limits = Limits()) -> None:
+    def __init__(
+        self,
+        reference: ReferenceData,
+        policy: Policy,
+        limits: Limits = Limits(),
+        memory: ClaimMemory | None = None,
+    ) -> None:
         unknown = sorted({r.version for r in reference.rulesets} - set(ALL_RULESETS))
         if unknown:
             raise ValueError(
@@ -132,6 +146,8 @@ class ClaimProcessor:
         self.reference = reference
         self.policy = policy
         self.limits = limits
+        self.memory = memory
+        """The claim memory the history edits read; None: they report 'not checked'."""
 
     def process(self, raw: bytes, source: Source, now: datetime) -> Processed:
         return self.process_batch([(raw, source)], now)[0]
@@ -153,14 +169,15 @@ class ClaimProcessor:
             read.append(self._read(raw, source, now))
             spent[index] += clock() - started
         edited: list[_Edited | Processed] = []
-        for index, (event, (raw, source)) in enumerate(zip(read, items, strict=True)):
-            started = clock()
-            edited.append(
-                self._evaluated(event, raw, source, now)
-                if isinstance(event, ClaimSubmitted)
-                else event
-            )
-            spent[index] += clock() - started
+        with self._remembering(read) as memory:
+            for index, (event, (raw, source)) in enumerate(zip(read, items, strict=True)):
+                started = clock()
+                edited.append(
+                    self._evaluated(event, raw, source, now, memory)
+                    if isinstance(event, ClaimSubmitted)
+                    else event
+                )
+                spent[index] += clock() - started
         results: list[Processed] = []
         for index, (step, (raw, source)) in enumerate(zip(edited, items, strict=True)):
             started = clock()
@@ -214,13 +231,38 @@ class ClaimProcessor:
                 raw, source, now, ErrorKind.SCHEMA_INVALID, [(loc, msg) for _, loc, msg in problems]
             )
 
+    def _remembering(
+        self, read: Sequence[ClaimSubmitted | Processed]
+    ) -> AbstractContextManager[MemoryBatch | None]:
+        """One claim-memory batch over the patients of the claims read (one read, one
+        write), or none without a memory. A store that does not answer raises
+        MemoryUnavailableError: no claim is edited without the memory it was given."""
+        if self.memory is None:
+            return nullcontext()
+        patients = [_patient(event) for event in read if isinstance(event, ClaimSubmitted)]
+        if not patients:
+            return nullcontext()
+        return self.memory.batch(patients)
+
     def _evaluated(
-        self, event: ClaimSubmitted, raw: bytes, source: Source, now: datetime
+        self,
+        event: ClaimSubmitted,
+        raw: bytes,
+        source: Source,
+        now: datetime,
+        memory: MemoryBatch | None = None,
     ) -> "_Edited | Processed":
+        patient = _patient(event)
+        history = memory.history(patient, memory_key(event)) if memory is not None else None
         try:
-            return _Edited(event, evaluate(event, self.reference, self.policy))
+            outcome = evaluate(event, self.reference, self.policy, history)
         except Exception as error:  # a bug on one event must not stop the stream
             return self._crashed(raw, source, now, error)
+        if memory is not None:
+            kept = remembered(event, outcome)
+            if kept is not None:
+                memory.remember(patient, kept)
+        return _Edited(event, outcome)
 
     def _encoded(self, edited: "_Edited", raw: bytes, source: Source, now: datetime) -> Processed:
         event, outcome = edited.event, edited.outcome

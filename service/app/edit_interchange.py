@@ -59,7 +59,7 @@ from service.adapters.x12.interchange import (
 from service.adapters.x12.writing import Envelope
 from service.app.edit_event import ClaimProcessor, Source
 from service.app.records import InputRecord
-from service.app.results import Processed, Yielded
+from service.app.results import EditingUnavailableError, Processed, Yielded
 
 ANSWER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:x12-answer")
 MAX_CONTROL_NUMBER = 999_999_999
@@ -83,6 +83,8 @@ def edit_interchange(
         ]
     try:
         return editing.pieces()
+    except EditingUnavailableError:
+        raise  # the claim memory is down: the record waits, whole
     except Exception as error:  # a bug on one interchange must not stop the stream
         return [editing.dead_letter(ErrorKind.PROCESSING_ERROR, type(error).__name__)]
 

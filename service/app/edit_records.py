@@ -58,6 +58,11 @@ class RecordEditor:
         event loop."""
         return self.topics.x12 is not None and record.topic == self.topics.x12
 
+    @property
+    def blocks(self) -> bool:
+        """Editing waits on the claim memory's database."""
+        return self.processor.memory is not None
+
     def next_group(self, candidates: Sequence[InputRecord]) -> Sequence[InputRecord]:
         """The records to edit next: an X12 interchange alone (it is slow), else the claim
         events up to the next interchange."""

@@ -110,9 +110,10 @@ class ClaimStream:
         while done < len(records) and time.perf_counter() - started < self.max_seconds:
             group = self.editor.next_group(records[done : done + EDIT_GROUP])
             try:
-                if self.editor.is_heavy(group[0]):
-                    # pyx12 takes ~0.8 s for 100 claims: off the event loop, so heartbeats,
-                    # the health endpoint and signals keep being served meanwhile
+                if self.editor.blocks or self.editor.is_heavy(group[0]):
+                    # pyx12 takes ~0.8 s for 100 claims, the claim memory waits on its
+                    # database: off the event loop, so heartbeats, the health endpoint and
+                    # signals keep being served meanwhile
                     outputs.extend(await asyncio.to_thread(self.editor.edit, group))
                 else:
                     outputs.extend(self.editor.edit(group))

@@ -80,6 +80,12 @@ class Editor(Protocol):
         """A record that takes seconds to edit: edited alone, off the event loop."""
         ...
 
+    @property
+    def blocks(self) -> bool:
+        """Editing waits on I/O (the claim memory): every group is edited off the event
+        loop, so heartbeats and the health endpoint are served meanwhile."""
+        ...
+
     def next_group(self, candidates: Sequence[InputRecord]) -> Sequence[InputRecord]: ...
 
     def fallback(self, output: OutputRecord, refusal: str) -> OutputRecord | None:
