@@ -16,10 +16,11 @@ from service.adapters.broker_wait import EXIT_NO_BROKER, NoBrokerError
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
 from service.bootstrap import build_processor
-from service.config import EngineSettings, settings_error_text
+from service.config import EngineSettings, KafkaSettings, ServiceSettings, settings_error_text
 from service.domain.registry import catalog_for
 from service.entrypoints import rendering
 from service.entrypoints.check_input import events_in
+from service.entrypoints.settings_help import settings_epilog
 from service.entrypoints.x12_commands import add_commands as add_x12_commands
 from service.processing import Processed
 
@@ -182,7 +183,13 @@ def parser() -> argparse.ArgumentParser:
         "--accept-partial-reference", action="store_true", help=PARTIAL_HELP
     )
     reference_show.set_defaults(run=_reference)
-    serve = commands.add_parser("serve", help="run the service against the configured Kafka")
+    serve = commands.add_parser(
+        "serve",
+        help="run the service against the configured Kafka",
+        description="Edit the claims of the input topics and publish their outcomes.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=settings_epilog(EngineSettings, KafkaSettings, ServiceSettings),
+    )
     serve.set_defaults(run=_serve)
     demo = commands.add_parser(
         "demo", help="a local broker if none is configured, the service, the sample claims"
