@@ -136,6 +136,12 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+def _send(args: argparse.Namespace) -> int:
+    from service.entrypoints.send import run_send
+
+    return run_send(args.files, args.timeout, args.table, args.fail_on_reject)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from service.entrypoints.serve import run_service
 
@@ -191,6 +197,29 @@ def parser() -> argparse.ArgumentParser:
         epilog=settings_epilog(EngineSettings, KafkaSettings, ServiceSettings),
     )
     serve.set_defaults(run=_serve)
+    send = commands.add_parser(
+        "send",
+        help="put claims or 837s onto a running service's topics; print their outcomes",
+        description="Publish each file's claims (JSON lines, a JSON array or object, as "
+        "`check` reads them) to CLAIM_EDIT_TOPIC_SUBMITTED, or an 837 (a file starting with "
+        "ISA) whole to CLAIM_EDIT_TOPIC_X12, each record with a fresh correlation-id; wait "
+        "for the outcomes the service publishes for them and print them as `check` does. "
+        "Kafka and topics come from the settings `serve --help` lists.",
+    )
+    send.add_argument("files", nargs="+", help="files of events or 837s ('-': stdin)")
+    send.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds to wait for every outcome (default 60); then exit 5",
+    )
+    send.add_argument("--table", action="store_true", help="a readable summary instead of JSON")
+    send.add_argument(
+        "--fail-on-reject",
+        action="store_true",
+        help="exit 3 if any claim was rejected or dead-lettered, or an 837 refused (999)",
+    )
+    send.set_defaults(run=_send)
     demo = commands.add_parser(
         "demo", help="a local broker if none is configured, the service, the sample claims"
     )

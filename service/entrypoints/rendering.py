@@ -253,7 +253,8 @@ def _unpayable(document: dict[str, Any]) -> str | None:
 def summary(documents: list[dict[str, Any]]) -> str:
     """One line: how many claims and their outcomes, the total charge and the total payable;
     a total that cannot be given says why, and what it comes to over the claims that have
-    one."""
+    one. Only claim outcomes count (an 837's 277CA or 999 row is not a claim)."""
+    documents = [d for d in documents if str(d.get("event_type", "")).startswith("claim.")]
     kinds = [str(d.get("event_type", "")) for d in documents]
     count = len(documents)
     counts = (
