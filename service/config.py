@@ -199,7 +199,8 @@ class ServiceSettings(BaseSettings):
     retry_backoff_max_seconds: float = Field(
         default=30.0,
         gt=0,
-        description="longest wait between attempts to publish (exponential backoff with jitter)",
+        description="longest wait between attempts to publish or to reach the brokers "
+        "(exponential backoff with jitter)",
     )
     publish_timeout_seconds: float = Field(
         default=30.0, gt=0, description="an output not acknowledged by then is sent again"

@@ -222,6 +222,7 @@ async def exchange(
                 for s in sent
             ]
             await asyncio.gather(*acknowledged)
+            seen: set[tuple[str, object]] = set()
             waiting = len(sent)
             while waiting and time.monotonic() < deadline:
                 left_ms = max(1, int((deadline - time.monotonic()) * 1000))
@@ -232,6 +233,11 @@ async def exchange(
                         found = by_id.get((headers.get("correlation-id") or b"").decode())
                         if found is None:
                             continue
+                        # at-least-once may publish an output twice: the same ce_id
+                        output_id = (record.topic, headers.get("ce_id") or record.offset)
+                        if output_id in seen:
+                            continue
+                        seen.add(output_id)
                         event_type = (headers.get("event-type") or b"").decode()
                         found.outputs.append(
                             Output(record.topic, event_type, record.key, record.value or b"")

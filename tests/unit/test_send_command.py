@@ -6,9 +6,11 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
+from aiokafka import TopicPartition
 
 from service.adapters.reference_files import load_reference
 from service.bootstrap import build_service
@@ -19,7 +21,7 @@ from service.entrypoints.send import EXIT_TIMEOUT, interchanges_of, is_x12, send
 from service.processing import ClaimProcessor
 from service.stream.service import running
 from tests.builders import event_document, line
-from tests.fake_kafka import FakeKafka
+from tests.fake_kafka import FakeConsumer, FakeKafka
 from tests.x12_837 import interchange_837, numbered_sample_claims
 
 PROCESSOR = ClaimProcessor(load_reference(), Policy())
@@ -215,3 +217,32 @@ def test_send_is_a_command_with_a_documented_timeout(capsys: pytest.CaptureFixtu
         main(["send", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "(default 60); then exit 5" in help_text
+
+
+class Repeating(FakeConsumer):
+    """Every record delivered twice, as at-least-once may publish an output twice."""
+
+    async def getmany(
+        self, *partitions: TopicPartition, timeout_ms: int = 0, max_records: int | None = None
+    ) -> dict[TopicPartition, list[Any]]:
+        batch = await super().getmany(*partitions, timeout_ms=timeout_ms, max_records=max_records)
+        return {tp: records + records for tp, records in batch.items()}
+
+
+async def test_an_output_published_twice_is_printed_once(tmp_path: Path) -> None:
+    path = tmp_path / "three.837"
+    path.write_text(interchange_837(numbered_sample_claims(3, "TWICE"), "837P"))
+    kafka = FakeKafka()
+    out = io.BytesIO()
+    async with service_on(kafka):
+        code = await send_files(
+            [str(path)],
+            timeout=20,
+            table=False,
+            fail_on_reject=False,
+            out=out,
+            consumer_factory=lambda **options: Repeating(kafka, ""),
+            producer_factory=kafka.producer,
+        )
+    assert code == 0
+    assert len(out.getvalue().splitlines()) == 3 + 1
