@@ -192,7 +192,7 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the service against the configured Kafka",
-        description="Edit the claims of the input topics and publish their outcomes.",
+        description="Edit the input topics' claims; publish their outcomes.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=settings_epilog(EngineSettings, KafkaSettings, ServiceSettings),
     )
