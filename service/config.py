@@ -30,7 +30,9 @@ class EngineSettings(BaseSettings):
     max_event_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="larger: dead letter"
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="the least severe log record written (JSON lines on stderr)"
+    )
 
     @model_validator(mode="after")
     def _files_exist(self) -> "EngineSettings":
@@ -46,14 +48,32 @@ class KafkaSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KAFKA_", **_COMMON)  # type: ignore[typeddict-item]
 
-    bootstrap_servers: str = "127.0.0.1:9092"
-    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
-    sasl_username: str | None = None
-    sasl_password: SecretStr | None = None
-    ssl_cafile: Path | None = None
-    ssl_certfile: Path | None = None
-    ssl_keyfile: Path | None = None
+    bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", description="brokers to start from, host:port[,host:port...]"
+    )
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="how clients talk to the brokers: SSL is TLS, SASL_* authenticates with "
+        "KAFKA_SASL_* (SASL_SSL over TLS)",
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        default=None, description="SASL mechanism; required with SASL_*"
+    )
+    sasl_username: str | None = Field(default=None, description="SASL user; required with SASL_*")
+    sasl_password: SecretStr | None = Field(
+        default=None, description="SASL password; required with SASL_*; never logged"
+    )
+    ssl_cafile: Path | None = Field(
+        default=None,
+        description="PEM file of the CAs that sign the brokers' certificates; unset: the "
+        "system's trust store",
+    )
+    ssl_certfile: Path | None = Field(
+        default=None, description="PEM client certificate (mutual TLS); needs KAFKA_SSL_KEYFILE"
+    )
+    ssl_keyfile: Path | None = Field(
+        default=None, description="PEM private key of KAFKA_SSL_CERTFILE"
+    )
     ssl_password: SecretStr | None = Field(
         default=None, description="passphrase of KAFKA_SSL_KEYFILE; never prompted for"
     )
@@ -94,10 +114,20 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CLAIM_EDIT_", **_COMMON)  # type: ignore[typeddict-item]
 
-    topic_submitted: str = "claims.submitted"
-    topic_enriched: str = "claims.enriched"
-    topic_rejected: str = "claims.rejected"
-    topic_dlq: str = "claims.dlq"
+    topic_submitted: str = Field(
+        default="claims.submitted", description="input: ClaimSubmitted events (JSON)"
+    )
+    topic_enriched: str = Field(
+        default="claims.enriched",
+        description="output: claims accepted, with corrections and prices",
+    )
+    topic_rejected: str = Field(
+        default="claims.rejected", description="output: claims rejected, with findings and fixes"
+    )
+    topic_dlq: str = Field(
+        default="claims.dlq",
+        description="output: dead letters, input that could not be edited (invalid, too large)",
+    )
     topic_x12: str | None = Field(
         default=None,
         description="raw X12 837 interchanges to edit beside the JSON claims; unset: none",
@@ -113,12 +143,31 @@ class ServiceSettings(BaseSettings):
         "of at most this many bytes: keep it below the 277CA topic's max.message.bytes "
         "(Kafka's default: 1 MiB) less room for key and headers",
     )
-    group_id: str = "claim-edit"
-    client_id: str = "claim-edit"
-    processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
-    http_host: str = "0.0.0.0"
-    http_port: int = Field(default=8080, ge=0, le=65535)
-    batch_max_records: int = Field(default=500, ge=1, le=10_000)
+    group_id: str = Field(
+        default="claim-edit",
+        description="consumer group of the instances sharing the input; outputs' ce_source "
+        "is urn:claim-edit:<group_id>",
+    )
+    client_id: str = Field(
+        default="claim-edit", description="Kafka client id (broker logs and quotas)"
+    )
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
+        default="at_least_once",
+        description="exactly_once: outputs and input offsets in one Kafka transaction; "
+        "at_least_once: a crash may publish an outcome twice",
+    )
+    http_host: str = Field(
+        default="0.0.0.0", description="address of the health and metrics endpoint"
+    )
+    http_port: int = Field(
+        default=8080,
+        ge=0,
+        le=65535,
+        description="port of /health/live, /health/ready and /metrics; 0: any free port",
+    )
+    batch_max_records: int = Field(
+        default=500, ge=1, le=10_000, description="records fetched and edited per batch at most"
+    )
     batch_timeout_ms: int = Field(
         default=5,
         ge=1,
@@ -147,7 +196,12 @@ class ServiceSettings(BaseSettings):
         description="a fetched batch is edited and committed in slices of at most this long, "
         "so a batch of large claims neither holds offsets back nor starves heartbeats",
     )
-    retry_backoff_max_seconds: float = Field(default=30.0, gt=0)
+    retry_backoff_max_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="longest wait between attempts to publish or to reach the brokers "
+        "(exponential backoff with jitter)",
+    )
     publish_timeout_seconds: float = Field(
         default=30.0, gt=0, description="an output not acknowledged by then is sent again"
     )

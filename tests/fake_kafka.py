@@ -162,6 +162,9 @@ class FakeProducer:
     def transaction(self) -> Any:
         return self._transaction()
 
+    async def partitions_for(self, topic: str) -> set[int]:
+        return {tp.partition for tp in self.kafka.logs if tp.topic == topic}
+
     async def send_offsets_to_transaction(
         self, offsets: Mapping[TopicPartition, int], group_id: str
     ) -> None:
@@ -249,6 +252,18 @@ class FakeConsumer:
 
     def assignment(self) -> set[TopicPartition]:
         return set(self.assigned or ())
+
+    # A consumer outside any group (service/stream/ports.py AssigningConsumer)
+
+    def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        self.assigned = set(partitions)
+        self.positions = {tp: self.positions.get(tp, 0) for tp in self.assigned}
+
+    async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: len(self.kafka.logs.get(tp, [])) for tp in partitions}
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.positions[partition] = offset
 
     def highwater(self, partition: TopicPartition) -> int | None:
         return len(self.kafka.logs.get(partition, []))

@@ -17,10 +17,11 @@ from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
 from service.app.results import Processed
 from service.bootstrap import build_processor
-from service.config import EngineSettings, settings_error_text
+from service.config import EngineSettings, KafkaSettings, ServiceSettings, settings_error_text
 from service.domain.registry import catalog_for
 from service.entrypoints import rendering
 from service.entrypoints.check_input import events_in
+from service.entrypoints.settings_help import settings_epilog
 from service.entrypoints.x12_commands import add_commands as add_x12_commands
 
 EXIT_REJECTED = 3
@@ -135,6 +136,12 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+def _send(args: argparse.Namespace) -> int:
+    from service.entrypoints.send import run_send
+
+    return run_send(args.files, args.timeout, args.table, args.fail_on_reject)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from service.entrypoints.serve import run_service
 
@@ -182,8 +189,37 @@ def parser() -> argparse.ArgumentParser:
         "--accept-partial-reference", action="store_true", help=PARTIAL_HELP
     )
     reference_show.set_defaults(run=_reference)
-    serve = commands.add_parser("serve", help="run the service against the configured Kafka")
+    serve = commands.add_parser(
+        "serve",
+        help="run the service against the configured Kafka",
+        description="Edit the input topics' claims; publish their outcomes.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=settings_epilog(EngineSettings, KafkaSettings, ServiceSettings),
+    )
     serve.set_defaults(run=_serve)
+    send = commands.add_parser(
+        "send",
+        help="put claims or 837s onto a running service's topics; print their outcomes",
+        description="Publish each file's claims (JSON lines, a JSON array or object, as "
+        "`check` reads them) to CLAIM_EDIT_TOPIC_SUBMITTED, or an 837 (a file starting with "
+        "ISA) whole to CLAIM_EDIT_TOPIC_X12, each record with a fresh correlation-id; wait "
+        "for the outcomes the service publishes for them and print them as `check` does. "
+        "Kafka and topics come from the settings `serve --help` lists.",
+    )
+    send.add_argument("files", nargs="+", help="files of events or 837s ('-': stdin)")
+    send.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds to wait for every outcome (default 60); then exit 5",
+    )
+    send.add_argument("--table", action="store_true", help="a readable summary instead of JSON")
+    send.add_argument(
+        "--fail-on-reject",
+        action="store_true",
+        help="exit 3 if any claim was rejected or dead-lettered, or an 837 refused (999)",
+    )
+    send.set_defaults(run=_send)
     demo = commands.add_parser(
         "demo", help="a local broker if none is configured, the service, the sample claims"
     )

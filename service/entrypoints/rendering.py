@@ -1,8 +1,10 @@
 """Human-readable renderings: the rules catalog and `check --table` (80 columns)."""
 
 import json
+import re
 import textwrap
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Group
@@ -127,9 +129,29 @@ def rules_table(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date | 
     return "\n".join(out) + "\n"
 
 
+INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)")
+
+
+def one_based(loc: str) -> str:
+    """A dead letter's error location with its list positions counted from 1, as a person
+    counts (`claim.lines.0.units` → `claim.lines.1.units`: the first line of the event).
+    The JSON outputs keep pydantic's 0-based positions: they are the contract."""
+    return INDEX.sub(lambda found: str(int(found.group()) + 1), loc)
+
+
+def _price_notes(document: dict[str, Any]) -> list[str]:
+    """Why a priced claim has no total: the notes naming its unpriced lines."""
+    pricing = document.get("pricing")
+    if not isinstance(pricing, dict) or pricing.get("total_allowed") is not None:
+        return []
+    notes = [str(note) for note in pricing.get("notes") or []]
+    named = [n for n in notes if n.startswith(("line ", "Lines outside"))]
+    return [f"no total: {note}" for note in named or notes[-1:]]
+
+
 def _detail_lines(document: dict[str, Any]) -> list[str]:
     event_type = str(document.get("event_type", ""))
-    lines = [f"{error['loc']}: {error['msg']}" for error in document.get("errors", [])]
+    lines = [f"{one_based(error['loc'])}: {error['msg']}" for error in document.get("errors", [])]
     for finding in document.get("findings", []):
         numbers = ",".join(map(str, finding["line_numbers"])) or "-"
         text = f"{finding['edit_id']} {finding['disposition']} line {numbers}: {finding['message']}"
@@ -142,13 +164,13 @@ def _detail_lines(document: dict[str, Any]) -> list[str]:
         f"({change['edit_id']}): {change['reason']}"
         for change in document.get("changes", document.get("proposed_changes", []))
     ]
-    return lines
+    return lines + _price_notes(document)
 
 
 def _total(document: dict[str, Any]) -> str:
     pricing = document.get("pricing")
     if isinstance(pricing, dict):
-        return str(pricing.get("total_allowed") or "n/a")
+        return str(pricing.get("total_allowed") or "no price")
     return {
         "claim.enriched": "not priced",
         "claim.rejected": "rejected",
@@ -156,27 +178,136 @@ def _total(document: dict[str, Any]) -> str:
     }.get(str(document.get("event_type")), "")
 
 
+WHERE_WIDTH = 18
+
+
+def wrapped_where(where: str, width: int = WHERE_WIDTH) -> str:
+    """`file:line` in lines of at most `width`, broken after a name's separators
+    (`-`, `_`, `.`, `/`) rather than inside a word, the `:line` kept with what precedes it;
+    only a run longer than `width` without a separator is cut."""
+    name, colon, position = where.rpartition(":")
+    if not colon:
+        name, position = where, ""
+    pieces = re.findall(r"[^-_./]*[-_./]|[^-_./]+$", name) or [name]
+    if position:
+        pieces[-1] += colon + position
+    lines = [""]
+    for piece in pieces:
+        rest = piece
+        while len(rest) > width:  # no separator to break at: cut
+            room = width - len(lines[-1])
+            lines[-1] += rest[:room]
+            rest = rest[room:]
+            lines.append("")
+        if len(lines[-1]) + len(rest) > width:
+            lines.append("")
+        lines[-1] += rest
+    return "\n".join(line for line in lines if line)
+
+
 def _outcome_grid() -> Table:
     """Fixed widths (80 columns in all), so the rows of separate grids line up."""
     grid = Table.grid(padding=(0, 1))
-    grid.add_column(width=18, overflow="fold")
+    grid.add_column(width=WHERE_WIDTH, overflow="fold")  # wrapped_where breaks it first
     grid.add_column(width=36, overflow="fold")  # claim ids in full, folded if longer
     grid.add_column(width=11)
     grid.add_column(width=12, justify="right")
     return grid
 
 
+def _money_total(amounts: list[str | None]) -> Decimal:
+    return sum((Decimal(a) for a in amounts if a is not None), Decimal(0))
+
+
+PLURALS = {"dead letter": "dead letters", "void": "voids"}
+
+
+def _counted(reasons: list[str]) -> str:
+    """`["rejected", "void", "rejected"]` → `2 rejected, 1 void` (first-seen order)."""
+    return ", ".join(
+        f"{n} {PLURALS.get(r, r) if n != 1 else r}"
+        for r in dict.fromkeys(reasons)
+        for n in [reasons.count(r)]
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word if count == 1 else PLURALS.get(word, word + 's')}"
+
+
+def _unpayable(document: dict[str, Any]) -> str | None:
+    """Why a claim adds nothing to the payable total (None: it has a payable amount)."""
+    event_type = document.get("event_type")
+    pricing = document.get("pricing")
+    if event_type == "claim.rejected":
+        return "rejected"
+    if event_type == "claim.dead_letter":
+        return "dead letter"
+    if not isinstance(pricing, dict):
+        return "void"  # the engine prices every enriched claim but a void
+    if pricing.get("total_payable") is None:
+        return "with a line without a price"
+    return None
+
+
+def summary(documents: list[dict[str, Any]]) -> str:
+    """One line: how many claims and their outcomes, the total charge and the total payable;
+    a total that cannot be given says why, and what it comes to over the claims that have
+    one. Only claim outcomes count (an 837's 277CA or 999 row is not a claim)."""
+    documents = [d for d in documents if str(d.get("event_type", "")).startswith("claim.")]
+    kinds = [str(d.get("event_type", "")) for d in documents]
+    count = len(documents)
+    counts = (
+        f"{_plural(count, 'claim')}: {kinds.count('claim.enriched')} enriched, "
+        f"{kinds.count('claim.rejected')} rejected, "
+        f"{_plural(kinds.count('claim.dead_letter'), 'dead letter')}"
+    )
+    charges = [
+        [str(line.get("charge")) for line in d["claim"].get("lines") or []]
+        for d in documents
+        if isinstance(d.get("claim"), dict)
+    ]
+    charge_total = _money_total([c for claim in charges for c in claim])
+    charge = f"charge {charge_total}"
+    if len(charges) < count:
+        unread = count - len(charges)
+        charge = f"charge n/a — {_plural(unread, 'dead letter')} without a claim"
+        if charges:
+            charge += f"; {charge_total} for the {len(charges)} read"
+    reasons = [r for r in (_unpayable(d) for d in documents) if r is not None]
+    payable_total = _money_total(
+        [
+            d["pricing"].get("total_payable")
+            for d in documents
+            if _unpayable(d) is None and isinstance(d.get("pricing"), dict)
+        ]
+    )
+    payable = f"payable {payable_total}"
+    if reasons:
+        payable = f"payable n/a — {_plural(len(reasons), 'claim')} unpriced: {_counted(reasons)}"
+        if len(reasons) < count:
+            payable += f"; {payable_total} for the {count - len(reasons)} priced"
+    return f"{counts}; {charge}; {payable}"
+
+
 def outcome_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
-    """Output events (as JSON documents) for a person: where each came from (file and line),
-    the whole claim id, the outcome and the total ("rejected" where there is none), then
-    its findings and changes, wrapped at word boundaries."""
+    """Output events (as JSON documents) for a person: where each came from (file and line,
+    wrapped at the name's separators), the whole claim id, the outcome and the total allowed
+    ("rejected" where there is none, the reason below the row where a line has no price),
+    then its findings and changes, wrapped at word boundaries; and a summary line. Error
+    positions count from 1 here (`one_based`); the JSON output keeps pydantic's."""
     header = _outcome_grid()
-    header.add_row("input", "claim", "outcome", "total")
+    header.add_row("input", "claim", "outcome", "allowed")
     parts: list[Any] = [header, Rule(style="")]
     for where, document in rows:
         grid = _outcome_grid()
         outcome = str(document.get("event_type", "")).removeprefix("claim.")
-        grid.add_row(where, str(document.get("claim_id") or "-"), outcome, _total(document))
+        grid.add_row(
+            wrapped_where(where), str(document.get("claim_id") or "-"), outcome, _total(document)
+        )
         parts.append(grid)
         parts += [Padding(Text(text), (0, 0, 0, 4)) for text in _detail_lines(document)]
+    parts += [Rule(style=""), Text(summary([document for _, document in rows]))]
+    if any(one_based(e["loc"]) != e["loc"] for _, d in rows for e in d.get("errors", [])):
+        parts.append(Text("Error positions (claim.lines.1) count from 1; the JSON counts from 0."))
     return to_text(Group(*parts))

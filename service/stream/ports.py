@@ -91,3 +91,50 @@ class Editor(Protocol):
     def fallback(self, output: OutputRecord, refusal: str) -> OutputRecord | None:
         """The smaller replacement of an output the broker refused for good, or None."""
         ...
+
+
+class ClientProducer(Protocol):
+    """A client's producer (`claim-edit send`): sends, and knows a topic's partitions."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        *,
+        key: bytes | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> "asyncio.Future[Any]": ...
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        """The topic's partition numbers (from the brokers' metadata)."""
+
+
+class AssigningConsumer(Protocol):
+    """A client's consumer outside any group (`claim-edit send`): reads partitions it assigns
+    itself, from offsets it chooses."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def assign(self, partitions: Sequence[TopicPartition]) -> None: ...
+
+    async def end_offsets(
+        self, partitions: Sequence[TopicPartition]
+    ) -> dict[TopicPartition, int]: ...
+
+    def seek(self, partition: TopicPartition, offset: int) -> None: ...
+
+    async def getmany(
+        self, *partitions: TopicPartition, timeout_ms: int = 0, max_records: int | None = None
+    ) -> dict[TopicPartition, list[Any]]: ...
+
+
+AssigningConsumerFactory = Callable[..., AssigningConsumer]
+"""Called with aiokafka.AIOKafkaConsumer's keyword options."""
+ClientProducerFactory = Callable[..., ClientProducer]
+"""Called with aiokafka.AIOKafkaProducer's keyword options."""
