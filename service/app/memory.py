@@ -19,7 +19,7 @@ from typing import Protocol
 from service.domain.history import ClaimHistory, RememberedClaim
 
 
-class MemoryUnavailable(Exception):
+class MemoryUnavailable(Exception):  # noqa: N818 (the port names a state, not an error)
     """The store did not answer (connection refused, timeout, server gone). Its text names
     the failure's type only, never a patient."""
 
