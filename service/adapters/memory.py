@@ -28,6 +28,7 @@ from typing import Any, cast
 
 import orjson
 import psycopg
+from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
 
 from service.app.memory import MemoryUnavailable, PatientRef
@@ -48,14 +49,20 @@ _WRITE = """
 INSERT INTO remembered_claim (
     memory_key, sequence, patient, claim_id, frequency, replaces, setting, billing_npi,
     rendering_npi, outcome, first_service_date, last_service_date, lines)
-SELECT k, nextval('claim_memory_sequence'), p, c, f, r, s, b, rn, o, d1, d2, l::jsonb
-FROM unnest(%s::text[], %s::bytea[], %s::text[], %s::text[], %s::text[], %s::text[],
-            %s::text[], %s::text[], %s::text[], %s::date[], %s::date[], %s::text[])
-     WITH ORDINALITY AS u(k, p, c, f, r, s, b, rn, o, d1, d2, l, n)
+SELECT k, nextval('claim_memory_sequence'), decode(p, 'hex'), c, f, r, s, b, rn, o, d1, d2, l
+FROM jsonb_to_recordset(%s::jsonb) AS u(
+    n int, k text, p text, c text, f text, r text, s text, b text, rn text, o text,
+    d1 date, d2 date, l jsonb)
 ORDER BY n
 ON CONFLICT (memory_key) DO NOTHING
 """
+# The batch's claims go as one JSON document: a list of strings of JSON in a text[] costs
+# psycopg an escape per character (72 ms for 500 claims, measured), one document does not.
 _PURGE = "DELETE FROM remembered_claim WHERE last_service_date < %s"
+
+
+def _configure(connection: psycopg.Connection[Any]) -> None:
+    set_json_loads(orjson.loads, connection)
 
 
 def patient_hash(secret: bytes, patient: PatientRef) -> bytes:
@@ -74,33 +81,30 @@ def _unavailable(error: Exception) -> MemoryUnavailable:
     return MemoryUnavailable(f"claim memory unavailable: {type(error).__name__}")
 
 
-def _encode_lines(claim: RememberedClaim) -> str:
-    return orjson.dumps(
-        [
-            {
-                "line": line.line_number,
-                "code": line.procedure_code,
-                "modifiers": list(line.modifiers),
-                "units": line.units,
-                "charge": str(line.charge),
-                "date": line.service_date.isoformat(),
-            }
-            for line in claim.lines
-        ]
-    ).decode()
+def _line_array(line: RememberedLine) -> list[object]:
+    """A line as stored: [line, code, modifiers, units, charge, date] (an array, not an
+    object: jsonb keeps an object's keys in every row)."""
+    return [
+        line.line_number,
+        line.procedure_code,
+        list(line.modifiers),
+        line.units,
+        str(line.charge),
+        line.service_date.isoformat(),
+    ]
 
 
-def _decode_lines(lines: list[dict[str, Any]]) -> tuple[RememberedLine, ...]:
+def _decode_lines(lines: list[list[Any]]) -> tuple[RememberedLine, ...]:
     return tuple(
         RememberedLine(
-            line_number=int(line["line"]),
-            procedure_code=str(line["code"]),
-            modifiers=tuple(str(m) for m in line["modifiers"]),
-            units=int(line["units"]),
-            charge=Decimal(str(line["charge"])),
-            service_date=date.fromisoformat(str(line["date"])),
+            line_number=int(number),
+            procedure_code=str(code),
+            modifiers=tuple(str(m) for m in modifiers),
+            units=int(units),
+            charge=Decimal(str(charge)),
+            service_date=date.fromisoformat(str(day)),
         )
-        for line in lines
+        for number, code, modifiers, units, charge, day in lines
     )
 
 
@@ -176,26 +180,28 @@ class PostgresBatch:
         self._pending_keys.add(key)
         self.pending.append((self._hash(patient), claim))
 
-    def columns(self) -> list[list[Any]]:
-        """The pending claims as the INSERT's arrays, one per column, in acceptance order."""
-        rows = [
+    def document(self) -> str:
+        """The pending claims as the INSERT's one JSON document, in acceptance order."""
+        return orjson.dumps(
             [
-                claim.memory_key,
-                patient,
-                claim.claim_id,
-                claim.frequency,
-                claim.replaces,
-                claim.setting,
-                claim.billing_npi,
-                claim.rendering_npi,
-                claim.outcome,
-                min(line.service_date for line in claim.lines),
-                max(line.service_date for line in claim.lines),
-                _encode_lines(claim),
+                {
+                    "n": n,
+                    "k": claim.memory_key,
+                    "p": patient.hex(),
+                    "c": claim.claim_id,
+                    "f": claim.frequency,
+                    "r": claim.replaces,
+                    "s": claim.setting,
+                    "b": claim.billing_npi,
+                    "rn": claim.rendering_npi,
+                    "o": claim.outcome,
+                    "d1": min(line.service_date for line in claim.lines),
+                    "d2": max(line.service_date for line in claim.lines),
+                    "l": [_line_array(line) for line in claim.lines],
+                }
+                for n, (patient, claim) in enumerate(self.pending)
             ]
-            for patient, claim in self.pending
-        ]
-        return [list(column) for column in zip(*rows, strict=True)]
+        ).decode()
 
 
 class PostgresMemory:
@@ -225,6 +231,7 @@ class PostgresMemory:
             open=False,
             timeout=timeout,
             kwargs={"connect_timeout": max(2, int(timeout))},
+            configure=_configure,
             name="claim-memory",
         )
         self._pool.open(wait=False)
@@ -256,7 +263,7 @@ class PostgresMemory:
                 batch = PostgresBatch(hashes, stored)
                 yield batch
                 if batch.pending:
-                    connection.execute(_WRITE, batch.columns())
+                    connection.execute(_WRITE, [batch.document()])
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             raise _unavailable(error) from None
 

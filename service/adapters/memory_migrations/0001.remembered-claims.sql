@@ -2,7 +2,7 @@
 -- remembered it (memory_key), ordered by first acceptance (sequence).
 -- What is stored is only what the history edits read: the patient as an HMAC-SHA256 of
 -- payer and member id (never the member id or a name), NPIs, claim ids, frequency, outcome,
--- and the lines (code, modifiers, units, charge, date of service) as JSON.
+-- and the lines as JSON arrays [line, code, modifiers, units, charge, date of service].
 
 CREATE SEQUENCE claim_memory_sequence AS bigint;
 
