@@ -232,6 +232,9 @@ class PostgresMemory:
             timeout=timeout,
             kwargs={"connect_timeout": max(2, int(timeout))},
             configure=_configure,
+            # A connection the server closed (a restart) is replaced when taken, not
+            # handed to a batch to fail: one empty round trip per batch.
+            check=ConnectionPool.check_connection,
             name="claim-memory",
         )
         self._pool.open(wait=False)

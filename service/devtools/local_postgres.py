@@ -193,7 +193,10 @@ def docker_answers() -> bool:
 
 @contextlib.contextmanager
 def _testcontainers_postgres() -> Iterator[str]:
-    from testcontainers.postgres import PostgresContainer
+    try:
+        from testcontainers.community.postgres import PostgresContainer
+    except ImportError:  # testcontainers before the community modules moved
+        from testcontainers.postgres import PostgresContainer
 
     with PostgresContainer(POSTGRES_IMAGE, driver=None) as container:
         yield str(container.get_connection_url())
