@@ -149,7 +149,8 @@ class PostgresBatch:
             self._stored.setdefault(patient, []).append(claim)
             self._stored_sequence[claim.memory_key] = claim.sequence
         self.pending: list[tuple[bytes, RememberedClaim]] = []
-        self._pending_keys: set[str] = set()
+        self._pending_at: dict[str, int] = {}
+        self._pending_of: dict[bytes, list[tuple[int, RememberedClaim]]] = {}
 
     def _hash(self, patient: PatientRef) -> bytes:
         try:
@@ -163,22 +164,19 @@ class PostgresBatch:
         first_sequence = self._stored_sequence.get(memory_key)
         if first_sequence is not None:  # a replay: what it saw the first time
             return ClaimHistory(tuple(c for c in stored if c.sequence < first_sequence))
-        earlier: list[RememberedClaim] = []
-        for owner, claim in self.pending:
-            if claim.memory_key == memory_key:
-                break
-            if owner == hashed:
-                earlier.append(claim)
+        before = self._pending_at.get(memory_key, len(self.pending))
+        earlier = (c for at, c in self._pending_of.get(hashed, ()) if at < before)
         return ClaimHistory((*stored, *earlier))
 
     def remember(self, patient: PatientRef, claim: RememberedClaim) -> None:
         if not claim.lines:
             raise ValueError("a remembered claim has at least one line")
-        key = claim.memory_key
-        if key in self._stored_sequence or key in self._pending_keys:
+        key, hashed = claim.memory_key, self._hash(patient)
+        if key in self._stored_sequence or key in self._pending_at:
             return
-        self._pending_keys.add(key)
-        self.pending.append((self._hash(patient), claim))
+        self._pending_at[key] = len(self.pending)
+        self._pending_of.setdefault(hashed, []).append((len(self.pending), claim))
+        self.pending.append((hashed, claim))
 
     def document(self) -> str:
         """The pending claims as the INSERT's one JSON document, in acceptance order."""
