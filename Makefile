@@ -1,4 +1,5 @@
-# make test: set up (venv, install), lint, type-check, run every test (real Kafka included).
+# make test: set up (venv, install), lint, type-check, run every test (real Kafka and
+# PostgreSQL included).
 # make demo: set up and run the main job on an embedded local broker.
 # The newest Python >= 3.11 on the PATH.
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -33,7 +34,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
 test: lint typecheck
-	scripts/with-kafka $(BIN)/pytest -q
+	scripts/with-kafka scripts/with-postgres $(BIN)/pytest -q
 
 demo:
 	@$(PYTHON) scripts/check_prerequisites.py

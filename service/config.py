@@ -12,8 +12,32 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 _COMMON = {"env_file": ".env", "extra": "ignore", "frozen": True}
 
 
-class EngineSettings(BaseSettings):
-    """What the edit engine needs: policy and reference data locations, input limits."""
+class MemorySettings(BaseSettings):
+    """Where the claim memory is (CLAIM_EDIT_MEMORY_*); `claim-edit memory` reads only these."""
+
+    model_config = SettingsConfigDict(env_prefix="CLAIM_EDIT_", **_COMMON)  # type: ignore[typeddict-item]
+
+    memory_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL of the claim memory (postgresql://user:password@host/db); "
+        "unset: no memory, and the edits that read a patient's other claims say so",
+    )
+    memory_secret: SecretStr | None = Field(
+        default=None,
+        description="key of the HMAC-SHA256 that stores a patient (payer and member id) as a "
+        "hash; required with CLAIM_EDIT_MEMORY_URL; changing it forgets every patient",
+    )
+    memory_retention_days: int = Field(
+        default=400,
+        ge=1,
+        description="claims whose latest date of service is older are not read, and "
+        "`claim-edit memory purge` deletes them",
+    )
+
+
+class EngineSettings(MemorySettings):
+    """What the edit engine needs: policy and reference data locations, input limits, and
+    the claim memory (which then needs its secret)."""
 
     model_config = SettingsConfigDict(env_prefix="CLAIM_EDIT_", **_COMMON)  # type: ignore[typeddict-item]
 
@@ -33,6 +57,14 @@ class EngineSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="the least severe log record written (JSON lines on stderr)"
     )
+
+    @model_validator(mode="after")
+    def _memory_secret(self) -> "EngineSettings":
+        if self.memory_url is not None and not (
+            self.memory_secret and self.memory_secret.get_secret_value()
+        ):
+            raise ValueError("memory_secret: required when memory_url is set")
+        return self
 
     @model_validator(mode="after")
     def _files_exist(self) -> "EngineSettings":
@@ -263,6 +295,7 @@ class ServiceSettings(BaseSettings):
 
 
 ENV_PREFIXES: dict[type[BaseSettings], str] = {
+    MemorySettings: "CLAIM_EDIT_",
     EngineSettings: "CLAIM_EDIT_",
     KafkaSettings: "KAFKA_",
     ServiceSettings: "CLAIM_EDIT_",

@@ -21,6 +21,7 @@ from service.config import EngineSettings, KafkaSettings, ServiceSettings, setti
 from service.domain.registry import catalog_for
 from service.entrypoints import rendering
 from service.entrypoints.check_input import events_in
+from service.entrypoints.memory_commands import add_commands as add_memory_commands
 from service.entrypoints.settings_help import settings_epilog
 from service.entrypoints.x12_commands import add_commands as add_x12_commands
 
@@ -233,6 +234,7 @@ def parser() -> argparse.ArgumentParser:
     rejections.add_argument("--latest", type=int, default=10, help="latest rejections shown")
     rejections.set_defaults(run=_rejections)
     add_x12_commands(commands)
+    add_memory_commands(commands)
     return top
 
 
