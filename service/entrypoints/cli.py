@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from service.adapters.broker_wait import EXIT_NO_BROKER, NoBrokerError
 from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
+from service.app.memory import MemoryUnavailableError
 from service.app.results import Processed
 from service.bootstrap import build_processor
 from service.config import EngineSettings, KafkaSettings, ServiceSettings, settings_error_text
@@ -41,6 +42,8 @@ def _check(args: argparse.Namespace) -> int:
         overrides["reference_dir"] = args.reference_dir
     if args.accept_partial_reference:
         overrides["accept_partial_reference"] = True
+    if args.memory:
+        overrides["memory_url"] = args.memory
     try:
         settings = EngineSettings(**overrides)
     except ValidationError as error:  # the same line `serve` gives for its variables
@@ -73,7 +76,11 @@ def _check(args: argparse.Namespace) -> int:
         if not events:
             print(f"claim-edit check: {label}: no events in it", file=sys.stderr)
         for raw, source in events:
-            result = processor.process(raw, source, datetime.now(UTC))
+            try:
+                result = processor.process(raw, source, datetime.now(UTC))
+            except MemoryUnavailableError as error:
+                print(f"claim-edit check: {error}", file=sys.stderr)
+                return EXIT_USAGE
             position = source.line if source.line is not None else source.offset
             where = f"{Path(label).name}:{position}"
             results.append((where, result))
@@ -171,6 +178,13 @@ def parser() -> argparse.ArgumentParser:
         "--accept-partial-reference",
         action="store_true",
         help=PARTIAL_HELP,
+    )
+    check.add_argument(
+        "--memory",
+        metavar="URL",
+        help="claim memory (PostgreSQL URL; default CLAIM_EDIT_MEMORY_URL): the history edits "
+        "read the patients' earlier claims and each accepted claim is remembered, in file "
+        "order; needs CLAIM_EDIT_MEMORY_SECRET",
     )
     check.set_defaults(run=_check)
     rules = commands.add_parser("rules", help="the edit catalog in force on a date")

@@ -64,8 +64,8 @@ def test_memory_commands_without_a_memory_are_a_usage_error(
 def test_with_postgres_passes_a_configured_server_through() -> None:
     given = "postgresql://someone@elsewhere:5432/db"
     shown = subprocess.run(
-        [str(ROOT / "scripts" / "with-postgres"), "printenv", "CLAIM_EDIT_MEMORY_URL"],
-        env={**os.environ, "CLAIM_EDIT_MEMORY_URL": given},
+        [str(ROOT / "scripts" / "with-postgres"), "printenv", "CLAIM_EDIT_POSTGRES_URL"],
+        env={**os.environ, "CLAIM_EDIT_POSTGRES_URL": given},
         capture_output=True,
         text=True,
         check=True,
