@@ -70,25 +70,22 @@ def remembered(event: ClaimSubmitted, outcome: Outcome) -> RememberedClaim | Non
     """What of an edited claim is worth remembering: an accepted claim (its outcome enriched,
     so no line of it was rejected: any line rejection rejects the claim) with its lines as
     billed, corrections applied and removed lines left out. A rejected claim was never
-    accepted: nothing. A void is remembered, without lines, so it takes its original out;
-    a replacement names the claim it supersedes (`payer_claim_control_number`)."""
+    accepted: nothing. A void is remembered so it takes its original out (its lines say
+    which dates it is about; they never count as billed, see `in_effect`); a replacement
+    names the claim it supersedes (`payer_claim_control_number`)."""
     if outcome.event_type != "claim.enriched":
         return None
     claim = outcome.claim
-    lines = (
-        ()
-        if claim.frequency == "void"
-        else tuple(
-            RememberedLine(
-                line_number=line.line_number,
-                procedure_code=line.procedure_code,
-                modifiers=tuple(line.modifiers),
-                units=line.units,
-                charge=line.charge,
-                service_date=line.service_date,
-            )
-            for line in claim.lines
+    lines = tuple(
+        RememberedLine(
+            line_number=line.line_number,
+            procedure_code=line.procedure_code,
+            modifiers=tuple(line.modifiers),
+            units=line.units,
+            charge=line.charge,
+            service_date=line.service_date,
         )
+        for line in claim.lines
     )
     return RememberedClaim(
         claim_id=claim.claim_id,

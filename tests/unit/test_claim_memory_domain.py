@@ -80,11 +80,15 @@ def test_a_rejected_claim_is_not_remembered() -> None:
     assert remembered(sent, outcome) is None
 
 
-def test_a_void_is_remembered_without_lines_naming_the_claim_it_voids() -> None:
+def test_a_void_is_remembered_with_its_lines_naming_the_claim_it_voids() -> None:
+    """Its lines date it (the store keeps and forgets claims by date of service); being a
+    void's, they never count as billed."""
     sent = claim(line("92928", "LD"), claim_id="CLM-V", frequency="void", claim_reference="CLM-A")
     kept = remembered(sent, run(sent))
     assert kept is not None
-    assert (kept.frequency, kept.replaces, kept.lines) == ("void", "CLM-A", ())
+    assert (kept.frequency, kept.replaces) == ("void", "CLM-A")
+    assert [line.procedure_code for line in kept.lines] == ["92928"]
+    assert in_effect(ClaimHistory((kept,)), sent.claim) == ()
 
 
 def test_a_replacement_names_the_claim_it_replaces() -> None:
