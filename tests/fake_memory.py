@@ -24,18 +24,19 @@ class FakeBatch:
     ) -> None:
         self._patients = frozenset(patients)
         self._stored = [(p, c) for p, c in stored if p in self._patients]
-        self._sequence = {claim.memory_key: claim.sequence for _, claim in stored}
+        self._sequence = {(p, claim.memory_key): claim.sequence for p, claim in stored}
         self.pending: list[tuple[PatientRef, RememberedClaim]] = []
 
     def history(self, patient: PatientRef, memory_key: str) -> ClaimHistory:
         if patient not in self._patients:
             raise ValueError("a patient not named when the batch opened")
         mine = [claim for owner, claim in self._stored if owner == patient]
-        if memory_key in self._sequence:
-            first = self._sequence[memory_key]
+        if (patient, memory_key) in self._sequence:
+            first = self._sequence[patient, memory_key]
             return ClaimHistory(tuple(c for c in mine if c.sequence < first))
-        keys = [claim.memory_key for _, claim in self.pending]
-        before = self.pending[: keys.index(memory_key)] if memory_key in keys else self.pending
+        keys = [(owner, claim.memory_key) for owner, claim in self.pending]
+        at = (patient, memory_key)
+        before = self.pending[: keys.index(at)] if at in keys else self.pending
         return ClaimHistory((*mine, *(claim for owner, claim in before if owner == patient)))
 
     def remember(self, patient: PatientRef, claim: RememberedClaim) -> None:
@@ -43,8 +44,8 @@ class FakeBatch:
             raise ValueError("a patient not named when the batch opened")
         if not claim.lines:
             raise ValueError("a remembered claim has at least one line")
-        known = self._sequence.keys() | {c.memory_key for _, c in self.pending}
-        if claim.memory_key not in known:
+        known = self._sequence.keys() | {(p, c.memory_key) for p, c in self.pending}
+        if (patient, claim.memory_key) not in known:
             self.pending.append((patient, claim))
 
 
@@ -66,9 +67,9 @@ class FakeMemory:
             yield batch
             if not self.available:
                 raise MemoryUnavailableError("claim memory unavailable: FakeOutage")
-            stored = {claim.memory_key for _, claim in self.claims}
+            stored = {(p, claim.memory_key) for p, claim in self.claims}
             for patient, claim in batch.pending:
-                if claim.memory_key not in stored:
+                if (patient, claim.memory_key) not in stored:
                     self.claims.append((patient, replace(claim, sequence=self._next_sequence)))
                     self._next_sequence += 1
 

@@ -8,9 +8,10 @@ on any of those patients waits for the lock and reads what this one wrote.
 
 The patient is stored as HMAC-SHA256(secret, payer_id + US + member_id): the table never
 holds a member id, and without the secret the hash cannot be matched to one. `sequence`
-comes from a PostgreSQL sequence in the order claims are first accepted; a replay (a
-memory_key already stored) sees only the claims before it and writes nothing
-(ON CONFLICT DO NOTHING).
+comes from a PostgreSQL sequence in the order claims are first edited; a replay (the
+patient's memory_key already stored) sees only the claims before it and writes nothing
+(ON CONFLICT DO NOTHING). Rejected claims are kept too, for their place in that order;
+the domain counts only accepted ones.
 
 The schema is versioned SQL under memory_migrations/, applied by yoyo-migrations
 (`apply_migrations`, also `claim-edit memory migrate`). Any connection or server failure is
@@ -54,7 +55,7 @@ FROM jsonb_to_recordset(%s::jsonb) AS u(
     n int, k text, p text, c text, f text, r text, s text, b text, rn text, o text,
     d1 date, d2 date, l jsonb)
 ORDER BY n
-ON CONFLICT (memory_key) DO NOTHING
+ON CONFLICT (patient, memory_key) DO NOTHING
 """
 # The batch's claims go as one JSON document: a list of strings of JSON in a text[] costs
 # psycopg an escape per character (72 ms for 500 claims, measured), one document does not.
@@ -144,12 +145,14 @@ class PostgresBatch:
     ) -> None:
         self._hashes = hashes
         self._stored: dict[bytes, list[RememberedClaim]] = {}
-        self._stored_sequence: dict[str, int] = {}
+        # a key is a replay of the same patient's claim only: another sender's event may
+        # reuse an event id and a claim id for another patient
+        self._stored_sequence: dict[tuple[bytes, str], int] = {}
         for patient, claim in stored:
             self._stored.setdefault(patient, []).append(claim)
-            self._stored_sequence[claim.memory_key] = claim.sequence
+            self._stored_sequence[patient, claim.memory_key] = claim.sequence
         self.pending: list[tuple[bytes, RememberedClaim]] = []
-        self._pending_at: dict[str, int] = {}
+        self._pending_at: dict[tuple[bytes, str], int] = {}
         self._pending_of: dict[bytes, list[tuple[int, RememberedClaim]]] = {}
 
     def _hash(self, patient: PatientRef) -> bytes:
@@ -161,17 +164,18 @@ class PostgresBatch:
     def history(self, patient: PatientRef, memory_key: str) -> ClaimHistory:
         hashed = self._hash(patient)
         stored = self._stored.get(hashed, [])
-        first_sequence = self._stored_sequence.get(memory_key)
+        first_sequence = self._stored_sequence.get((hashed, memory_key))
         if first_sequence is not None:  # a replay: what it saw the first time
             return ClaimHistory(tuple(c for c in stored if c.sequence < first_sequence))
-        before = self._pending_at.get(memory_key, len(self.pending))
+        before = self._pending_at.get((hashed, memory_key), len(self.pending))
         earlier = (c for at, c in self._pending_of.get(hashed, ()) if at < before)
         return ClaimHistory((*stored, *earlier))
 
     def remember(self, patient: PatientRef, claim: RememberedClaim) -> None:
         if not claim.lines:
             raise ValueError("a remembered claim has at least one line")
-        key, hashed = claim.memory_key, self._hash(patient)
+        key = self._hash(patient), claim.memory_key
+        hashed = key[0]
         if key in self._stored_sequence or key in self._pending_at:
             return
         self._pending_at[key] = len(self.pending)

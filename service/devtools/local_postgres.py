@@ -111,7 +111,6 @@ def running(home: Path) -> bool:
 
 def start(home: Path = HOME, port: int | None = None) -> int:
     if running(home) and url_of(home):
-        print(url_of(home))
         return 0
     if binaries() is None:
         say(
@@ -162,7 +161,6 @@ def start(home: Path = HOME, port: int | None = None) -> int:
     url = f"postgresql://{USER}@127.0.0.1:{port}/{DATABASE}"
     (home / "url").write_text(url)
     say(f"ready after {time.monotonic() - began:.1f}s")
-    print(url)
     return 0
 
 
@@ -241,7 +239,10 @@ def main() -> int:
     commands.add_parser("status")
     args = parser.parse_args()
     if args.command == "start":
-        return start(HOME, args.port)
+        code = start(HOME, args.port)
+        if code == 0:
+            print(url_of(HOME))  # the last line: scripts/with-postgres reads it
+        return code
     if args.command == "stop":
         return stop(HOME)
     return status(HOME)

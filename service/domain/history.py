@@ -67,14 +67,14 @@ def memory_key(event: ClaimSubmitted) -> str:
 
 
 def remembered(event: ClaimSubmitted, outcome: Outcome) -> RememberedClaim | None:
-    """What of an edited claim is worth remembering: an accepted claim (its outcome enriched,
-    so no line of it was rejected: any line rejection rejects the claim) with its lines as
-    billed, corrections applied and removed lines left out. A rejected claim was never
-    accepted: nothing. A void is remembered so it takes its original out (its lines say
-    which dates it is about; they never count as billed, see `in_effect`); a replacement
-    names the claim it supersedes (`payer_claim_control_number`)."""
-    if outcome.event_type != "claim.enriched":
-        return None
+    """What of an edited claim the memory keeps: every edited claim, in the order it was
+    first edited, so that a replay sees what it saw the first time; only accepted ones
+    (enriched: any line rejection rejects the claim) count against later claims (see
+    `in_effect`), with their lines as billed, corrections applied and removed lines left
+    out. A rejected claim is kept as rejected, with its lines as sent (they date it). A void
+    is kept so it takes its original out (its lines date it and never count as billed); a
+    replacement names the claim it supersedes (`payer_claim_control_number`). None when no
+    line is left to date it."""
     claim = outcome.claim
     lines = tuple(
         RememberedLine(
@@ -87,6 +87,8 @@ def remembered(event: ClaimSubmitted, outcome: Outcome) -> RememberedClaim | Non
         )
         for line in claim.lines
     )
+    if not lines:
+        return None
     return RememberedClaim(
         claim_id=claim.claim_id,
         memory_key=memory_key(event),
@@ -95,7 +97,7 @@ def remembered(event: ClaimSubmitted, outcome: Outcome) -> RememberedClaim | Non
         setting=claim.setting,
         billing_npi=claim.billing_provider.npi,
         rendering_npi=claim.rendering_provider.npi,
-        outcome="claim.enriched",
+        outcome="claim.rejected" if outcome.rejected else "claim.enriched",
         lines=lines,
     )
 
@@ -122,15 +124,16 @@ def in_effect(history: ClaimHistory, claim: Claim) -> tuple[RememberedClaim, ...
     a claim, that claim and its other versions do not count against it. Voids carry no
     lines and are not returned."""
     standing: list[RememberedClaim] = []
-    for position, remembered_claim in enumerate(history.claims):
+    accepted = tuple(c for c in history.claims if c.outcome == "claim.enriched")
+    for position, remembered_claim in enumerate(accepted):
         if remembered_claim.frequency != "original" and remembered_claim.replaces is not None:
-            gone = _lineage(remembered_claim.replaces, history.claims[:position])
+            gone = _lineage(remembered_claim.replaces, accepted[:position])
             standing = [c for c in standing if c.claim_id not in gone]
         if remembered_claim.frequency != "void":
             standing.append(remembered_claim)
     own_original = claim.payer_claim_control_number if claim.frequency != "original" else None
     if own_original is not None:
-        gone = _lineage(own_original, history.claims)
+        gone = _lineage(own_original, accepted)
         standing = [c for c in standing if c.claim_id not in gone]
     return tuple(standing)
 
@@ -138,4 +141,4 @@ def in_effect(history: ClaimHistory, claim: Claim) -> tuple[RememberedClaim, ...
 def original_remembered(history: ClaimHistory, claim_id: str) -> bool:
     """Whether the claim a replacement or void names was ever accepted (even if voided
     since)."""
-    return any(c.claim_id == claim_id for c in history.claims)
+    return any(c.claim_id == claim_id and c.outcome == "claim.enriched" for c in history.claims)

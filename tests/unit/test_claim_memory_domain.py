@@ -73,11 +73,17 @@ def test_a_correction_is_remembered_as_corrected() -> None:
     assert [r.procedure_code for r in kept.lines] != ["C9600"]
 
 
-def test_a_rejected_claim_is_not_remembered() -> None:
+def test_a_rejected_claim_is_kept_as_rejected_and_never_counts_against_a_later_one() -> None:
+    """Kept so that a replay of it sees what it saw the first time (its place in the order);
+    never billed, so never a duplicate or a territory of another claim."""
     sent = claim(line("92928", "LD", units=2), claim_id="CLM-A")
     outcome = run(sent)
     assert outcome.rejected
-    assert remembered(sent, outcome) is None
+    kept = remembered(sent, outcome)
+    assert kept is not None and kept.outcome == "claim.rejected"
+    later = claim(line("92928", "LD", units=2), claim_id="CLM-B")
+    assert in_effect(ClaimHistory((kept,)), later.claim) == ()
+    assert dispositions(run(later, history=ClaimHistory((kept,))), "PCI-HIST-001") == []
 
 
 def test_a_void_is_remembered_with_its_lines_naming_the_claim_it_voids() -> None:
@@ -211,7 +217,7 @@ def test_a_replay_needs_nothing_of_the_domain_the_port_leaves_the_claim_out() ->
     replayed = run(again, history=ClaimHistory(before))
     assert outcome == replayed
     kept = remembered(again, outcome)
-    assert kept is None  # the duplicate was rejected: it never entered memory
+    assert kept is not None and kept.outcome == "claim.rejected"  # the duplicate: never billed
 
 
 def test_a_claim_whose_own_write_were_in_its_history_would_be_its_own_duplicate() -> None:
@@ -232,6 +238,9 @@ def test_only_claims_remembered_before_count_in_the_order_given() -> None:
     assert dispositions(run_after([a], b), "PCI-HIST-001") == ["line_rejection"]
     assert dispositions(run_after([b], a), "PCI-HIST-001") == ["line_rejection"]
     kept = remember_in_order([a, b])
-    assert [c.claim_id for c in kept] == ["CLM-A"]  # the second is the duplicate
-    assert [c.sequence for c in kept] == [1]
+    assert [(c.claim_id, c.outcome) for c in kept] == [
+        ("CLM-A", "claim.enriched"),
+        ("CLM-B", "claim.rejected"),  # the second is the duplicate
+    ]
+    assert [c.sequence for c in kept] == [1, 2]
     assert replace(kept[0], sequence=0) == remembered(a, run(a, history=ClaimHistory()))

@@ -1,5 +1,7 @@
--- Claim memory: one row per claim the service accepted, keyed by the edit that first
--- remembered it (memory_key), ordered by first acceptance (sequence).
+-- Claim memory: one row per claim the service edited, keyed by its patient and the edit
+-- that first remembered it (memory_key: event id and claim id), ordered by first edit
+-- (sequence). Only accepted claims count against others; the rest keep their place so a
+-- replay sees what it saw the first time.
 -- What is stored is only what the history edits read: the patient as an HMAC-SHA256 of
 -- payer and member id (never the member id or a name), NPIs, claim ids, frequency, outcome,
 -- and the lines as JSON arrays [line, code, modifiers, units, charge, date of service].
@@ -7,9 +9,9 @@
 CREATE SEQUENCE claim_memory_sequence AS bigint;
 
 CREATE TABLE remembered_claim (
-    memory_key text PRIMARY KEY,
-    sequence bigint NOT NULL,
     patient bytea NOT NULL CHECK (octet_length(patient) = 32),
+    memory_key text NOT NULL,
+    sequence bigint NOT NULL,
     claim_id text NOT NULL,
     frequency text NOT NULL CHECK (frequency IN ('original', 'replacement', 'void')),
     replaces text,
@@ -19,7 +21,8 @@ CREATE TABLE remembered_claim (
     outcome text NOT NULL CHECK (outcome IN ('claim.enriched', 'claim.rejected')),
     first_service_date date NOT NULL,
     last_service_date date NOT NULL,
-    lines jsonb NOT NULL
+    lines jsonb NOT NULL,
+    PRIMARY KEY (patient, memory_key)
 );
 
 -- The batch read: every claim of the batch's patients still within retention.
