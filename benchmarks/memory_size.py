@@ -2,7 +2,7 @@
 
     scripts/with-postgres .venv/bin/python -m benchmarks.memory_size [--claims 10000]
 
-Creates a database of its own on the server of CLAIM_EDIT_MEMORY_URL, applies the
+Creates a database of its own on the server of CLAIM_EDIT_POSTGRES_URL, applies the
 migrations, remembers N PCI claims (3 lines each, 2.5 claims per patient on average) in
 batches of 500 through PostgresMemory, and prints rows, bytes of table, TOAST and each
 index (pg_total_relation_size after VACUUM ANALYZE), the time per batch, and the plan of
@@ -57,7 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--claims", type=int, default=10_000)
     args = parser.parse_args()
-    server = os.environ["CLAIM_EDIT_MEMORY_URL"]
+    server = os.environ["CLAIM_EDIT_POSTGRES_URL"]
     database = f"memory_size_{secrets.token_hex(4)}"
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {database}")
