@@ -141,6 +141,12 @@ def _serve(args: argparse.Namespace) -> int:
     return run_service()
 
 
+def _api(args: argparse.Namespace) -> int:
+    from service.entrypoints.api import run_api
+
+    return run_api()
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="claim-edit", description="PCI claim edits: check, catalog, Kafka service."
@@ -184,6 +190,10 @@ def parser() -> argparse.ArgumentParser:
     reference_show.set_defaults(run=_reference)
     serve = commands.add_parser("serve", help="run the service against the configured Kafka")
     serve.set_defaults(run=_serve)
+    api = commands.add_parser(
+        "api", help="the edits over HTTP, and the checker pages (docs/api.md; 127.0.0.1:8000)"
+    )
+    api.set_defaults(run=_api)
     demo = commands.add_parser(
         "demo", help="a local broker if none is configured, the service, the sample claims"
     )
