@@ -133,7 +133,7 @@ function eventFromForm() {
       bifurcation: row.querySelector(".bifurcation").checked,
     };
   });
-  claim.procedure = { ...(claim.procedure || {}), lesions };
+  if (claim.procedure || lesions.length) claim.procedure = { ...(claim.procedure || {}), lesions };
   return event;
 }
 

@@ -29,7 +29,7 @@ async function refresh() {
   const result = await callApi("/v1/rejections?minutes=" + encodeURIComponent(minutes), token, {});
   if (result.status !== 200) { $("status").textContent = problemText(result); return; }
   const view = result.body;
-  $("status").textContent = `Last ${view.window_minutes} min (to ${view.to}): ${view.rejected} rejected claim(s), ${view.dead_letters} dead letter(s).`;
+  $("status").textContent = `Last ${view.window_minutes} min (to ${view.to.slice(0, 19).replace("T", " ")} UTC): ${view.rejected} rejected claim(s), ${view.dead_letters} dead letter(s).`;
   const open = new Set([...document.querySelectorAll("details[open]")].map((d) => d.closest("section").getAttribute("aria-labelledby") + d.dataset.key));
   $("by-edit").replaceChildren(counts(view.by_edit, true));
   $("by-provider").replaceChildren(counts(view.by_provider, true));
