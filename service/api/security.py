@@ -50,7 +50,7 @@ class Guard:
         self.rates: list[RateLimitItem] = parse_many(rate)
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    def __call__(self, request: Request) -> str:
+    async def __call__(self, request: Request) -> str:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         token = matching_token(given.strip(), self.tokens) if scheme.lower() == "bearer" else None
         if token is None:
