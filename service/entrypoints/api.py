@@ -14,9 +14,10 @@ EXIT_USAGE = 2
 
 def run_api() -> int:
     try:
-        engine, settings = EngineSettings(), ApiSettings()
+        engine = EngineSettings()
+        settings = ApiSettings()
     except ValidationError as error:
-        model = ApiSettings if "CLAIM_EDIT_API_" in str(error) else EngineSettings
+        model = EngineSettings if error.title == EngineSettings.__name__ else ApiSettings
         print(
             f"claim-edit: configuration error: {settings_error_text(model, error)}",
             file=sys.stderr,

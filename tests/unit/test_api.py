@@ -328,3 +328,42 @@ def test_the_pages_need_no_token_and_forbid_outside_scripts(client: TestClient) 
     names = [s["name"] for s in client.get("/samples.json").json()]
     assert len(names) == len(SAMPLES.read_bytes().splitlines())
     assert client.get("/static/checker.js").status_code == 200
+
+
+def test_the_command_runs_uvicorn_on_loopback_without_its_access_log(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from service.entrypoints import api
+
+    ran: dict[str, Any] = {}
+    monkeypatch.setenv("CLAIM_EDIT_API_TOKENS", TOKEN)
+    monkeypatch.delenv("CLAIM_EDIT_API_HOST", raising=False)
+    monkeypatch.setattr(api.uvicorn, "run", lambda app, **options: ran.update(options))
+    assert main(["api"]) == 0
+    assert ran["host"] == "127.0.0.1" and ran["access_log"] is False
+    assert ran["ssl_certfile"] is None
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"CLAIM_EDIT_API_TOKENS": TOKEN, "CLAIM_EDIT_API_RATE_LIMIT": "lots"},
+         "CLAIM_EDIT_API_RATE_LIMIT"),
+        ({"CLAIM_EDIT_API_TOKENS": TOKEN, "CLAIM_EDIT_API_SSL_CERTFILE": "/nonexistent.pem"},
+         "CLAIM_EDIT_API_SSL_CERTFILE"),
+        ({"CLAIM_EDIT_API_TOKENS": "short"}, "CLAIM_EDIT_API_TOKENS"),
+        ({}, "CLAIM_EDIT_API_TOKENS"),
+    ],
+)  # fmt: skip
+def test_a_bad_api_setting_stops_the_command_with_exit_2_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    named: str,
+) -> None:
+    monkeypatch.delenv("CLAIM_EDIT_API_TOKENS", raising=False)
+    monkeypatch.delenv("CLAIM_EDIT_API_TOKENS_FILE", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["api"]) == 2
+    assert named in capsys.readouterr().err
