@@ -333,12 +333,16 @@ def test_the_pages_need_no_token_and_forbid_outside_scripts(client: TestClient) 
 def test_the_command_runs_uvicorn_on_loopback_without_its_access_log(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import uvicorn
+
     from service.entrypoints import api
 
     ran: dict[str, Any] = {}
     monkeypatch.setenv("CLAIM_EDIT_API_TOKENS", TOKEN)
     monkeypatch.delenv("CLAIM_EDIT_API_HOST", raising=False)
-    monkeypatch.setattr(api.uvicorn, "run", lambda app, **options: ran.update(options))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options))
+    # the command configures the process's logging; the other tests keep theirs
+    monkeypatch.setattr(api, "configure_logging", lambda level: None)
     assert main(["api"]) == 0
     assert ran["host"] == "127.0.0.1" and ran["access_log"] is False
     assert ran["ssl_certfile"] is None
@@ -361,6 +365,9 @@ def test_a_bad_api_setting_stops_the_command_with_exit_2_naming_it(
     env: dict[str, str],
     named: str,
 ) -> None:
+    from service.entrypoints import api
+
+    monkeypatch.setattr(api, "configure_logging", lambda level: None)
     monkeypatch.delenv("CLAIM_EDIT_API_TOKENS", raising=False)
     monkeypatch.delenv("CLAIM_EDIT_API_TOKENS_FILE", raising=False)
     for name, value in env.items():
