@@ -23,14 +23,13 @@ from starlette.concurrency import run_in_threadpool
 
 from contracts import ClaimEnriched, ClaimRejected, ClaimSubmitted, DeadLetter
 from service.adapters.broker_wait import NoBrokerError
-from service.api.engine import check_event, interchange_checker
+from service.api.engine import ClaimProcessor, check_event, interchange_checker
 from service.api.rejections import RejectionSource, rejections_view
 from service.api.security import AccessLog, Guard, read_capped
 from service.config import ApiSettings
 from service.domain.reference import ReferenceData
 from service.domain.registry import catalog_for
 from service.entrypoints.rendering import rules_json
-from service.processing import ClaimProcessor
 
 PAGE_DIR = Path(__file__).parent / "page"
 X12_MEDIA = "application/edi-x12"

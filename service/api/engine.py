@@ -1,7 +1,8 @@
 """The API's one seam to the engine: an event's outcome, an interchange's answer.
 
-Everything the HTTP layer runs goes through these two functions, so the modules they call
-(the processor, the stream's batch editor) can move without touching the routes.
+Everything the HTTP layer runs goes through these two functions, and the processor's type
+comes from here too, so the modules they call (service/processing.py, the stream's batch
+editor) can move without touching the routes: only the imports below change.
 """
 
 from collections.abc import Callable
@@ -12,6 +13,8 @@ from service.observability.metrics import ServiceMetrics
 from service.processing import ClaimProcessor, Processed, Source
 from service.stream.editing import BatchEditor, Topics
 from service.stream.records import InputRecord
+
+__all__ = ["REQUEST_SOURCE", "Answered", "ClaimProcessor", "check_event", "interchange_checker"]
 
 # Where a request's event is said to come from (a dead letter's `source.file`): one event,
 # its first line, as `claim-edit check` would name a file holding it.
