@@ -45,11 +45,16 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 
 
 class Rejections:
+    """A fake source whose documents a test may add to while the page watches."""
+
     def __init__(self, seen: list[Seen]) -> None:
         self.seen = seen
 
     async def since(self, start: datetime) -> list[Seen]:
         return [(d, at) for d, at in self.seen if at >= start]
+
+
+REJECTIONS = Rejections([])
 
 
 def _rejected_documents(processor: ClaimProcessor) -> list[Seen]:
@@ -76,8 +81,9 @@ def server(processor: ClaimProcessor) -> Iterator[str]:
     app = create_app(
         processor,
         ApiSettings(tokens=SecretStr(TOKEN), rate_limit="10000/minute"),
-        rejections=Rejections(_rejected_documents(processor)),
+        rejections=REJECTIONS,
     )
+    REJECTIONS.seen[:] = _rejected_documents(processor)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
@@ -196,6 +202,41 @@ def test_a_claim_written_in_the_form_with_the_keyboard_is_checked(page: Page) ->
     assert ("1", "PCI-TERR-002") in rendered_placement(page)
 
 
+def test_a_claim_with_lines_and_lesions_added_in_the_form_is_what_the_api_edits(
+    page: Page, processor: ClaimProcessor
+) -> None:
+    page.goto("/")
+    expect(page.locator("body[data-ready=true]")).to_be_visible()
+    page.get_by_label("API token").fill(TOKEN)
+    page.get_by_role("button", name="Add a line").click()
+    page.get_by_label("Line 2 procedure code").fill("92978")
+    page.get_by_label("Line 2 charge").fill("300.00")
+    page.get_by_label("Line 2 service date").fill("2026-03-02")
+    page.get_by_label("Line 1 modifiers").fill("")
+    page.get_by_role("button", name="Add a lesion").click()
+    page.get_by_label("Lesion L1 segments").fill("12")
+    page.get_by_label("Lesion L1 treatments").fill("balloon")
+    page.get_by_label("Lesion L1 line number").fill("1")
+    page.get_by_label("Lesion L1 calcification").select_option("severe")
+    with page.expect_request("**/v1/claims:check") as sent:
+        page.get_by_role("button", name="Check the claim").click()
+    expect(page.locator("#status")).not_to_have_text("Checking…")
+    expect(page.locator("#status")).to_contain_text("CHECK-1")
+    submitted = orjson.loads(sent.value.post_data_buffer or b"")
+    claim = submitted["claim"]
+    assert [(ln["procedure_code"], ln["modifiers"]) for ln in claim["lines"]] == [
+        ("92920", []),
+        ("92978", []),
+    ]
+    (lesion,) = claim["procedure"]["lesions"]
+    assert (lesion["segments"], lesion["treatments"], lesion["calcification"]) == (
+        ["12"],
+        ["balloon"],
+        "severe",
+    )
+    assert rendered_placement(page) == expected_placement(api_outcome(processor, submitted))
+
+
 def test_a_wrong_token_says_so(page: Page) -> None:
     page.goto("/")
     expect(page.locator("body[data-ready=true]")).to_be_visible()
@@ -209,6 +250,7 @@ def test_the_rejections_page_shows_the_counts_and_the_claims_behind_them(page: P
     expect(page.locator("body[data-ready=true]")).to_be_visible()
     page.get_by_label("API token").fill(TOKEN)
     page.get_by_label("Last minutes").fill("60")
+    page.get_by_label("Refresh every (s)").fill("2")
     page.get_by_role("button", name="Watch").click()
     expect(page.locator("#status")).to_contain_text("rejected claim(s)")
     view = page.evaluate(
@@ -222,7 +264,15 @@ def test_the_rejections_page_shows_the_counts_and_the_claims_behind_them(page: P
         "items => items.map(d => [d.dataset.key, d.querySelector('.count').textContent])",
     )
     assert shown == [[g["key"], str(g["count"])] for g in view["by_edit"]]
-    first = page.locator("#by-edit details").first
+    key = view["by_edit"][0]["key"]
+    first = page.locator(f"#by-edit details[data-key='{key}']")
     first.locator("summary").click()
     expect(first.locator(".claim-id").first).to_be_visible()
     page.screenshot(path=str(IMAGES / "rejections.png"), full_page=True)
+    # a rejection committed meanwhile shows at the next refresh, without a reload
+    latest, _ = REJECTIONS.seen[0]
+    REJECTIONS.seen.append(({**latest, "claim_id": "LATE-1"}, datetime.now(UTC)))
+    expect(page.locator("#status")).to_contain_text(
+        f"{view['rejected'] + 1} rejected claim(s)", timeout=10_000
+    )
+    expect(first).to_have_attribute("open", "")  # an opened count stays open
