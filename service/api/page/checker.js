@@ -189,8 +189,11 @@ function render(outcome, submitted) {
   $("corrected").replaceChildren(
     corrected
       ? table(["#", "Code", "Modifiers", "Units", "Charge"], corrected.map((l) => [l.line_number, l.procedure_code, l.modifiers.join(", "), l.units, l.charge]), "corrected-lines")
-      : el("p", {}, "Rejected: nothing corrected. The changes the edits propose are listed below."),
-    changes.length ? el("ul", { class: "changes" }, changes.map((c) => el("li", {}, changeText(c)))) : el("p", {}, "No change."));
+      : el("p", {}, changes.length
+        ? "Rejected: nothing corrected. The changes the edits propose:"
+        : "Rejected: nothing corrected, and no change proposed."),
+    changes.length ? el("ul", { class: "changes" }, changes.map((c) => el("li", {}, changeText(c))))
+      : corrected ? el("p", {}, "No change.") : null);
   if (!pricing) {
     $("prices").replaceChildren(el("p", {}, "Not priced (a rejected claim or a void)."));
     return;
