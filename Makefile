@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck unit test demo faults schemas catalog bench-engine bench-e2e bench-x12 clean
+.PHONY: screenshots install lint typecheck unit test demo faults schemas catalog bench-engine bench-e2e bench-x12 bench-api browser clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11 found (python3.13, python3.12, python3.11, python3)"; exit 1; }
@@ -33,8 +33,21 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-test: lint typecheck
-	scripts/with-kafka scripts/with-postgres $(BIN)/pytest -q
+# The browser tests (tests/browser, marker `browser`) drive Debian's Chromium: installed here
+# when missing (apt-get, as root); Playwright's own browser download is not used.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: installing Debian's chromium for the browser tests ..."; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "make: no chromium; as root: apt-get install -y chromium"; exit 1; fi; }
+
+# The pages' screenshots the README shows, taken by the browser tests.
+screenshots: $(STAMP) browser
+	CLAIM_EDIT_SCREENSHOTS_DIR=docs/images CLAIM_EDIT_REQUIRE_BROWSER=1 $(BIN)/pytest -q tests/browser
+
+test: lint typecheck browser
+	CLAIM_EDIT_REQUIRE_BROWSER=1 scripts/with-kafka scripts/with-postgres $(BIN)/pytest -q
 
 demo:
 	@$(PYTHON) scripts/check_prerequisites.py
@@ -63,6 +76,9 @@ bench-e2e: $(STAMP)
 
 bench-x12: $(STAMP)
 	$(BIN)/python -m benchmarks.x12_path
+
+bench-api: $(STAMP)
+	$(BIN)/python -m benchmarks.api_bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

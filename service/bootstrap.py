@@ -1,4 +1,5 @@
-"""The composition root: settings → reference data, policy, processor → the stream service.
+"""The composition root: settings → reference data, policy, processor → the stream service
+(and the HTTP API, `build_api`).
 
 Everything `check`, `serve`, the demo and the tests run is built here; each piece has a
 default that a caller may override (a processor, metrics, a clock).
@@ -7,6 +8,7 @@ default that a caller may override (a processor, metrics, a clock).
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -28,6 +30,11 @@ from service.stream.loop import ClaimStream
 from service.stream.ports import ConsumerFactory, ProducerFactory
 from service.stream.retrying import RetryPolicy
 from service.stream.service import Lane, StreamService
+
+if TYPE_CHECKING:
+    from service.api.rejections import RejectionSource
+    from service.api.security import AccessLog
+    from service.config import ApiSettings
 
 
 def build_memory(settings: MemorySettings) -> ClaimMemory | None:
@@ -182,3 +189,26 @@ def build_service(
         bootstrap_servers=kafka.bootstrap_servers,
         on_stop=slot.release if slot is not None else None,
     )
+
+
+def build_api(
+    engine: EngineSettings | None = None,
+    settings: "ApiSettings | None" = None,
+    *,
+    processor: ClaimProcessor | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    rejections: "RejectionSource | None" = None,
+) -> "AccessLog":
+    """`claim-edit api`'s ASGI application: the processor `check` builds, without the claim
+    memory (a claim tried on the API is not a claim billed: it is neither remembered nor
+    compared, and the history edits say they were not checked), the settings' tokens and
+    rate, and claims.rejected/the DLQ read from the configured Kafka."""
+    from service.api.app import create_app
+    from service.api.rejections import KafkaRejections
+    from service.config import ApiSettings
+
+    settings = settings or ApiSettings()
+    processor = processor or build_processor(engine, memory=lambda _: None)
+    if rejections is None:
+        rejections = KafkaRejections(KafkaSettings(), ServiceSettings())
+    return create_app(processor, settings, clock=clock, rejections=rejections)

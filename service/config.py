@@ -294,11 +294,80 @@ class ServiceSettings(BaseSettings):
         return f"{self.group_id}-{instance_id}"
 
 
+class ApiSettings(BaseSettings):
+    """`claim-edit api`, the HTTP service (CLAIM_EDIT_API_*); its body limit is the engine's
+    CLAIM_EDIT_MAX_EVENT_BYTES."""
+
+    model_config = SettingsConfigDict(env_prefix="CLAIM_EDIT_API_", **_COMMON)  # type: ignore[typeddict-item]
+
+    host: str = Field(
+        default="127.0.0.1",
+        description="address to bind; loopback unless told otherwise (0.0.0.0: every interface)",
+    )
+    port: int = Field(default=8000, ge=0, le=65535)
+    tokens: SecretStr | None = Field(
+        default=None,
+        description="bearer tokens, comma-separated (each at least 16 characters); with "
+        "CLAIM_EDIT_API_TOKENS_FILE, both are accepted",
+    )
+    tokens_file: Path | None = Field(
+        default=None, description="a file of bearer tokens, one a line (blank lines, # comments)"
+    )
+    rate_limit: str = Field(
+        default="600/minute",
+        description="requests per token (the `limits` notation: 600/minute, 20/second; "
+        "several separated by ';')",
+    )
+    ssl_certfile: Path | None = Field(default=None, description="TLS certificate (PEM)")
+    ssl_keyfile: Path | None = Field(default=None, description="TLS private key (PEM)")
+    rejections_window_minutes: float = Field(
+        default=60.0, gt=0, le=7 * 24 * 60, description="the rejections page's default window"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ApiSettings":
+        for name in ("tokens_file", "ssl_certfile", "ssl_keyfile"):
+            path = getattr(self, name)
+            if path is not None and not Path(path).is_file():
+                raise ValueError(f"{name}: no such file: {path}")
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("ssl_certfile: TLS needs both ssl_certfile and ssl_keyfile")
+        from limits import parse_many
+
+        try:
+            parse_many(self.rate_limit)
+        except ValueError as error:
+            raise ValueError(f"rate_limit: {error}") from error
+        return self
+
+    def bearer_tokens(self) -> tuple[str, ...]:
+        """Every accepted token; a short one is refused (a guessable secret is no secret)."""
+        found: list[str] = []
+        if self.tokens is not None:
+            found.extend(t.strip() for t in self.tokens.get_secret_value().split(","))
+        if self.tokens_file is not None:
+            for line in self.tokens_file.read_text().splitlines():
+                if line.strip() and not line.lstrip().startswith("#"):
+                    found.append(line.strip())
+        found = [t for t in found if t]
+        short = sum(len(t) < MIN_TOKEN_LENGTH for t in found)
+        if short:
+            raise ValueError(
+                f"{short} API token(s) shorter than {MIN_TOKEN_LENGTH} characters "
+                "(CLAIM_EDIT_API_TOKENS / CLAIM_EDIT_API_TOKENS_FILE)"
+            )
+        return tuple(dict.fromkeys(found))
+
+
+MIN_TOKEN_LENGTH = 16
+
+
 ENV_PREFIXES: dict[type[BaseSettings], str] = {
     MemorySettings: "CLAIM_EDIT_",
     EngineSettings: "CLAIM_EDIT_",
     KafkaSettings: "KAFKA_",
     ServiceSettings: "CLAIM_EDIT_",
+    ApiSettings: "CLAIM_EDIT_API_",
 }
 
 

@@ -112,6 +112,20 @@ class RejectionSummary:
         parts.append(latest)
         return to_text(Group(*parts))
 
+    def tallies(self, now: datetime) -> dict[str, Any]:
+        """The counts `render` prints, as data (most frequent first, every one of them)."""
+        items = self._current(now)
+        rejected = [i for i in items if i.kind == "rejected"]
+        return {
+            "rejected": len(rejected),
+            "by_edit": dict(Counter(e for i in rejected for e in i.edit_ids).most_common()),
+            "by_payer": dict(Counter(i.payer_id for i in rejected).most_common()),
+            "by_provider": dict(Counter(i.rendering_npi for i in rejected).most_common()),
+            "dead_letters": dict(
+                Counter(i.kind for i in items if i.kind != "rejected").most_common()
+            ),
+        }
+
     @staticmethod
     def _counts(title: str, counts: Counter[str]) -> Group | Text:
         if not counts:

@@ -18,7 +18,13 @@ from service.adapters.policy_file import PolicyError
 from service.app.memory import MemoryUnavailableError
 from service.app.results import Processed
 from service.bootstrap import build_processor
-from service.config import EngineSettings, KafkaSettings, ServiceSettings, settings_error_text
+from service.config import (
+    ApiSettings,
+    EngineSettings,
+    KafkaSettings,
+    ServiceSettings,
+    settings_error_text,
+)
 from service.domain.registry import catalog_for
 from service.entrypoints import rendering
 from service.entrypoints.check_input import events_in
@@ -156,6 +162,12 @@ def _serve(args: argparse.Namespace) -> int:
     return run_service()
 
 
+def _api(args: argparse.Namespace) -> int:
+    from service.entrypoints.api import run_api
+
+    return run_api()
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="claim-edit", description="PCI claim edits: check, catalog, Kafka service."
@@ -235,6 +247,15 @@ def parser() -> argparse.ArgumentParser:
         help="exit 3 if any claim was rejected or dead-lettered, or an 837 refused (999)",
     )
     send.set_defaults(run=_send)
+    api = commands.add_parser(
+        "api",
+        help="the edits over HTTP, and the checker pages (docs/api.md; 127.0.0.1:8000)",
+        description="Serve POST /v1/claims:check, POST /v1/x12:check, GET /v1/rules, "
+        "GET /v1/reference, GET /v1/rejections and the pages / and /rejections.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=settings_epilog(ApiSettings, EngineSettings, KafkaSettings),
+    )
+    api.set_defaults(run=_api)
     demo = commands.add_parser(
         "demo", help="a local broker if none is configured, the service, the sample claims"
     )
