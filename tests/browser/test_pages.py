@@ -3,7 +3,8 @@ when it is missing; Playwright's own browser download is not needed).
 
 The API runs in a thread on loopback, on the shipped reference data, with a fake rejections
 source. Each worked sample is loaded, submitted and its rendered findings compared with what
-the API answers for the sample itself. Screenshots go to docs/images/ with `make screenshots` (the README shows them).
+the API answers for the sample itself. Screenshots go to docs/images/ with `make screenshots`
+(the README shows them).
 """
 
 import os
