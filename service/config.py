@@ -304,7 +304,7 @@ class ApiSettings(BaseSettings):
         default="127.0.0.1",
         description="address to bind; loopback unless told otherwise (0.0.0.0: every interface)",
     )
-    port: int = Field(default=8000, ge=0, le=65535)
+    port: int = Field(default=8000, ge=0, le=65535, description="TCP port to listen on")
     tokens: SecretStr | None = Field(
         default=None,
         description="bearer tokens, comma-separated (each at least 16 characters); with "
@@ -384,10 +384,11 @@ def settings_error_text(model: type[BaseSettings], error: ValidationError) -> st
     return "; ".join(problems)
 
 
-def env_variable_names() -> set[str]:
-    """Every environment variable the service reads (compose files are checked against it)."""
+def env_variable_names(*models: type[BaseSettings]) -> set[str]:
+    """Every environment variable the given settings models read (default: all of them,
+    `serve`'s and `api`'s; compose files are checked against it)."""
     return {
-        prefix + name.upper()
-        for model, prefix in ENV_PREFIXES.items()
+        ENV_PREFIXES[model] + name.upper()
+        for model in (models or tuple(ENV_PREFIXES))
         for name in model.model_fields
     }

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {
     "contracts": set(),
     "service/domain": {"contracts"},
-    "service/adapters": {"contracts", "service.domain", "service.config"},
+    # an adapter implements a port the use cases declare (the claim memory), nothing else
+    "service/adapters": {"contracts", "service.domain", "service.config", "service.app.memory"},
     "service/app": {
         "contracts",
         "service.domain",

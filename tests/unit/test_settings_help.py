@@ -35,7 +35,19 @@ def serve_help(capsys: pytest.CaptureFixture[str]) -> str:
 def test_serve_help_names_every_variable_serve_reads(capsys: pytest.CaptureFixture[str]) -> None:
     out = serve_help(capsys)
     named = set(re.findall(r"^  ((?:CLAIM_EDIT|KAFKA)_[A-Z0-9_]+)  \(", out, re.MULTILINE))
-    assert named == config.env_variable_names()
+    assert named == config.env_variable_names(
+        config.EngineSettings, config.KafkaSettings, config.ServiceSettings
+    )
+
+
+def test_api_help_names_every_variable_api_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["api", "--help"])
+    out = capsys.readouterr().out
+    named = set(re.findall(r"^  ((?:CLAIM_EDIT|KAFKA)_[A-Z0-9_]+)  \(", out, re.MULTILINE))
+    assert named == config.env_variable_names(
+        config.ApiSettings, config.EngineSettings, config.KafkaSettings
+    )
 
 
 def test_each_setting_shows_its_default_bounds_and_meaning(
