@@ -42,7 +42,7 @@ demo:
 	$(BIN)/claim-edit demo
 
 faults: $(STAMP)
-	scripts/with-kafka $(BIN)/python -m tests.faults.report
+	scripts/with-kafka scripts/with-postgres $(BIN)/python -m tests.faults.report
 
 schemas: $(STAMP)
 	$(BIN)/python -m contracts.schema_export
