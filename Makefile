@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck unit test demo faults schemas catalog bench-engine bench-e2e bench-x12 clean
+.PHONY: install lint typecheck unit test demo faults schemas catalog bench-engine bench-e2e bench-e2e-memory bench-x12 clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11 found (python3.13, python3.12, python3.11, python3)"; exit 1; }
@@ -60,6 +60,9 @@ endif
 
 bench-e2e: $(STAMP)
 	scripts/with-kafka $(BIN)/python -m benchmarks.e2e
+
+bench-e2e-memory: $(STAMP)
+	scripts/with-kafka scripts/with-postgres $(BIN)/python -m benchmarks.e2e --memory
 
 bench-x12: $(STAMP)
 	$(BIN)/python -m benchmarks.x12_path

@@ -168,14 +168,18 @@ async def replay_after_kills(
     bootstrap: str, workdir: Path, memory_url: str, guarantee: str, total: int, *, kills: int = 2
 ) -> Tally:
     """Claims with planted duplicates while the service is SIGKILLed and restarted: each
-    input's copies carry one outcome, and exactly the planted duplicates are rejected as such."""
+    input's copies carry one outcome, and exactly the planted duplicates are rejected as such.
+    Then every input is edited once more, by a service in a group of its own writing to
+    topics of its own (a replay of the whole stream, as after offsets lost): each replay must
+    give the outcome the first edit gave."""
     settings = service_settings(unique(f"mreplay-{guarantee[:3]}"), batch_max_records=50)
     await create_service_topics(bootstrap, settings)
     inputs, planted = claims_with_duplicates(total, "mrep", seed=11)
     tally = Tally(
         "memory: SIGKILL and replay with duplicates planted",
         guarantee,
-        f"{kills} x SIGKILL while {total} claims flow ({len(planted)} resent under new ids)",
+        f"{kills} x SIGKILL while {total} claims flow ({len(planted)} resent under new "
+        "ids), then the whole stream edited again by another group",
     )
     env = memory_env(memory_url, guarantee, "a")
     log = workdir / f"mreplay-{guarantee}.log"
@@ -193,17 +197,14 @@ async def replay_after_kills(
     feeding = asyncio.create_task(feed())
     last_restart = time.monotonic()
     for kill in range(kills):
-        # the first kill once some outputs exist, so replays of written claims are certain
-        if kill == 0:
-            await collect(
-                bootstrap,
-                output_topics(settings),
-                expected=min(total // 4, 100),
-                timeout=120,
-                isolation_level=isolation(guarantee),
-            )
-        else:
-            await asyncio.sleep(1.5)
+        # each kill once the (restarted) service has written more, so it dies mid-stream
+        await collect(
+            bootstrap,
+            output_topics(settings),
+            expected=min(total, (kill + 1) * total // (kills + 2)),
+            timeout=120,
+            isolation_level=isolation(guarantee),
+        )
         service.kill()
         tally.notes.append(f"killed at {time.monotonic() - started:.1f}s")
         service = ServiceProcess(bootstrap, settings, log, **env).start()
@@ -215,8 +216,42 @@ async def replay_after_kills(
     finally:
         service.signal(signal.SIGTERM)
         await asyncio.to_thread(service.wait)
+    replay_settings = service_settings(unique(f"mreplay2-{guarantee[:3]}"), batch_max_records=50)
+    await create_service_topics(bootstrap, replay_settings)
+    replay_settings = replay_settings.model_copy(
+        update={"topic_submitted": settings.topic_submitted}
+    )
+    again = ServiceProcess(
+        bootstrap,
+        replay_settings,
+        workdir / f"mreplay2-{guarantee}.log",
+        **memory_env(memory_url, guarantee, "replay"),
+    ).start()
+    try:
+        replayed = await _await_coverage(bootstrap, replay_settings, inputs, guarantee, 300)
+    finally:
+        again.signal(signal.SIGTERM)
+        await asyncio.to_thread(again.wait)
     tally.seconds = round(time.monotonic() - started, 1)
-    return judge(tally, inputs, outputs, planted)
+    judge(tally, inputs, outputs, planted)
+    first = _first_outcomes(inputs, outputs)
+    second = _first_outcomes(inputs, replayed)
+    tally.measured["replayed_inputs"] = len(second)
+    tally.measured["replays_with_another_outcome"] = sum(
+        1 for key, found in second.items() if first.get(key) != found
+    )
+    return tally
+
+
+def _first_outcomes(
+    inputs: Inputs, outputs: Sequence[ConsumerRecord[bytes, bytes]]
+) -> dict[str, tuple[Signature, str]]:
+    """Each input's first outcome: its signature and its event id."""
+    raw_to_id = {raw: key for key, raw in inputs.items()}
+    found: dict[str, tuple[Signature, str]] = {}
+    for key, document in input_identity(outputs, raw_to_id):
+        found.setdefault(key, (signature_of(document), str(document["event_id"])))
+    return found
 
 
 def _template() -> dict[str, Any]:
@@ -284,6 +319,12 @@ async def pairs_on_two_instances(
         await asyncio.sleep(8)  # both members in the group before the first record
         await _produce_to_partitions(bootstrap, settings.topic_submitted, records)
         outputs = await _await_coverage(bootstrap, settings, inputs, guarantee, timeout=300)
+        for name, process in zip(("a", "b"), processes, strict=True):
+            _, text = await asyncio.to_thread(process.get, "/metrics")
+            tally.notes.append(f"instance {name}: {_instance_share(text)}")
+            tally.measured[f"instance_{name}_outcomes"] = _metric_sum(
+                text, "claim_edit_outcomes_total"
+            )
     finally:
         for process in processes:
             process.signal(signal.SIGTERM)
@@ -315,6 +356,55 @@ async def pairs_on_two_instances(
     tally.notes.append(f"pairs by duplicates found: {dict(sorted(spread.items()))}")
     tally.notes.append(f"tracebacks per instance log: {by_instance}")
     return tally
+
+
+def _metric_sum(text: str, name: str, *, having: str = "") -> int:
+    """The sum of a Prometheus counter's samples whose labels contain `having`."""
+    total = 0.0
+    for line in text.splitlines():
+        if (line.startswith(name + "{") or line.startswith(name + " ")) and having in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+def _instance_share(text: str) -> str:
+    """What one instance did, from its /metrics: outcomes, duplicates, partitions held."""
+    partitions = sorted(
+        {
+            line.split('partition="', 1)[1].split('"', 1)[0]
+            for line in text.splitlines()
+            if line.startswith("claim_edit_consumer_lag{") and 'partition="' in line
+        }
+    )
+    outcomes = _metric_sum(text, "claim_edit_outcomes_total")
+    duplicates = _metric_sum(text, "claim_edit_findings_total", having='"PCI-HIST-001"')
+    return f"{outcomes} outcomes, {duplicates} duplicates, input partitions {partitions}"
+
+
+async def _watch_readiness(
+    service: ServiceProcess, since: float, seconds: float
+) -> list[tuple[float, int]]:
+    """/health/ready every 0.5 s until `seconds` after `since`: (seconds since, status)."""
+    statuses: list[tuple[float, int]] = []
+    while time.monotonic() < since + seconds:
+        answer = (await asyncio.to_thread(service.get, "/health/ready"))[0]
+        statuses.append((time.monotonic() - since, answer))
+        await asyncio.sleep(0.5)
+    return statuses
+
+
+def _note_readiness(tally: Tally, statuses: list[tuple[float, int]]) -> None:
+    not_ready = [at for at, answer in statuses if answer == 503]
+    tally.measured["ready_503_during_outage"] = bool(not_ready)
+    tally.measured["first_503_after_seconds"] = round(not_ready[0], 1) if not_ready else None
+    tally.measured["ready_200_after_first_503"] = sum(
+        1 for at, answer in statuses if answer == 200 and not_ready and at > not_ready[0]
+    )
+    first = f"{not_ready[0]:.1f}s" if not_ready else "never"
+    tally.notes.append(
+        f"/health/ready during the outage: {len(not_ready)} x 503 of {len(statuses)} probes, "
+        f"the first {first} after the stop"
+    )
 
 
 def _port_of(url: str) -> int:
@@ -369,16 +459,7 @@ async def postgres_outage(
         await asyncio.to_thread(local_postgres.stop, home)
         down = time.monotonic()
         await produce(bootstrap, settings.topic_submitted, second)
-        statuses: list[int] = []
-        while time.monotonic() < down + outage_seconds:
-            statuses.append((await asyncio.to_thread(service.get, "/health/ready"))[0])
-            await asyncio.sleep(0.5)
-        tally.measured["ready_503_during_outage"] = 503 in statuses
-        tally.measured["ready_200_during_outage"] = statuses.count(200)
-        tally.notes.append(
-            f"/health/ready during the outage: {statuses.count(503)} x 503, "
-            f"{statuses.count(200)} x 200 of {len(statuses)} probes"
-        )
+        _note_readiness(tally, await _watch_readiness(service, down, outage_seconds))
         port = _port_of(url)
         if await asyncio.to_thread(local_postgres.start, home, port) != 0:
             raise RuntimeError(f"the scenario's PostgreSQL did not restart on port {port}")
@@ -387,6 +468,9 @@ async def postgres_outage(
         tally.recovery_seconds = round(time.monotonic() - back, 1)
         status, _ = await asyncio.to_thread(service.get, "/health/ready")
         tally.notes.append(f"/health/ready after: {status}")
+        _, text = await asyncio.to_thread(service.get, "/metrics")
+        waits = _metric_sum(text, "claim_edit_editing_unavailable_total")
+        tally.notes.append(f"waits for the memory (claim_edit_editing_unavailable_total): {waits}")
     finally:
         if service is not None:
             service.signal(signal.SIGTERM)

@@ -59,11 +59,17 @@ MEMORY_FIGURES = [
     "copies_with_another_outcome",
     "copies_with_other_bytes",
     "outcomes_unlike_a_run_without_the_fault",
+    "replayed_inputs",
+    "replays_with_another_outcome",
     "pairs",
     "pairs_with_exactly_one_duplicate",
     "pairs_with_no_duplicate",
     "pairs_with_two_duplicates",
+    "instance_a_outcomes",
+    "instance_b_outcomes",
     "ready_503_during_outage",
+    "first_503_after_seconds",
+    "ready_200_after_first_503",
 ]
 
 
@@ -110,7 +116,11 @@ def memory_verdict(tally: Tally) -> str:
         problems.append("DUPLICATES NOT THE PLANTED ONES")
     if "pairs" in measured and measured["pairs_with_exactly_one_duplicate"] != measured["pairs"]:
         problems.append("A PAIR WITHOUT EXACTLY ONE DUPLICATE")
-    if measured.get("ready_503_during_outage") is False:
+    if measured.get("replays_with_another_outcome"):
+        problems.append("A WHOLE-STREAM REPLAY GOT ANOTHER OUTCOME")
+    if measured.get("ready_503_during_outage") is False or measured.get(
+        "ready_200_after_first_503"
+    ):
         problems.append("READY WHILE POSTGRESQL WAS DOWN")
     return ", ".join(problems) or "ok"
 
@@ -128,10 +138,12 @@ def render_memory(tallies: list[Tally], started: datetime, seconds: float, scale
         "patient's claims travel on one key.",
         "",
         "- replay: corpus claims, a patient each, every fifth one an earlier accepted claim "
-        "resent (same patient and lines, new claim id and event id); SIGKILLed twice, the "
-        "first time once outputs exist. All copies of an input must carry one outcome (event "
-        "type, findings' edit ids and line numbers, event id), and exactly the planted "
-        "resends must be PCI-HIST-001 duplicates.",
+        "resent (same patient and lines, new claim id and event id); SIGKILLed twice while "
+        "they flow, each time once more outputs exist; then a service in another group, "
+        "writing to topics of its own, edits the whole stream once more (every input a "
+        "replay). All copies of an input must carry one outcome (event type, findings' edit "
+        "ids and line numbers, event id), exactly the planted resends must be PCI-HIST-001 "
+        "duplicates, and each replay must give the first edit's outcome.",
         "- pairs: two instances in one group, six partitions; each pair is one patient's "
         "identical clean claim twice (two claim ids) on partitions p and p+3, so on different "
         "instances under range or round-robin assignment, all sent at once: exactly one of "
