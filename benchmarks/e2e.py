@@ -125,7 +125,10 @@ async def service_throughput(
     instances: int = 1,
     extra_env: dict[str, str] | None = None,
     prefix: str = "t",
+    cpu_seconds: list[float] | None = None,
 ) -> float:
+    """Claims/s from the first output to the last; `cpu_seconds`, when given, gets the
+    service processes' CPU time (user + system, start-up included)."""
     settings = service_settings(unique(f"bench-{mode[:3]}"), batch_max_records=500)
     await create_topics(
         bootstrap,
@@ -165,11 +168,20 @@ async def service_throughput(
         for process in processes:
             process.start()
         first, last = await counting
+        if cpu_seconds is not None:
+            cpu_seconds.append(sum(process_cpu_seconds(p) for p in processes))
     finally:
         for process in processes:
             process.kill()
     # From the first output to the last: start-up and group joins are not counted.
     return claims / (last - first)
+
+
+def process_cpu_seconds(service: ServiceProcess) -> float:
+    """User + system CPU seconds of a running service process (Linux /proc)."""
+    assert service.process is not None
+    fields = Path(f"/proc/{service.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_passthrough(
@@ -427,6 +439,12 @@ class MemoryRun:
     p99_ms: float
     offered: int
     latency_samples: int
+    without_p50_ms: float
+    without_p99_ms: float
+    load_average: float
+    cpu_ms_without: float
+    cpu_ms_with: float
+    """The service process's CPU ms per claim (start-up included), without and with memory."""
 
     @property
     def ratio(self) -> float:
@@ -451,11 +469,18 @@ async def run_memory(args: argparse.Namespace) -> list[MemoryRun]:
         workdir = Path(work)
         for mode in args.modes:
             without, with_memory = [], []
+            cpu_without: list[float] = []
+            cpu_with: list[float] = []
             for turn in range(args.turns):
                 progress(f"{mode}: turn {turn + 1}, {args.claims} claims without memory ...")
                 without.append(
                     await service_throughput(
-                        bootstrap, workdir, mode, args.claims, prefix=unique("t")
+                        bootstrap,
+                        workdir,
+                        mode,
+                        args.claims,
+                        prefix=unique("t"),
+                        cpu_seconds=cpu_without,
                     )
                 )
                 progress(f"{mode}: turn {turn + 1}, {args.claims} claims with memory ...")
@@ -467,8 +492,13 @@ async def run_memory(args: argparse.Namespace) -> list[MemoryRun]:
                         args.claims,
                         extra_env=memory,
                         prefix=unique("m"),
+                        cpu_seconds=cpu_with,
                     )
                 )
+            progress(f"{mode}: latency without memory at {args.rate}/s ...")
+            plain = await latency(
+                bootstrap, workdir, mode, args.rate, args.seconds, prefix=unique("pl")
+            )
             progress(f"{mode}: latency with memory at {args.rate}/s for {args.seconds:.0f}s ...")
             delays = await latency(
                 bootstrap,
@@ -488,10 +518,17 @@ async def run_memory(args: argparse.Namespace) -> list[MemoryRun]:
                 percentile(delays, 0.99),
                 args.rate,
                 len(delays),
+                statistics.median(plain),
+                percentile(plain, 0.99),
+                os.getloadavg()[0],
+                statistics.median(cpu_without) * 1000 / args.claims,
+                statistics.median(cpu_with) * 1000 / args.claims,
             )
             print(
                 f"bench-e2e: {mode}: without memory {[round(r) for r in without]}/s, with "
-                f"memory {[round(r) for r in with_memory]}/s",
+                f"memory {[round(r) for r in with_memory]}/s; p99 without memory "
+                f"{found.without_p99_ms:.0f} ms; service CPU ms/claim {found.cpu_ms_without:.2f} "
+                f"without, {found.cpu_ms_with:.2f} with",
                 flush=True,
             )
             runs.append(found)
@@ -510,16 +547,23 @@ def memory_section(runs: list[MemoryRun], args: argparse.Namespace) -> str:
         f"{args.claims} claims per turn, {args.turns} turn(s) each without and with "
         "CLAIM_EDIT_MEMORY_URL, alternating, the median kept; every corpus claim is a patient "
         "of its own, so the memory reads little and writes every accepted claim. Latency "
-        f"with memory at {args.rate} claims/s for {args.seconds:.0f} s.",
+        f"without and with memory at {args.rate} claims/s for {args.seconds:.0f} s each. "
+        "Load average: the machine's 1-minute load when the mode's runs ended (2 cores). "
+        "Service CPU: user + system time of the service process over a throughput turn "
+        "(start-up included, the same for both), per claim, the median turn: it moves less "
+        "with the machine's load than claims/s do. PostgreSQL's own CPU is not in it.",
         "",
         "| mode | claims/s without memory | claims/s with memory | ratio (goal ≥ 0.7) | "
-        "p50 ms with memory | p99 ms with memory | offered/s | latency samples |",
-        "|---|---|---|---|---|---|---|---|",
+        "p50 / p99 ms without memory | p50 / p99 ms with memory | offered/s | "
+        "latency samples | load average | service CPU ms/claim without / with |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         lines.append(
             f"| {r.mode} | {r.without_rate:,.0f} | {r.with_rate:,.0f} | {r.ratio:.2f} | "
-            f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.offered} | {r.latency_samples} |"
+            f"{r.without_p50_ms:.1f} / {r.without_p99_ms:.1f} | "
+            f"{r.p50_ms:.1f} / {r.p99_ms:.1f} | {r.offered} | {r.latency_samples} | "
+            f"{r.load_average:.1f} | {r.cpu_ms_without:.2f} / {r.cpu_ms_with:.2f} |"
         )
     return "\n".join(lines) + "\n"
 
