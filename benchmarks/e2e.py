@@ -445,6 +445,8 @@ class MemoryRun:
     cpu_ms_without: float
     cpu_ms_with: float
     """The service process's CPU ms per claim (start-up included), without and with memory."""
+    turns_without: tuple[float, ...] = ()
+    turns_with: tuple[float, ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -523,6 +525,8 @@ async def run_memory(args: argparse.Namespace) -> list[MemoryRun]:
                 os.getloadavg()[0],
                 statistics.median(cpu_without) * 1000 / args.claims,
                 statistics.median(cpu_with) * 1000 / args.claims,
+                tuple(without),
+                tuple(with_memory),
             )
             print(
                 f"bench-e2e: {mode}: without memory {[round(r) for r in without]}/s, with "
@@ -555,15 +559,18 @@ def memory_section(runs: list[MemoryRun], args: argparse.Namespace) -> str:
         "",
         "| mode | claims/s without memory | claims/s with memory | ratio (goal ≥ 0.7) | "
         "p50 / p99 ms without memory | p50 / p99 ms with memory | offered/s | "
-        "latency samples | load average | service CPU ms/claim without / with |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "latency samples | load average | service CPU ms/claim without / with | "
+        "each turn's claims/s without / with |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         lines.append(
             f"| {r.mode} | {r.without_rate:,.0f} | {r.with_rate:,.0f} | {r.ratio:.2f} | "
             f"{r.without_p50_ms:.1f} / {r.without_p99_ms:.1f} | "
             f"{r.p50_ms:.1f} / {r.p99_ms:.1f} | {r.offered} | {r.latency_samples} | "
-            f"{r.load_average:.1f} | {r.cpu_ms_without:.2f} / {r.cpu_ms_with:.2f} |"
+            f"{r.load_average:.1f} | {r.cpu_ms_without:.2f} / {r.cpu_ms_with:.2f} | "
+            f"{', '.join(f'{t:,.0f}' for t in r.turns_without)} / "
+            f"{', '.join(f'{t:,.0f}' for t in r.turns_with)} |"
         )
     return "\n".join(lines) + "\n"
 

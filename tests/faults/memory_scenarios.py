@@ -277,11 +277,14 @@ async def _produce_to_partitions(
 
 
 async def pairs_on_two_instances(
-    bootstrap: str, workdir: Path, memory_url: str, guarantee: str, pairs: int
+    bootstrap: str, workdir: Path, memory_url: str, guarantee: str, pairs: int, *, waves: int = 10
 ) -> Tally:
     """Two instances in one group; each pair is one patient's identical claim twice (two claim
     ids) on partitions p and p+3 of six, so on different instances under a range or a
-    round-robin assignment, sent together: exactly one of each pair is the duplicate."""
+    round-robin assignment, sent together: exactly one of each pair is the duplicate. The
+    pairs go in `waves` bursts a second apart, so both instances are running and idle when a
+    burst lands and edit its two halves at the same time (which instance found the duplicate
+    is in the notes: both finding some shows the race was run)."""
     settings = service_settings(unique(f"mpairs-{guarantee[:3]}"), batch_max_records=100)
     await create_service_topics(bootstrap, settings)  # six partitions
     token = uuid.uuid4().hex[:8]
@@ -302,7 +305,7 @@ async def pairs_on_two_instances(
     tally = Tally(
         "memory: two instances, one patient's identical claims on two partitions",
         guarantee,
-        f"{pairs} pairs sent at once, the two claims of a pair to different instances",
+        f"{pairs} pairs in {waves} bursts, the two claims of a pair to different instances",
     )
     started = time.monotonic()
     processes = [
@@ -317,13 +320,21 @@ async def pairs_on_two_instances(
     try:
         await asyncio.gather(*(asyncio.to_thread(p.wait_ready) for p in processes))
         await asyncio.sleep(8)  # both members in the group before the first record
-        await _produce_to_partitions(bootstrap, settings.topic_submitted, records)
+        size = max(2, len(records) // waves)
+        for start in range(0, len(records), size):
+            await _produce_to_partitions(
+                bootstrap, settings.topic_submitted, records[start : start + size]
+            )
+            await asyncio.sleep(1.0)
         outputs = await _await_coverage(bootstrap, settings, inputs, guarantee, timeout=300)
         for name, process in zip(("a", "b"), processes, strict=True):
             _, text = await asyncio.to_thread(process.get, "/metrics")
             tally.notes.append(f"instance {name}: {_instance_share(text)}")
             tally.measured[f"instance_{name}_outcomes"] = _metric_sum(
                 text, "claim_edit_outcomes_total"
+            )
+            tally.measured[f"instance_{name}_duplicates"] = _metric_sum(
+                text, "claim_edit_findings_total", having='"PCI-HIST-001"'
             )
     finally:
         for process in processes:

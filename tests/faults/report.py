@@ -67,6 +67,8 @@ MEMORY_FIGURES = [
     "pairs_with_two_duplicates",
     "instance_a_outcomes",
     "instance_b_outcomes",
+    "instance_a_duplicates",
+    "instance_b_duplicates",
     "ready_503_during_outage",
     "first_503_after_seconds",
     "ready_200_after_first_503",
@@ -146,8 +148,9 @@ def render_memory(tallies: list[Tally], started: datetime, seconds: float, scale
         "duplicates, and each replay must give the first edit's outcome.",
         "- pairs: two instances in one group, six partitions; each pair is one patient's "
         "identical clean claim twice (two claim ids) on partitions p and p+3, so on different "
-        "instances under range or round-robin assignment, all sent at once: exactly one of "
-        "each pair must be the duplicate.",
+        "instances under range or round-robin assignment, sent in 10 bursts a second apart "
+        "(both instances running and idle when a burst lands): exactly one of each pair must "
+        "be the duplicate. Which instance found it is counted from each one's /metrics.",
         "- PostgreSQL down: a server of the scenario's own, stopped (pg_ctl fast) once "
         "outputs exist, the second half of the claims sent while it is down, started again "
         "on the same port after 10 s; /health/ready polled every 0.5 s meanwhile.",
