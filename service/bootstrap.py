@@ -188,6 +188,7 @@ def build_service(
         backoff_cap_seconds=settings.retry_backoff_max_seconds,
         bootstrap_servers=kafka.bootstrap_servers,
         on_stop=slot.release if slot is not None else None,
+        probes={"claim memory": processor.memory.ready} if processor.memory is not None else None,
     )
 
 

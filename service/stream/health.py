@@ -32,6 +32,8 @@ class Health:
         self.broker_reachable = False
         self.failing_since: Callable[[], float | None] = lambda: None
         self.stopped: str | None = None
+        self.stores_down: tuple[str, ...] = ()
+        """Stores the edits need that did not answer their last probe."""
         self.editing_unavailable: str | None = None
         """Why the edits cannot run (a store they need is down), while it lasts."""
         self.missing_topics: tuple[str, ...] = ()
@@ -58,6 +60,8 @@ class Health:
             return False, f"subscribed topic(s) missing: {', '.join(self.missing_topics)}"
         if not self.joined:
             return False, "not yet a member of the consumer group"
+        if self.stores_down:
+            return False, f"not answering: {', '.join(self.stores_down)}; records wait"
         if self.editing_unavailable is not None:
             return False, f"editing unavailable ({self.editing_unavailable}); records wait"
         since = self.failing_since()

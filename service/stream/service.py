@@ -3,7 +3,7 @@ stopped in the right order. Built by the composition root (service/bootstrap.py)
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -71,7 +71,11 @@ class StreamService:
         backoff_cap_seconds: float,
         bootstrap_servers: str,
         on_stop: Callable[[], None] | None = None,
+        probes: Mapping[str, Callable[[], bool]] | None = None,
     ) -> None:
+        """`probes`: stores the edits need (the claim memory), each a blocking check that it
+        answers, run off the event loop every few seconds; one that does not answer makes
+        the service not ready, even while no record waits on it."""
         self.lanes = tuple(lanes)
         self.health = health
         self.endpoint = endpoint
@@ -79,6 +83,7 @@ class StreamService:
         self.backoff_cap_seconds = backoff_cap_seconds
         self.bootstrap_servers = bootstrap_servers
         self.on_stop = on_stop
+        self.probes = dict(probes or {})
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -86,6 +91,8 @@ class StreamService:
         brokers are unreachable; a permanent refusal raises StartupError."""
         self.endpoint.start()
         self._tasks.append(asyncio.create_task(self.health.beat(self.stopping)))
+        if self.probes:
+            self._tasks.append(asyncio.create_task(self._probe_stores()))
         for lane in self.lanes:
             for start in (lane.consumer.start, lane.guarantee.start):
                 await self._with_retries(start)
@@ -119,6 +126,17 @@ class StreamService:
         except (KafkaError, OSError, TimeoutError):
             if not self.stopping.is_set():
                 raise
+
+    async def _probe_stores(self, every: float = 2.0) -> None:
+        while not self.stopping.is_set():
+            down = []
+            for name, answers in self.probes.items():
+                if not await asyncio.to_thread(answers):
+                    down.append(name)
+            if down and tuple(down) != self.health.stores_down:
+                log.warning("stores the edits need do not answer", stores=down)
+            self.health.stores_down = tuple(down)
+            await pause(self.stopping, every)
 
     async def _probe_broker(self, every: float = 2.0) -> None:
         """Every `every` seconds: can the brokers be reached, and do the subscribed topics

@@ -129,14 +129,14 @@ async def test_the_stream_waits_for_a_memory_that_is_down_and_then_answers_every
     async with running(service):
         await until(lambda: service.health.editing_unavailable is not None)
         ready, why = service.health.ready()
-        assert not ready and "editing unavailable" in why
+        assert not ready and ("editing unavailable" in why or "claim memory" in why)
         await asyncio.sleep(0.5)
         assert kafka.committed("claim-edit", "claims.submitted") == {}
         assert all(kafka.records(topic) == [] for topic in topics[1:])
         memory.available = True
         end = len(RAW)
         await until(lambda: kafka.committed("claim-edit", "claims.submitted").get(0) == end)
-        assert service.health.ready()[0]
+        await until(lambda: service.health.ready()[0], seconds=10)
     answered = [
         orjson.loads(r.value or b"")["source_event_id"]
         for topic in topics[1:3]
@@ -144,3 +144,24 @@ async def test_the_stream_waits_for_a_memory_that_is_down_and_then_answers_every
     ]
     assert sorted(answered) == sorted(e.event_id for e in EVENTS)
     assert kafka.records("claims.dlq") == []
+
+
+async def test_an_idle_service_whose_memory_stops_answering_is_not_ready_until_it_answers() -> None:
+    kafka = FakeKafka()
+    for topic in ("claims.submitted", "claims.enriched", "claims.rejected", "claims.dlq"):
+        kafka.create_topic(topic)
+    memory = FakeMemory()
+    service = build_service(
+        KafkaSettings(bootstrap_servers="fake:9092"),
+        ServiceSettings(http_host="127.0.0.1", http_port=0, batch_timeout_ms=10),
+        processor(memory),
+        consumer_factory=kafka.consumer,
+        producer_factory=kafka.producer,
+    )
+    async with running(service):
+        await until(lambda: service.health.ready()[0])
+        memory.available = False
+        await until(lambda: "claim memory" in service.health.ready()[1], seconds=10)
+        assert not service.health.ready()[0]
+        memory.available = True
+        await until(lambda: service.health.ready()[0], seconds=10)
