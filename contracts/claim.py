@@ -32,7 +32,10 @@ Npi = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
 DiagnosisCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
 ]
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+# No control characters in an identifier: no sender means one, X12 forbids them, and a NUL
+# cannot be stored by PostgreSQL (the claim memory keeps claim and event ids).
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=PRINTABLE)]
 Money = Annotated[
     Decimal,
     Field(ge=0, max_digits=12, decimal_places=2),
@@ -164,7 +167,7 @@ class Procedure(_Frozen):
 
 
 class Claim(_Frozen):
-    claim_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    claim_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=PRINTABLE)]
     frequency: Literal["original", "replacement", "void"]
     payer: Payer
     setting: Setting
@@ -177,7 +180,7 @@ class Claim(_Frozen):
     procedure: Procedure | None = None
     service_facility: ServiceFacility | None = None
     payer_claim_control_number: (
-        Annotated[str, StringConstraints(min_length=1, max_length=50)] | None
+        Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=PRINTABLE)] | None
     ) = Field(
         default=None,
         description="the payer's number for the claim a replacement or void refers to "

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
-from contracts.claim import Claim, Setting
+from contracts.claim import PRINTABLE, Claim, Setting
 from contracts.vocabulary import ChangeAction, Confidence, Disposition, ErrorKind
 
 DecimalText = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
@@ -20,7 +20,7 @@ class _Output(BaseModel):
 class ClaimSubmitted(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    event_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=PRINTABLE)]
     event_type: Literal["claim.submitted"]
     schema_version: Literal[1]
     occurred_at: AwareDatetime

@@ -6,10 +6,15 @@ A wrong setting fails at start with a message naming the variable (`settings_err
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _COMMON = {"env_file": ".env", "extra": "ignore", "frozen": True}
+
+
+MIN_MEMORY_SECRET = 16
 
 
 class MemorySettings(BaseSettings):
@@ -33,6 +38,33 @@ class MemorySettings(BaseSettings):
         description="claims whose latest date of service is older are not read, and "
         "`claim-edit memory purge` deletes them",
     )
+
+    @field_validator("memory_url")
+    @classmethod
+    def _a_postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
+        """Checked here, once, so a malformed URL is one line that never shows it (it may
+        hold a password); an empty value is no memory."""
+        if value is None or not value.get_secret_value():
+            return None
+        text = value.get_secret_value()
+        hidden = "(the value is not shown: it may hold a password)"
+        if not text.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"not a postgresql:// URL {hidden}")
+        try:
+            conninfo_to_dict(text)
+        except psycopg.Error:
+            raise ValueError(f"not a valid PostgreSQL URL {hidden}") from None
+        return value
+
+    @field_validator("memory_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_MEMORY_SECRET:
+            raise ValueError(
+                f"at least {MIN_MEMORY_SECRET} characters: a short key lets the patient hash "
+                "be guessed from the small space of member ids"
+            )
+        return value
 
 
 class EngineSettings(MemorySettings):

@@ -277,7 +277,11 @@ class PostgresMemory:
                 yield batch
                 if batch.pending:
                     connection.execute(_WRITE, [batch.document()])
-        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+        except (
+            psycopg.OperationalError,
+            psycopg.InterfaceError,
+            psycopg.errors.ReadOnlySqlTransaction,  # a standby after a failover: wait
+        ) as error:
             raise _unavailable(error) from None
 
     def ready(self) -> bool:

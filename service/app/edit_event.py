@@ -125,8 +125,10 @@ def _problems(error: ValidationError) -> list[tuple[str, str, str]]:
 
 
 def _patient(event: ClaimSubmitted) -> PatientRef:
+    """Who the claim is about, as one patient however the sender spelled the ids: trimmed
+    and upper-cased (` m-d ` and `M-D` are one member)."""
     claim = event.claim
-    return PatientRef(claim.payer.payer_id, claim.patient.member_id)
+    return PatientRef(claim.payer.payer_id.strip().upper(), claim.patient.member_id.strip().upper())
 
 
 class ClaimProcessor:

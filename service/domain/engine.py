@@ -9,7 +9,7 @@ from functools import cache
 from contracts import Change, ClaimSubmitted, Finding, LineSnapshot, RulesetRef
 from contracts.vocabulary import EventType
 from service.domain.context import EditContext
-from service.domain.history import ClaimHistory
+from service.domain.history import ClaimHistory, content_digest
 from service.domain.outcome import Outcome
 from service.domain.policy import DEFAULT_POLICY, EffectivePolicy, Policy
 from service.domain.pricing import price
@@ -45,13 +45,6 @@ def output_event_id(claim_digest: bytes, ruleset: RulesetRef, policy_digest: byt
     raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
     text = raw.hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
-def content_digest(event: ClaimSubmitted) -> bytes:
-    """sha256 of the event's canonical JSON (field order and spelling fixed by the contract),
-    so the same claim gives the same digest whether it came as JSON lines, an array element
-    or an 837, and whatever whitespace it was sent with."""
-    return hashlib.sha256(event.model_dump_json().encode()).digest()
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ remembering (`RememberedClaim`). What is stored is only what the history edits r
 no member id (the adapter keys a patient by a keyed hash), no diagnosis.
 """
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -61,9 +62,21 @@ class ClaimHistory:
 MEMORY_KEY_SEPARATOR = "\x1f"
 
 
+def content_digest(event: ClaimSubmitted) -> bytes:
+    """sha256 of the event's canonical JSON (field order and spelling fixed by the contract),
+    so the same claim gives the same digest whether it came as JSON lines, an array element
+    or an 837, and whatever whitespace it was sent with."""
+    return hashlib.sha256(event.model_dump_json().encode()).digest()
+
+
 def memory_key(event: ClaimSubmitted) -> str:
-    """What makes an edit a replay of an earlier one: the input event's id and its claim id."""
-    return event.event_id + MEMORY_KEY_SEPARATOR + event.claim.claim_id
+    """What makes an edit a replay of an earlier one: the same input event (its id and
+    claim id) with the same content. The same ids with other content are another claim
+    (a resend that changed a line is compared with what came before it, never waved through
+    as a replay); the same event sent again unchanged is a retry, answered as before."""
+    return MEMORY_KEY_SEPARATOR.join(
+        (event.event_id, event.claim.claim_id, content_digest(event).hex()[:32])
+    )
 
 
 def remembered(event: ClaimSubmitted, outcome: Outcome) -> RememberedClaim | None:
@@ -102,10 +115,15 @@ def remembered(event: ClaimSubmitted, outcome: Outcome) -> RememberedClaim | Non
     )
 
 
-def _lineage(claim_id: str, claims: Iterable[RememberedClaim]) -> set[str]:
+def _lineage(claim_id: str, billing_npi: str, claims: Iterable[RememberedClaim]) -> set[str]:
     """`claim_id` and the ids of every claim that replaced it, directly or through another
-    replacement."""
-    replacements = [(c.replaces, c.claim_id) for c in claims if c.frequency == "replacement"]
+    replacement, all from the one billing provider (claim ids are the sender's own: two
+    practices may both have a claim 1001)."""
+    replacements = [
+        (c.replaces, c.claim_id)
+        for c in claims
+        if c.frequency == "replacement" and c.billing_npi == billing_npi
+    ]
     ids = {claim_id}
     grew = True
     while grew:
@@ -117,28 +135,39 @@ def _lineage(claim_id: str, claims: Iterable[RememberedClaim]) -> set[str]:
     return ids
 
 
+def _without(
+    standing: list[RememberedClaim], gone: set[str], billing_npi: str
+) -> list[RememberedClaim]:
+    return [c for c in standing if not (c.claim_id in gone and c.billing_npi == billing_npi)]
+
+
 def in_effect(history: ClaimHistory, claim: Claim) -> tuple[RememberedClaim, ...]:
     """The remembered claims that still stand against `claim`, oldest first: a void takes
     its original (and every replacement of it) out; a replacement's lines supersede its
     original's, so the two never count together; and when `claim` itself replaces or voids
-    a claim, that claim and its other versions do not count against it. Voids carry no
-    lines and are not returned."""
+    a claim, that claim and its other versions do not count against it. Only a claim of the
+    same billing provider can be replaced or voided. Voids are not returned; nor are
+    rejected claims (kept for their place in the order only)."""
     standing: list[RememberedClaim] = []
     accepted = tuple(c for c in history.claims if c.outcome == "claim.enriched")
     for position, remembered_claim in enumerate(accepted):
         if remembered_claim.frequency != "original" and remembered_claim.replaces is not None:
-            gone = _lineage(remembered_claim.replaces, accepted[:position])
-            standing = [c for c in standing if c.claim_id not in gone]
+            npi = remembered_claim.billing_npi
+            gone = _lineage(remembered_claim.replaces, npi, accepted[:position])
+            standing = _without(standing, gone, npi)
         if remembered_claim.frequency != "void":
             standing.append(remembered_claim)
     own_original = claim.payer_claim_control_number if claim.frequency != "original" else None
     if own_original is not None:
-        gone = _lineage(own_original, accepted)
-        standing = [c for c in standing if c.claim_id not in gone]
+        npi = claim.billing_provider.npi
+        standing = _without(standing, _lineage(own_original, npi, accepted), npi)
     return tuple(standing)
 
 
-def original_remembered(history: ClaimHistory, claim_id: str) -> bool:
-    """Whether the claim a replacement or void names was ever accepted (even if voided
-    since)."""
-    return any(c.claim_id == claim_id and c.outcome == "claim.enriched" for c in history.claims)
+def original_remembered(history: ClaimHistory, claim_id: str, billing_npi: str) -> bool:
+    """Whether the claim a replacement or void names was ever accepted from the same billing
+    provider (even if voided since)."""
+    return any(
+        c.claim_id == claim_id and c.billing_npi == billing_npi and c.outcome == "claim.enriched"
+        for c in history.claims
+    )

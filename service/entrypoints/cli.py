@@ -22,6 +22,7 @@ from service.config import (
     ApiSettings,
     EngineSettings,
     KafkaSettings,
+    MemorySettings,
     ServiceSettings,
     settings_error_text,
 )
@@ -38,6 +39,10 @@ PARTIAL_HELP = (
     "load an official release that lacks rows for codes a shipped table has (an excerpt): "
     "the shipped rows stay for those codes (default CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE)"
 )
+
+
+def _no_memory(_: MemorySettings) -> None:
+    return None
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -58,7 +63,11 @@ def _check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    processor = build_processor(settings)
+    # The memory is used only when named here: a claim tried with `check` is not a claim
+    # billed, and remembering it would make the real one its duplicate later.
+    processor = (
+        build_processor(settings) if args.memory else build_processor(settings, memory=_no_memory)
+    )
     if processor.reference.ignored_files:
         print(
             f"claim-edit check: ignored in {settings.reference_dir} (no known layout): "
@@ -194,9 +203,10 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--memory",
         metavar="URL",
-        help="claim memory (PostgreSQL URL; default CLAIM_EDIT_MEMORY_URL): the history edits "
-        "read the patients' earlier claims and each accepted claim is remembered, in file "
-        "order; needs CLAIM_EDIT_MEMORY_SECRET",
+        help="claim memory (a PostgreSQL URL): the history edits read the patients' earlier "
+        "claims and each edited claim is remembered, in file order; needs "
+        "CLAIM_EDIT_MEMORY_SECRET. Without it no memory is used, even if "
+        "CLAIM_EDIT_MEMORY_URL is set (a claim tried is not a claim billed)",
     )
     check.set_defaults(run=_check)
     rules = commands.add_parser("rules", help="the edit catalog in force on a date")

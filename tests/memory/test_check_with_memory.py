@@ -55,7 +55,7 @@ def test_check_without_the_secret_names_it_and_edits_nothing(
 def test_check_with_a_memory_that_does_not_answer_says_so_in_one_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CLAIM_EDIT_MEMORY_SECRET", "s")
+    monkeypatch.setenv("CLAIM_EDIT_MEMORY_SECRET", "a-secret-of-16-characters")
     closed = "postgresql://nobody@127.0.0.1:9/none?connect_timeout=1"
     assert main(["check", "--memory", closed, str(SAMPLES)]) == 2
     err = capsys.readouterr().err

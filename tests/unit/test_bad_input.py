@@ -226,3 +226,19 @@ def test_a_bad_line_field_is_one_error_in_plain_words(
     )
     assert [e.loc for e in letter.errors] == [loc]
     assert "tuple" not in letter.errors[0].msg.lower()
+
+
+@pytest.mark.parametrize("field", ["event_id", "claim_id", "member_id"])
+def test_a_control_character_in_an_identifier_is_a_schema_invalid_dead_letter(
+    processor: ClaimProcessor, field: str
+) -> None:
+    """No sender means one, and the claim memory could not store a NUL: refused up front."""
+    document = event_document(line("92924", "LD"))
+    where = {"event_id": document, "claim_id": document["claim"]}.get(
+        field, document["claim"]["patient"]
+    )
+    where[field] = "CLM-E\x00X"
+    result = processor.process(orjson.dumps(document), SOURCE, NOW)
+    letter = DeadLetter.model_validate_json(result.value)
+    assert letter.error_kind == "schema_invalid"
+    assert "CLM-E" not in result.value.decode().split('"original_base64"')[0]

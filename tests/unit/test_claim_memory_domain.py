@@ -45,8 +45,35 @@ def _standing(*claims: RememberedClaim, against: str = "CLM-NEW", **options: Any
     return [c.claim_id for c in in_effect(ClaimHistory(claims), editing)]
 
 
-def test_the_memory_key_is_the_event_id_and_the_claim_id_joined_by_a_unit_separator() -> None:
-    assert memory_key(claim(line("92928", "LD"), claim_id="CLM-A")) == "evt-CLM-A\x1fCLM-A"
+def test_the_memory_key_is_the_event_and_claim_ids_and_the_content() -> None:
+    sent = claim(line("92928", "LD"), claim_id="CLM-A")
+    event_id, claim_id, _ = memory_key(sent).split("\x1f")
+    assert (event_id, claim_id) == ("evt-CLM-A", "CLM-A")
+    assert memory_key(claim(line("92928", "LD"), claim_id="CLM-A")) == memory_key(sent)
+    changed = claim(line("92928", "LD", charge="1200.00"), claim_id="CLM-A")
+    assert memory_key(changed).split("\x1f")[:2] == [event_id, claim_id]
+    assert memory_key(changed) != memory_key(sent)  # other content: not a replay
+
+
+def test_a_void_from_another_billing_provider_takes_nothing_out() -> None:
+    """Claim ids are each sender's own: another practice's void naming CLM-A is not a void
+    of this practice's CLM-A, so a copy of CLM-A stays its duplicate."""
+    first = claim(line("92928", "LD"), claim_id="CLM-A")
+    other = claim(line("92928", "LD"), claim_id="CLM-V", frequency="void", claim_reference="CLM-A")
+    other = other.model_copy(
+        update={
+            "claim": other.claim.model_copy(
+                update={
+                    "billing_provider": other.claim.billing_provider.model_copy(
+                        update={"npi": "1987654320"}
+                    )
+                }
+            )
+        }
+    )
+    again = claim(line("92928", "LD"), claim_id="CLM-B")
+    assert dispositions(run_after([first, other], again), "PCI-HIST-001") == ["line_rejection"]
+    assert dispositions(run_after([first], other), "PCI-HIST-004") == ["info"]
 
 
 def test_an_accepted_claim_is_remembered_with_its_lines_as_billed() -> None:

@@ -165,3 +165,13 @@ async def test_an_idle_service_whose_memory_stops_answering_is_not_ready_until_i
         assert not service.health.ready()[0]
         memory.available = True
         await until(lambda: service.health.ready()[0], seconds=10)
+
+
+def test_one_member_spelled_two_ways_is_one_patient() -> None:
+    edited = processor(FakeMemory())
+    first = orjson.loads(RAW[0])
+    again = orjson.loads(RAW[1])  # the same line, resent under another claim id
+    again["claim"]["patient"]["member_id"] = " " + first["claim"]["patient"]["member_id"].lower()
+    edited.process(orjson.dumps(first), Source(file="m", line=1), NOW)
+    result = edited.process(orjson.dumps(again), Source(file="m", line=2), NOW)
+    assert ("PCI-HIST-001", (1,)) in findings(result.value)

@@ -41,7 +41,7 @@ def test_the_url_and_the_secret_never_show_in_the_settings_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CLAIM_EDIT_MEMORY_URL", URL)
-    monkeypatch.setenv("CLAIM_EDIT_MEMORY_SECRET", "s3cr3t-key")
+    monkeypatch.setenv("CLAIM_EDIT_MEMORY_SECRET", "s3cr3t-key-of-16-chars")
     settings = EngineSettings(_env_file=None)
     assert "hunter2" not in repr(settings) and "s3cr3t-key" not in repr(settings)
     assert settings.memory_url is not None
@@ -71,3 +71,43 @@ def test_with_postgres_passes_a_configured_server_through() -> None:
         check=True,
     )
     assert shown.stdout.strip() == given
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgress://u:SuperSecretPw@127.0.0.1:5432/db",
+        "mysql://u:SuperSecretPw@h/db",
+    ],
+)
+def test_a_malformed_memory_url_is_one_line_that_never_shows_the_password(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAIM_EDIT_MEMORY_SECRET", "a-secret-of-16-characters")
+    assert main(["check", "--memory", url, "-"]) == 2
+    err = capsys.readouterr().err
+    assert "SuperSecretPw" not in err
+    assert len(err.strip().splitlines()) == 1 and "URL" in err
+
+
+def test_a_short_memory_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAIM_EDIT_MEMORY_SECRET", "short")
+    with pytest.raises(ValidationError, match="at least 16 characters"):
+        MemorySettings(_env_file=None)
+
+
+def test_an_empty_memory_url_is_no_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAIM_EDIT_MEMORY_URL", "")
+    assert MemorySettings(_env_file=None).memory_url is None
+
+
+def test_check_uses_no_memory_unless_told_even_with_the_variable_set(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A claim tried with `check` is not a claim billed: with CLAIM_EDIT_MEMORY_URL set (here
+    a port nothing answers on) and no --memory, it is edited without memory, not refused."""
+    monkeypatch.setenv("CLAIM_EDIT_MEMORY_URL", "postgresql://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("CLAIM_EDIT_MEMORY_SECRET", "a-secret-of-16-characters")
+    sample = ROOT / "samples" / "memory-claims.jsonl"
+    assert main(["check", str(sample)]) == 0
+    assert "Not checked: no claim memory" in capsys.readouterr().out

@@ -75,7 +75,7 @@ def original_not_in_memory(ctx: EditContext) -> Iterator[Firing]:
     original = claim.payer_claim_control_number
     if claim.frequency == "original" or original is None:
         return  # a missing reference is PCI-CLM-004's
-    if not original_remembered(history, original):
+    if not original_remembered(history, original, claim.billing_provider.npi):
         acts = "replaces" if claim.frequency == "replacement" else "voids"
         yield Firing(
             "info",
