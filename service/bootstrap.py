@@ -52,6 +52,12 @@ def build_memory(settings: MemorySettings) -> ClaimMemory | None:
     )
 
 
+def no_memory(_: MemorySettings) -> None:
+    """The claim memory for what edits without one: the API, and `check` without --memory
+    (a claim tried is not a claim billed)."""
+    return None
+
+
 def build_processor(
     settings: EngineSettings | None = None,
     *,
@@ -209,7 +215,7 @@ def build_api(
     from service.config import ApiSettings
 
     settings = settings or ApiSettings()
-    processor = processor or build_processor(engine, memory=lambda _: None)
+    processor = processor or build_processor(engine, memory=no_memory)
     if rejections is None:
         rejections = KafkaRejections(KafkaSettings(), ServiceSettings())
     return create_app(processor, settings, clock=clock, rejections=rejections)

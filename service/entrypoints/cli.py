@@ -17,12 +17,11 @@ from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
 from service.app.memory import MemoryUnavailableError
 from service.app.results import Processed
-from service.bootstrap import build_processor
+from service.bootstrap import build_processor, no_memory
 from service.config import (
     ApiSettings,
     EngineSettings,
     KafkaSettings,
-    MemorySettings,
     ServiceSettings,
     settings_error_text,
 )
@@ -39,10 +38,6 @@ PARTIAL_HELP = (
     "load an official release that lacks rows for codes a shipped table has (an excerpt): "
     "the shipped rows stay for those codes (default CLAIM_EDIT_ACCEPT_PARTIAL_REFERENCE)"
 )
-
-
-def _no_memory(_: MemorySettings) -> None:
-    return None
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -66,7 +61,7 @@ def _check(args: argparse.Namespace) -> int:
     # The memory is used only when named here: a claim tried with `check` is not a claim
     # billed, and remembering it would make the real one its duplicate later.
     processor = (
-        build_processor(settings) if args.memory else build_processor(settings, memory=_no_memory)
+        build_processor(settings) if args.memory else build_processor(settings, memory=no_memory)
     )
     if processor.reference.ignored_files:
         print(
