@@ -206,6 +206,9 @@ class PostgresBatch:
         ).decode()
 
 
+_RECONNECT_RUN = 10.0
+
+
 class PostgresMemory:
     """ClaimMemory on PostgreSQL. `timeout`: how long a batch waits for a connection before
     the store counts as unavailable."""
@@ -242,6 +245,11 @@ class PostgresMemory:
             # A connection the server closed (a restart) is replaced when taken, not
             # handed to a batch to fail: one empty round trip per batch.
             check=ConnectionPool.check_connection,
+            # The pool retries a lost server with a doubling delay that has no ceiling but
+            # this: after a long outage it would otherwise wait minutes before trying the
+            # server that is back. Ending each run of attempts after 10 s lets the next batch
+            # or readiness probe start a new run at a 1 s delay.
+            reconnect_timeout=_RECONNECT_RUN,
             name="claim-memory",
         )
         self._pool.open(wait=False)

@@ -4,6 +4,7 @@ false, and the same memory working again once the server is back."""
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from service.adapters.memory import PostgresMemory, apply_migrations
 from service.app.memory import MemoryUnavailableError
 from service.devtools import local_postgres
+from service.domain.history import RememberedClaim
 from tests.memory.claims import PATIENT, key, keys, remembered
 
 pytestmark = pytest.mark.memory
@@ -76,8 +78,41 @@ def test_a_server_stopped_and_started_again_is_unavailable_then_remembers_as_bef
         assert not memory.ready()
 
         assert local_postgres.start(own_server, port) == 0
-        # The pool replaces the connections the server closed: the first batch succeeds.
-        with memory.batch([PATIENT]) as batch:
-            seen = batch.history(PATIENT, key("e2")).claims
+        # The pool replaces the connections the server closed; its next attempt comes after
+        # a backoff delay, so the memory is back within seconds, not at the first batch.
+        seen = history_once_back(memory, within=15.0)
         assert keys(seen) == ["e1"]  # "lost" was never committed
         assert memory.ready()
+
+
+def test_after_an_outage_longer_than_the_reconnect_run_the_server_is_used_within_seconds(
+    own_server: Path,
+) -> None:
+    """Without an end to each run of attempts the pool's delay doubles without a ceiling:
+    after 17 s down its next attempt would be some 15 s after the server is back."""
+    url = local_postgres.url_of(own_server)
+    assert url is not None
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    apply_migrations(url)
+    with PostgresMemory(url, secrets.token_bytes(32), timeout=1, ready_timeout=1) as memory:
+        with memory.batch([PATIENT]) as batch:
+            batch.remember(PATIENT, remembered("e1"))
+        local_postgres.stop(own_server)
+        down_until = time.monotonic() + 17
+        while time.monotonic() < down_until:  # the stream keeps asking, as it does
+            assert not memory.ready()
+        assert local_postgres.start(own_server, port) == 0
+        back = time.monotonic()
+        assert keys(history_once_back(memory, within=15.0)) == ["e1"]
+        assert time.monotonic() - back < 6.0
+
+
+def history_once_back(memory: PostgresMemory, *, within: float) -> list[RememberedClaim]:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with memory.batch([PATIENT]) as batch:
+                return list(batch.history(PATIENT, key("e2")).claims)
+        except MemoryUnavailableError:
+            if time.monotonic() > deadline:
+                raise
