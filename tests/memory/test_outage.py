@@ -107,12 +107,12 @@ def test_after_an_outage_longer_than_the_reconnect_run_the_server_is_used_within
         assert time.monotonic() - back < 6.0
 
 
-def history_once_back(memory: PostgresMemory, *, within: float) -> list[RememberedClaim]:
+def history_once_back(memory: PostgresMemory, *, within: float) -> tuple[RememberedClaim, ...]:
     deadline = time.monotonic() + within
     while True:
         try:
             with memory.batch([PATIENT]) as batch:
-                return list(batch.history(PATIENT, key("e2")).claims)
+                return batch.history(PATIENT, key("e2")).claims
         except MemoryUnavailableError:
             if time.monotonic() > deadline:
                 raise
