@@ -1,10 +1,10 @@
 """The outcome bytes of the engine as it stood before the work for more claims per core
 (commit e56bec3), pinned: the benchmark corpus (3,000 claims) and every worked sample, through
 `process_batch` in batches of the service's size, on the shipped reference tables and the
-default policy, with one clock value; and the claim-memory samples again with a memory (the fake one, in
-order, so each sees the claims before it). A speed-up must not move one byte of one outcome (a
-field, its order, a message, an id, a price). A change of the facts or of the contract that
-moves them on purpose says so by recording a new digest here, with why.
+default policy, with one clock value; and the claim-memory samples again with a memory (the
+fake one, one at a time, so each sees the claims before it). A speed-up must not move one
+byte of one outcome (a field, its order, a message, an id, a price). A change of the facts or
+of the contract that moves them on purpose says so by recording a new digest here, with why.
 """
 
 import hashlib
