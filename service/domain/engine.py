@@ -4,10 +4,11 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from contracts import Change, ClaimSubmitted, Finding, LineSnapshot, RulesetRef
 from service.domain.context import EditContext
+from service.domain.needs import claim_facts
 from service.domain.outcome import Outcome
 from service.domain.policy import DEFAULT_POLICY, EffectivePolicy, Policy
 from service.domain.pricing import price
@@ -18,6 +19,9 @@ from service.domain.working_claim import WorkingClaim
 
 FiringObserver = Callable[[EditSpec, Firing], None]
 """Sees each firing that counts, in the edit's own disposition (before policy)."""
+NeedsAudit = Callable[[EditSpec, Firing], None]
+"""Told of each firing of an edit whose declared need the claim did not meet (only with
+`skip_unneeded=False`, where such an edit still runs): a wrong declaration."""
 
 OUTPUT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:output")
 _NAMESPACE_BYTES = OUTPUT_NAMESPACE.bytes
@@ -150,6 +154,8 @@ def evaluate(
     policy: Policy = DEFAULT_POLICY,
     *,
     observe: FiringObserver | None = None,
+    skip_unneeded: bool = True,
+    unmet: NeedsAudit | None = None,
 ) -> Outcome:
     """Run the claim's edits over it. Output `occurred_at` is stamped by the caller.
 
@@ -157,7 +163,12 @@ def evaluate(
     of the claim falls under one of its rulesets, and on a claim whose lines span rulesets
     (which PCI-CLM-002 rejects) a firing of an edit outside some of them counts only when
     every line it names is under its rulesets. An edit that `halts` stops the run once it
-    has recorded a finding."""
+    has recorded a finding.
+
+    An edit runs only where the claim meets its declared need (`EditSpec.needs`), judged on
+    the claim's facts, computed once and again after a correction changes the lines;
+    `skip_unneeded=False` runs every edit (tests compare the two, and `unmet` hears of a
+    firing whose need was not met)."""
     claim = event.claim
     working = WorkingClaim(claim, reference)
     ctx = EditContext(
@@ -166,13 +177,24 @@ def evaluate(
     ledger = _Ledger(policy.for_payer(claim.payer.payer_id), x12_paths(claim.setting))
     void = claim.frequency == "void"
     versions = frozenset([line.ruleset.version for line in working.lines if line.ruleset])
-    for spec, partial in _edits_for(versions):
+    edits = _edits_for(versions)
+    view = working.view
+    runnable = _runnable(versions, claim_facts(working, _relevant_facts()))
+    for position, (spec, partial) in enumerate(edits):
         if void and not spec.on_void:
+            continue
+        if working.view is not view:  # a correction changed the lines: facts again
+            view = working.view
+            runnable = _runnable(versions, claim_facts(working, _relevant_facts()))
+        needed = runnable[position]
+        if skip_unneeded and not needed:
             continue
         fired = False
         for firing in spec.run(ctx):
             if partial and not _within_rulesets(spec, firing):
                 continue
+            if unmet is not None and not needed:
+                unmet(spec, firing)
             if observe is not None:
                 observe(spec, firing)
             fired = ledger.record(spec, firing, ctx) or fired
@@ -206,6 +228,19 @@ def _edits_for(versions: frozenset[str]) -> tuple[tuple[EditSpec, bool], ...]:
         for spec in catalog()
         if not versions.isdisjoint(spec.rulesets)
     )
+
+
+@cache
+def _relevant_facts() -> frozenset[str]:
+    """Every fact some edit's need names (the others cannot change which edits run)."""
+    return frozenset(fact for spec in catalog() for c in spec.needs.clauses() for fact in c)
+
+
+@lru_cache(maxsize=4096)
+def _runnable(versions: frozenset[str], facts: frozenset[str]) -> tuple[bool, ...]:
+    """Whether each edit of `_edits_for(versions)` can fire on a claim with these facts
+    (few distinct sets of facts occur: memoized, bounded)."""
+    return tuple(spec.needs.met_by(facts) for spec, _ in _edits_for(versions))
 
 
 def _within_rulesets(spec: EditSpec, firing: Firing) -> bool:
