@@ -11,12 +11,13 @@ from an edit that looks at in-scope lines only is still met wherever the edit ca
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from contracts.claim import PayerKind, Setting
 from service.domain.reference import Ruleset
 from service.domain.vocabulary import OPPS_ONLY_PREFIX
-from service.domain.working_claim import WorkingClaim
+from service.domain.working_claim import WorkingClaim, WorkLine
 
 Frequency = Literal["original", "replacement", "void"]
 
@@ -127,55 +128,97 @@ ALWAYS = Needs()
 def claim_facts(working: WorkingClaim, relevant: frozenset[str]) -> frozenset[str]:
     """The facts of the working claim as it stands that some need names (`relevant`)."""
     claim = working.claim
+    facts = set(
+        _claim_facts(
+            claim.setting,
+            claim.payer.kind,
+            claim.frequency,
+            claim.procedure is not None,
+            claim.place_of_service,
+        )
+    )
     coronary = working.reference.coronary_codes
-    facts = {
-        f"setting:{claim.setting}",
-        f"payer:{claim.payer.kind}",
-        f"frequency:{claim.frequency}",
-        "undocumented" if claim.procedure is None else "documentation",
-    }
-    if claim.place_of_service is not None:
-        facts.add(f"pos:{claim.place_of_service}")
     ptp_lines = 0
     for line in working.lines:
-        if line.removed_by is not None:
-            continue
-        code = line.procedure_code
-        facts.add(f"code:{code}")
-        facts.update([f"modifier:{m}" for m in line.modifiers])
-        if not line.known:
-            facts.add("family:out_of_scope")
-        if code not in coronary:
-            facts.add("family:non_coronary")
-        if code.startswith(OPPS_ONLY_PREFIX):
-            facts.add("family:opps_code")
-        ruleset = line.ruleset
-        if ruleset is not None:
-            facts.update(_code_set_facts(ruleset).get(code, ()))
-            if code in ruleset.ptp_codes:
+        if line.removed_by is None:
+            found = _line_facts(line, line.procedure_code in coronary)
+            facts.update(found)
+            facts.update(_modifier_facts(line.modifiers))
+            if _PTP_LINE in found:
                 ptp_lines += 1
-            if code in ruleset.aoc:
-                facts.add("family:aoc_listed")
-        row = line.row
-        if line.in_scope:
-            if row is None:
-                facts.add("family:undated")
-            else:
-                facts.add("family:coded")
-                if row.kind != "diagnostic":
-                    facts.add("family:non_diagnostic")
-        if row is not None:
-            if row.kind in ("addon", "branch_addon"):
-                facts.add(f"family:{row.kind}")
-            if row.deleted:
-                facts.add("family:deleted")
-        if line.is_pci_base:
-            facts.add("family:pci_base")
-        if line.is_diagnostic:
-            facts.add("family:diagnostic")
     if ptp_lines >= 2:
         facts.add("family:ptp_pair")
     return relevant.intersection(facts)
+
+
+_PTP_LINE = "ptp-line"
+"""A line whose code stands in a PTP row (two make the family ptp_pair)."""
+
+
+@lru_cache(maxsize=256)
+def _claim_facts(
+    setting: str, payer_kind: str, frequency: str, documented: bool, place: str | None
+) -> frozenset[str]:
+    return frozenset(
+        [
+            f"setting:{setting}",
+            f"payer:{payer_kind}",
+            f"frequency:{frequency}",
+            "documentation" if documented else "undocumented",
+            *([f"pos:{place}"] if place is not None else []),
+        ]
+    )
+
+
+@lru_cache(maxsize=4096)
+def _modifier_facts(modifiers: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(f"modifier:{m}" for m in modifiers)
+
+
+def _line_facts(line: WorkLine, coronary: bool) -> frozenset[str]:
+    """The facts of one line: a function of its ruleset, code, date and whether the code is
+    known and coronary (memoized in the ruleset, as its look-ups are)."""
+    ruleset = line.ruleset
+    if ruleset is None:
+        return _facts_of(line, coronary)
+    key = (line.procedure_code, line.service_date, line.known, coronary)
+    return ruleset.once("line_facts", key, lambda: _facts_of(line, coronary))
+
+
+def _facts_of(line: WorkLine, coronary: bool) -> frozenset[str]:
+    code = line.procedure_code
+    facts = {f"code:{code}"}
+    if not line.known:
+        facts.add("family:out_of_scope")
+    if not coronary:
+        facts.add("family:non_coronary")
+    if code.startswith(OPPS_ONLY_PREFIX):
+        facts.add("family:opps_code")
+    ruleset = line.ruleset
+    if ruleset is not None:
+        facts.update(_code_set_facts(ruleset).get(code, ()))
+        if code in ruleset.ptp_codes:
+            facts.add(_PTP_LINE)
+        if code in ruleset.aoc:
+            facts.add("family:aoc_listed")
+    row = line.row
+    if line.in_scope:
+        if row is None:
+            facts.add("family:undated")
+        else:
+            facts.add("family:coded")
+            if row.kind != "diagnostic":
+                facts.add("family:non_diagnostic")
+    if row is not None:
+        if row.kind in ("addon", "branch_addon"):
+            facts.add(f"family:{row.kind}")
+        if row.deleted:
+            facts.add("family:deleted")
+    if line.is_pci_base:
+        facts.add("family:pci_base")
+    if line.is_diagnostic:
+        facts.add("family:diagnostic")
+    return frozenset(facts)
 
 
 def _code_set_facts(ruleset: Ruleset) -> Mapping[str, frozenset[str]]:
