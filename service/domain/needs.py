@@ -11,6 +11,7 @@ from an edit that looks at in-scope lines only is still met wherever the edit ca
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Literal
 
@@ -35,6 +36,7 @@ Family = Literal[
     "opps_code",
     "aoc_listed",
     "ptp_pair",
+    "shared_territory",
 ]
 FAMILIES: dict[Family, str] = {
     "pci_base": "a PCI base line (codes.csv kind pci_base, not deleted)",
@@ -50,6 +52,7 @@ FAMILIES: dict[Family, str] = {
     "opps_code": f"a line billing an OPPS C-code ({OPPS_ONLY_PREFIX}...)",
     "aoc_listed": "a line whose code has NCCI add-on code edit rows",
     "ptp_pair": "two lines whose codes stand in PTP rows",
+    "shared_territory": "two PCI base lines with one date and one coronary territory",
 }
 """Line families a need can name, as the facts of a claim's lines (not removed) say."""
 
@@ -139,6 +142,7 @@ def claim_facts(working: WorkingClaim, relevant: frozenset[str]) -> frozenset[st
     )
     coronary = working.reference.coronary_codes
     ptp_lines = 0
+    territories: set[tuple[date, str]] = set()
     for line in working.lines:
         if line.removed_by is None:
             found = _line_facts(line, line.procedure_code in coronary)
@@ -146,6 +150,11 @@ def claim_facts(working: WorkingClaim, relevant: frozenset[str]) -> frozenset[st
             facts.update(_modifier_facts(line.modifiers))
             if _PTP_LINE in found:
                 ptp_lines += 1
+            if line.is_pci_base and line.territory is not None:
+                treated = (line.service_date, line.territory)
+                if treated in territories:
+                    facts.add("family:shared_territory")
+                territories.add(treated)
     if ptp_lines >= 2:
         facts.add("family:ptp_pair")
     return relevant.intersection(facts)

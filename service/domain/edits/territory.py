@@ -133,9 +133,7 @@ def base_code_units(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-TERR-006",
-    needs=Needs(
-        families=frozenset({"pci_base"}), modifiers=(CORONARY_MODIFIERS, DISTINCT_MODIFIERS)
-    ),
+    needs=Needs(families=frozenset({"shared_territory"}), modifiers=(DISTINCT_MODIFIERS,)),
     title="Distinct-service modifier used to split a territory",
     default=("line_rejection",),
     element="modifier",
@@ -164,7 +162,7 @@ def distinct_modifier_splits_territory(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-TERR-001",
-    needs=Needs(families=frozenset({"pci_base"}), modifiers=(CORONARY_MODIFIERS,)),
+    needs=Needs(families=frozenset({"shared_territory"})),
     title="More than one base code in a territory",
     default=("correction", "line_rejection", "warning"),
     note="correction keeps the top-ranked line; line_rejection: a rank not loaded; warning: a tie",
