@@ -21,7 +21,7 @@ from benchmarks.corpus import corpus
 from contracts import ClaimSubmitted
 from service.adapters.reference_files import load_reference
 from service.bootstrap import build_processor
-from service.domain.engine import _edits_for, _relevant_facts, _runnable
+from service.domain.engine import _edits_for, _needs_index, _runnable
 from service.domain.needs import claim_facts
 from service.domain.registry import catalog
 from service.domain.working_claim import WorkingClaim
@@ -108,7 +108,7 @@ def _runs(events: list[bytes]) -> Counter[str]:
         event = ClaimSubmitted.model_validate_json(raw)
         working = WorkingClaim(event.claim, reference)
         versions = frozenset([line.ruleset.version for line in working.lines if line.ruleset])
-        runnable = _runnable(versions, claim_facts(working, _relevant_facts()))
+        runnable = _runnable(versions, _needs_index().met(claim_facts(working)))
         ran.update(
             spec.edit_id
             for (spec, _), run in zip(_edits_for(versions), runnable, strict=True)

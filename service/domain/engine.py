@@ -64,6 +64,9 @@ class _Ledger:
     x12_paths: dict[str, str]
     findings: list[Finding] = field(default_factory=list)
     changes: list[tuple[Change, bool]] = field(default_factory=list)
+    grew: bool = False
+    """Whether a correction gave a line a code or modifiers since the claim's facts were
+    taken (a removal only takes facts away: the facts taken stay enough to run on)."""
 
     def record(self, spec: EditSpec, firing: Firing, ctx: EditContext) -> bool:
         """Apply policy and any correction; whether a finding was recorded (False: off)."""
@@ -80,6 +83,8 @@ class _Ledger:
         for proposed in firing.changes:
             change = _apply(proposed, spec.edit_id, ctx, apply, owns_removal)
             self.changes.append((change, apply))
+            if apply and proposed.action != "remove_line":
+                self.grew = True
         # Warnings and info carry no CARC/RARC/group code: on a remittance those read as
         # a denial, and a CARC belongs to a line or claim that is not paid.
         informational = disposition in ("info", "warning")
@@ -178,14 +183,14 @@ def evaluate(
     void = claim.frequency == "void"
     versions = frozenset([line.ruleset.version for line in working.lines if line.ruleset])
     edits = _edits_for(versions)
-    view = working.view
-    runnable = _runnable(versions, claim_facts(working, _relevant_facts()))
+    needs = _needs_index()
+    runnable = _runnable(versions, needs.met(claim_facts(working)))
     for position, (spec, partial) in enumerate(edits):
         if void and not spec.on_void:
             continue
-        if working.view is not view:  # a correction changed the lines: facts again
-            view = working.view
-            runnable = _runnable(versions, claim_facts(working, _relevant_facts()))
+        if ledger.grew:  # a correction gave a line a code or modifiers: facts again
+            ledger.grew = False
+            runnable = _runnable(versions, needs.met(claim_facts(working)))
         needed = runnable[position]
         if skip_unneeded and not needed:
             continue
@@ -230,17 +235,47 @@ def _edits_for(versions: frozenset[str]) -> tuple[tuple[EditSpec, bool], ...]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _NeedsIndex:
+    """The catalog's needs as bits: one bit per distinct clause (service/domain/needs.py)."""
+
+    fact_bits: dict[str, int]
+    """Fact → the clauses it meets."""
+    need_bits: dict[str, int]
+    """Edit id → the clauses its need holds."""
+
+    def met(self, facts: set[str]) -> int:
+        bits = 0
+        get = self.fact_bits.get
+        for fact in facts:
+            bits |= get(fact, 0)
+        return bits
+
+
 @cache
-def _relevant_facts() -> frozenset[str]:
-    """Every fact some edit's need names (the others cannot change which edits run)."""
-    return frozenset(fact for spec in catalog() for c in spec.needs.clauses() for fact in c)
+def _needs_index() -> _NeedsIndex:
+    clauses: dict[frozenset[str], int] = {}
+    need_bits: dict[str, int] = {}
+    for spec in catalog():
+        bits = 0
+        for clause in spec.needs.clauses():
+            bits |= 1 << clauses.setdefault(clause, len(clauses))
+        need_bits[spec.edit_id] = bits
+    fact_bits: dict[str, int] = {}
+    for clause, bit in clauses.items():
+        for fact in clause:
+            fact_bits[fact] = fact_bits.get(fact, 0) | 1 << bit
+    return _NeedsIndex(fact_bits, need_bits)
 
 
 @lru_cache(maxsize=4096)
-def _runnable(versions: frozenset[str], facts: frozenset[str]) -> tuple[bool, ...]:
-    """Whether each edit of `_edits_for(versions)` can fire on a claim with these facts
-    (few distinct sets of facts occur: memoized, bounded)."""
-    return tuple(spec.needs.met_by(facts) for spec, _ in _edits_for(versions))
+def _runnable(versions: frozenset[str], met: int) -> tuple[bool, ...]:
+    """Whether each edit of `_edits_for(versions)` can fire on a claim that meets the
+    clauses `met` (few combinations occur: memoized, bounded)."""
+    need_bits = _needs_index().need_bits
+    return tuple(
+        need_bits[spec.edit_id] & met == need_bits[spec.edit_id] for spec, _ in _edits_for(versions)
+    )
 
 
 def _within_rulesets(spec: EditSpec, firing: Firing) -> bool:

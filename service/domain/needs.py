@@ -99,7 +99,7 @@ class Needs:
             found.append(frozenset(["documentation" if self.documentation else "undocumented"]))
         return tuple(found)
 
-    def met_by(self, facts: frozenset[str]) -> bool:
+    def met_by(self, facts: set[str] | frozenset[str]) -> bool:
         return all(not clause.isdisjoint(facts) for clause in self.clauses())
 
     def describe(self) -> str:
@@ -128,8 +128,8 @@ class Needs:
 ALWAYS = Needs()
 
 
-def claim_facts(working: WorkingClaim, relevant: frozenset[str]) -> frozenset[str]:
-    """The facts of the working claim as it stands that some need names (`relevant`)."""
+def claim_facts(working: WorkingClaim) -> set[str]:
+    """The facts of the working claim as it stands (those no need names included)."""
     claim = working.claim
     facts = set(
         _claim_facts(
@@ -157,7 +157,7 @@ def claim_facts(working: WorkingClaim, relevant: frozenset[str]) -> frozenset[st
                 territories.add(treated)
     if ptp_lines >= 2:
         facts.add("family:ptp_pair")
-    return relevant.intersection(facts)
+    return facts
 
 
 _PTP_LINE = "ptp-line"

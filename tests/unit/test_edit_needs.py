@@ -126,13 +126,13 @@ def test_an_edit_declared_narrower_than_its_code_is_caught_where_it_fires() -> N
     object.__setattr__(spec, "needs", wrong)  # the frozen spec, for this test only
     try:
         engine._runnable.cache_clear()
-        engine._relevant_facts.cache_clear()
+        engine._needs_index.cache_clear()
         skipped = evaluate(claim, REFERENCE, Policy())
         audited = evaluate(claim, REFERENCE, Policy(), skip_unneeded=False, unmet=unmet)
     finally:
         object.__setattr__(spec, "needs", declared)
         engine._runnable.cache_clear()
-        engine._relevant_facts.cache_clear()
+        engine._needs_index.cache_clear()
     assert findings(audited, "PCI-TERR-002") and not findings(skipped, "PCI-TERR-002")
     assert unmet.seen
 
