@@ -73,7 +73,7 @@ def main() -> None:
         ("· the edits that ran", edits_total),
         ("· working claim (lines, view)", working),
         ("· facts for the needs", cumulative(lambda f, n: n == "claim_facts")),
-        ("· recording findings and changes (pydantic models)", cumulative(_named("record"))),
+        ("· recording findings and changes (Finding, Change)", cumulative(_named("record"))),
         ("· the billed claim (`model_copy` after corrections)", cumulative(_named("billed_claim"))),
         ("· pricing", cumulative(lambda f, n: n == "price" and f.endswith("pricing.py"))),
         ("· output id (content digest)", cumulative(lambda f, n: n == "content_digest")),

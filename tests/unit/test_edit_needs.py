@@ -16,10 +16,11 @@ from service.adapters.json_codec import encode_outcome
 from service.adapters.reference_files import load_reference
 from service.domain import engine
 from service.domain.engine import evaluate
-from service.domain.needs import ALWAYS, Needs
+from service.domain.needs import ALWAYS, Needs, claim_facts
 from service.domain.policy import Policy
 from service.domain.reference import ReferenceData
 from service.domain.registry import EditSpec, Firing, catalog
+from service.domain.working_claim import WorkingClaim
 from tests.builders import event, lesion, line, procedure
 from tests.e2e_time import NOW
 from tests.outcomes import REFERENCE, findings
@@ -148,3 +149,18 @@ def test_an_edit_without_a_declared_need_runs_on_every_claim() -> None:
     assert ALWAYS.met_by(frozenset())
     integrity = [s for s in catalog() if s.edit_id in ("PCI-CLM-001", "PCI-CLM-002")]
     assert all(spec.needs == ALWAYS for spec in integrity)
+
+
+def test_the_engines_clause_bits_say_what_each_need_says() -> None:
+    """The engine judges needs by bits (one per distinct clause); each need's own reading of
+    the same facts (`Needs.met_by`) agrees, edit by edit, on the corpus and the table claims."""
+    claims = [ClaimSubmitted.model_validate(document) for document in corpus(500)]
+    claims += [claim for _, claim in _table_claims()]
+    index = engine._needs_index()
+    for claim in claims:
+        working = WorkingClaim(claim.claim, REFERENCE)
+        versions = frozenset([ln.ruleset.version for ln in working.lines if ln.ruleset])
+        facts = claim_facts(working)
+        runnable = engine._runnable(versions, index.met(facts))
+        for (spec, _), run_it in zip(engine._edits_for(versions), runnable, strict=True):
+            assert run_it == spec.needs.met_by(facts), (spec.edit_id, claim.event_id)
