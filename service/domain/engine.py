@@ -4,12 +4,13 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from contracts import Change, ClaimSubmitted, Finding, LineSnapshot, RulesetRef
 from contracts.vocabulary import EventType
 from service.domain.context import EditContext
 from service.domain.history import ClaimHistory, content_digest
+from service.domain.needs import claim_facts
 from service.domain.outcome import Outcome
 from service.domain.policy import DEFAULT_POLICY, EffectivePolicy, Policy
 from service.domain.pricing import price
@@ -20,6 +21,9 @@ from service.domain.working_claim import WorkingClaim
 
 FiringObserver = Callable[[EditSpec, Firing], None]
 """Sees each firing that counts, in the edit's own disposition (before policy)."""
+NeedsAudit = Callable[[EditSpec, Firing], None]
+"""Told of each firing of an edit whose declared need the claim did not meet (only with
+`skip_unneeded=False`, where such an edit still runs): a wrong declaration."""
 
 OUTPUT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:claim-edit:output")
 _NAMESPACE_BYTES = OUTPUT_NAMESPACE.bytes
@@ -55,6 +59,9 @@ class _Ledger:
     x12_paths: dict[str, str]
     findings: list[Finding] = field(default_factory=list)
     changes: list[tuple[Change, bool]] = field(default_factory=list)
+    grew: bool = False
+    """Whether a correction gave a line a code or modifiers since the claim's facts were
+    taken (a removal only takes facts away: the facts taken stay enough to run on)."""
 
     def record(self, spec: EditSpec, firing: Firing, ctx: EditContext) -> bool:
         """Apply policy and any correction; whether a finding was recorded (False: off)."""
@@ -71,6 +78,8 @@ class _Ledger:
         for proposed in firing.changes:
             change = _apply(proposed, spec.edit_id, ctx, apply, owns_removal)
             self.changes.append((change, apply))
+            if apply and proposed.action != "remove_line":
+                self.grew = True
         # Warnings and info carry no CARC/RARC/group code: on a remittance those read as
         # a denial, and a CARC belongs to a line or claim that is not paid.
         informational = disposition in ("info", "warning")
@@ -146,6 +155,8 @@ def evaluate(
     history: ClaimHistory | None = None,
     *,
     observe: FiringObserver | None = None,
+    skip_unneeded: bool = True,
+    unmet: NeedsAudit | None = None,
 ) -> Outcome:
     """Run the claim's edits over it. Output `occurred_at` is stamped by the caller.
 
@@ -157,7 +168,12 @@ def evaluate(
     of the claim falls under one of its rulesets, and on a claim whose lines span rulesets
     (which PCI-CLM-002 rejects) a firing of an edit outside some of them counts only when
     every line it names is under its rulesets. An edit that `halts` stops the run once it
-    has recorded a finding."""
+    has recorded a finding.
+
+    An edit runs only where the claim meets its declared need (`EditSpec.needs`), judged on
+    the claim's facts, computed once and again after a correction changes the lines;
+    `skip_unneeded=False` runs every edit (tests compare the two, and `unmet` hears of a
+    firing whose need was not met)."""
     claim = event.claim
     working = WorkingClaim(claim, reference)
     ctx = EditContext(
@@ -170,13 +186,24 @@ def evaluate(
     ledger = _Ledger(policy.for_payer(claim.payer.payer_id), x12_paths(claim.setting))
     void = claim.frequency == "void"
     versions = frozenset([line.ruleset.version for line in working.lines if line.ruleset])
-    for spec, partial in _edits_for(versions):
+    edits = _edits_for(versions)
+    needs = _needs_index()
+    runnable = _runnable(versions, needs.met(claim_facts(working)))
+    for position, (spec, partial) in enumerate(edits):
         if void and not spec.on_void:
+            continue
+        if ledger.grew:  # a correction gave a line a code or modifiers: facts again
+            ledger.grew = False
+            runnable = _runnable(versions, needs.met(claim_facts(working)))
+        needed = runnable[position]
+        if skip_unneeded and not needed:
             continue
         fired = False
         for firing in spec.run(ctx):
             if partial and not _within_rulesets(spec, firing):
                 continue
+            if unmet is not None and not needed:
+                unmet(spec, firing)
             if observe is not None:
                 observe(spec, firing)
             fired = ledger.record(spec, firing, ctx) or fired
@@ -209,6 +236,49 @@ def _edits_for(versions: frozenset[str]) -> tuple[tuple[EditSpec, bool], ...]:
         (spec, not versions.issubset(spec.rulesets))
         for spec in catalog()
         if not versions.isdisjoint(spec.rulesets)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _NeedsIndex:
+    """The catalog's needs as bits: one bit per distinct clause (service/domain/needs.py)."""
+
+    fact_bits: dict[str, int]
+    """Fact → the clauses it meets."""
+    need_bits: dict[str, int]
+    """Edit id → the clauses its need holds."""
+
+    def met(self, facts: set[str]) -> int:
+        bits = 0
+        get = self.fact_bits.get
+        for fact in facts:
+            bits |= get(fact, 0)
+        return bits
+
+
+@cache
+def _needs_index() -> _NeedsIndex:
+    clauses: dict[frozenset[str], int] = {}
+    need_bits: dict[str, int] = {}
+    for spec in catalog():
+        bits = 0
+        for clause in spec.needs.clauses():
+            bits |= 1 << clauses.setdefault(clause, len(clauses))
+        need_bits[spec.edit_id] = bits
+    fact_bits: dict[str, int] = {}
+    for clause, bit in clauses.items():
+        for fact in clause:
+            fact_bits[fact] = fact_bits.get(fact, 0) | 1 << bit
+    return _NeedsIndex(fact_bits, need_bits)
+
+
+@lru_cache(maxsize=4096)
+def _runnable(versions: frozenset[str], met: int) -> tuple[bool, ...]:
+    """Whether each edit of `_edits_for(versions)` can fire on a claim that meets the
+    clauses `met` (few combinations occur: memoized, bounded)."""
+    need_bits = _needs_index().need_bits
+    return tuple(
+        need_bits[spec.edit_id] & met == need_bits[spec.edit_id] for spec, _ in _edits_for(versions)
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
+from service.domain.needs import ALWAYS, Needs
 from service.domain.reference import Provenance
 from service.domain.vocabulary import SEVERITY_ORDER, ChangeAction, Disposition
 from service.domain.working_claim import WorkLine
@@ -119,6 +120,9 @@ class EditSpec:
     """Edits whose findings it reads (`ctx.flagged_lines`): they must run before it."""
     on_void: bool = False
     """Whether it runs on a void claim (only claim-integrity edits do)."""
+    needs: Needs = ALWAYS
+    """What a claim must show for the edit to be able to fire (service/domain/needs.py):
+    the engine skips it elsewhere. Read from the edit's code, true wherever it can fire."""
     docstring: str = field(default="", repr=False)
 
     @property
@@ -144,6 +148,7 @@ def edit(
     reads: tuple[str, ...] = (),
     on_void: bool = False,
     note: str | None = None,
+    needs: Needs = ALWAYS,
 ) -> Callable[[EditFunction], EditFunction]:
     """Register an edit with its catalog metadata."""
     if edit_id not in EVALUATION_ORDER:
@@ -175,6 +180,7 @@ def edit(
             waivable=waivable,
             reads=reads,
             on_void=on_void,
+            needs=needs,
             docstring=(function.__doc__ or "").strip(),
         )
         return function

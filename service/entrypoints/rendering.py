@@ -70,6 +70,7 @@ def rules_json(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date | N
                     "waivable": s.waivable,
                     "on_void": s.on_void,
                     "reads": list(s.reads),
+                    "needs": [sorted(clause) for clause in s.needs.clauses()],
                     "citation": s.citation,
                     "description": " ".join(s.docstring.split()),
                 }
@@ -89,8 +90,11 @@ def rules_markdown(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date
         "An edit fires only with its default dispositions (before policy), runs only on lines",
         "of its rulesets, and a policy that would change an edit it cannot change is refused.",
         "",
-        "| id | title | default | when | CARC/RARC | rulesets | engine | citation |",
-        "|---|---|---|---|---|---|---|---|",
+        'The engine runs an edit only on a claim that shows what it needs ("runs on"; lines',
+        "not removed by an earlier edit), read from the edit's code: elsewhere it cannot fire.",
+        "",
+        "| id | title | default | when | CARC/RARC | rulesets | runs on | engine | citation |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in specs:
         codes = _remittance(s, "—")
@@ -101,6 +105,7 @@ def rules_markdown(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date
             s.note or "—",
             codes,
             ", ".join(s.rulesets),
+            s.needs.describe(),
             "; ".join(_behaviour(s)) or "—",
             s.citation,
         ]
@@ -118,6 +123,7 @@ def rules_table(specs: tuple[EditSpec, ...], ruleset: str | None, as_of: date | 
             f"default: {', '.join(s.default)}; CARC/RARC: {codes}",
             *([f"when: {s.note}"] if s.note else []),
             f"rulesets: {', '.join(s.rulesets)}",
+            f"runs on: {s.needs.describe()}",
             *([f"engine: {'; '.join(_behaviour(s))}"] if _behaviour(s) else []),
             f"source: {s.citation}",
         ]

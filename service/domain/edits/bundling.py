@@ -6,6 +6,7 @@ from datetime import date
 
 from contracts import Lesion
 from service.domain.context import EditContext
+from service.domain.needs import Needs
 from service.domain.reference import CONTRACTOR_DEFINED, CodeSetRow, PtpRow
 from service.domain.registry import Firing, ProposedChange, edit
 from service.domain.vocabulary import ANGIOGRAPHY_DISTINCT_MODIFIERS
@@ -24,6 +25,7 @@ EXCEPTIONS = (
 
 @edit(
     "PCI-BUND-001",
+    needs=Needs(families=frozenset({"diagnostic", "pci_base"})),
     title="Diagnostic angiography in the PCI session",
     default=("correction", "line_rejection", "warning"),
     note="cases below: correction (a, b), line_rejection (b with no free slot, c), warning (d)",
@@ -95,6 +97,7 @@ def diagnostic_angiography_bundled(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-BUND-002",
+    needs=Needs(families=frozenset({"ptp_pair"})),
     title="Procedure-to-procedure pair (a CMS NCCI file's, else a derived pair of the PCI "
     "hierarchy)",
     default=("correction", "info"),
@@ -167,6 +170,7 @@ def _bypassing_modifier(column_1: WorkLine, column_2: WorkLine) -> str | None:
 
 @edit(
     "PCI-BUND-003",
+    needs=Needs(families=frozenset({"coded"})),
     title="Medically unlikely edit (units over MUE)",
     default=("line_rejection", "info"),
     note="line_rejection over the MUE; info naming the codes no MUE row was loaded for",
@@ -222,6 +226,7 @@ NCCI_AOC = "CMS NCCI Medicare add-on code edits (AOC_V2026Q2-MCR.xlsx, 2026 Q2; 
 
 @edit(
     "PCI-BUND-004",
+    needs=Needs(any_family=frozenset({"addon", "branch_addon", "aoc_listed"})),
     title="Add-on code without an eligible primary",
     default=("line_rejection", "warning", "info"),
     note="line_rejection; warning: the MAC defines primaries (AOC type 2/3); info: no AOC row",
@@ -306,6 +311,7 @@ def addon_without_primary(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-BUND-005",
+    needs=Needs(families=frozenset({"pci_base"}), code_sets=frozenset({"routine_components"})),
     title="Routine component of the PCI billed separately",
     default=("correction",),
     note="correction removes the line; nothing with 59/X{EPSU} and a documented exception",
@@ -346,6 +352,7 @@ CGS_DCB = (
 
 @edit(
     "PCI-BUND-006",
+    needs=Needs(code_sets=frozenset({"drug_coated_balloon", "not_with_drug_coated_balloon"})),
     title="Drug-coated balloon (0913T) with a PCI code for the same lesion",
     default=("line_rejection", "warning"),
     note="line_rejection of 0913T; warning when no documented lesion shows which",

@@ -4,6 +4,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from service.domain.context import EditContext
+from service.domain.needs import Needs
 from service.domain.npi import npi_check_digit_ok
 from service.domain.registry import Firing, edit
 from service.domain.working_claim import WorkLine
@@ -127,6 +128,7 @@ def claim_integrity(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-CLM-004",
+    needs=Needs(frequencies=frozenset({"replacement", "void"})),
     title="Replacement or void without the payer's claim control number",
     default=("claim_rejection",),
     element="claim_reference",
@@ -156,6 +158,7 @@ def replacement_without_its_original(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-CLM-003",
+    needs=Needs(frequencies=frozenset({"void"})),
     title="Void acknowledged",
     default=("info",),
     element="claim",

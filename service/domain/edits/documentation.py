@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from service.domain.context import EditContext
 from service.domain.derivation import atherectomy_codes, derive
+from service.domain.needs import Needs
 from service.domain.registry import Firing, ProposedChange, edit
 
 DOC_TIPS = "2026 coder's guide to CPT 92924, 'Tips for documentation and compliance'"
@@ -15,6 +16,7 @@ DOC_TIPS = "2026 coder's guide to CPT 92924, 'Tips for documentation and complia
 
 @edit(
     "PCI-DOC-001",
+    needs=Needs(families=frozenset({"pci_base"}), documentation=True),
     title="Billed base code differs from the documented treatments",
     default=("line_rejection",),
     element="code",
@@ -62,6 +64,7 @@ def base_code_matches_documentation(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-DOC-002",
+    needs=Needs(families=frozenset({"pci_base"}), documentation=True),
     title="Atherectomy without documented medical necessity",
     default=("warning",),
     element="code",
@@ -99,6 +102,7 @@ def atherectomy_necessity(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-DOC-003",
+    needs=Needs(families=frozenset({"pci_base"}), documentation=True),
     title="PCI base line without a documented segment",
     default=("warning",),
     element="line",
@@ -122,6 +126,7 @@ def documented_segment(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-DOC-004",
+    needs=Needs(families=frozenset({"non_diagnostic"}), documentation=False),
     title="Documentation edits skipped (no procedure documentation)",
     default=("info",),
     element="claim",
@@ -146,6 +151,7 @@ def documentation_absent(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-DOC-005",
+    needs=Needs(codes=frozenset({"92973"}), documentation=True),
     title="Mechanical thrombectomy add-on without documented mechanical thrombectomy",
     default=("line_rejection",),
     element="code",
@@ -183,6 +189,7 @@ def mechanical_thrombectomy_documented(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-DOC-006",
+    needs=Needs(families=frozenset({"pci_base"}), documentation=True),
     title="Calcification documented without the diagnosis that reports it",
     default=("warning",),
     element="diagnoses",

@@ -4,11 +4,13 @@ from collections.abc import Iterator
 
 from service.domain.context import EditContext
 from service.domain.edits.bundling import pair_kind
+from service.domain.needs import Needs
 from service.domain.reference import Provenance, PtpRow
 from service.domain.registry import Firing, ProposedChange, edit
 from service.domain.vocabulary import (
     COMPONENT_MODIFIERS,
     CORONARY_MODIFIERS,
+    DISTINCT_MODIFIERS,
     FACILITY_PLACES_OF_SERVICE,
 )
 from service.domain.working_claim import WorkLine
@@ -19,6 +21,7 @@ TERRITORIES = ", ".join(sorted(CORONARY_MODIFIERS))
 
 @edit(
     "PCI-MOD-001",
+    needs=Needs(modifiers=(DISTINCT_MODIFIERS,)),
     title="Distinct modifier with nothing to bypass",
     default=("warning",),
     element="modifier",
@@ -55,6 +58,7 @@ def _has_something_to_bypass(ctx: EditContext, line: WorkLine) -> bool:
 
 @edit(
     "PCI-MOD-002",
+    needs=Needs(families=frozenset({"diagnostic", "pci_base"}), modifiers=(frozenset({"59"}),)),
     title="Modifier 59 where an X modifier describes the case",
     default=("warning",),
     element="modifier",
@@ -76,6 +80,7 @@ def prefer_x_modifier(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-MOD-003",
+    needs=Needs(families=frozenset({"non_coronary"}), modifiers=(CORONARY_MODIFIERS,)),
     title="Coronary modifier on a non-coronary code",
     default=("line_rejection",),
     element="modifier",
@@ -105,6 +110,9 @@ def coronary_modifier_off_coronary(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-MOD-005",
+    needs=Needs(
+        families=frozenset({"pci_base"}), modifiers=(CORONARY_MODIFIERS, DISTINCT_MODIFIERS)
+    ),
     title="Distinct modifier on a PCI pair the coronary modifiers already bypass",
     default=("warning",),
     element="modifier",
@@ -147,6 +155,7 @@ def _pair(ctx: EditContext, line: WorkLine, other: WorkLine) -> PtpRow | None:
 
 @edit(
     "PCI-MOD-006",
+    needs=Needs(settings=frozenset({"professional"}), places_of_service=FACILITY_PLACES_OF_SERVICE),
     title="Professional claim at a facility without the professional component modifier",
     default=("correction", "warning"),
     note="correction appends 26; warning when the line has no room for it",
@@ -205,6 +214,7 @@ def professional_component_at_a_facility(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-MOD-007",
+    needs=Needs(modifiers=(COMPONENT_MODIFIERS,)),
     title="Component modifier (26, TC) that does not fit the code or the setting",
     default=("line_rejection",),
     element="modifier",
@@ -283,6 +293,7 @@ def _pair_indicator(ctx: EditContext, line: WorkLine, other: WorkLine) -> str | 
 
 @edit(
     "PCI-MOD-004",
+    needs=Needs(code_sets=frozenset({"vessel_modifier_addons"})),
     title="Imaging or physiology add-on without its own vessel's coronary modifier",
     default=("correction", "line_rejection"),
     note="correction when one vessel is known, else line_rejection; line_rejection when an "

@@ -3,11 +3,13 @@
 from collections.abc import Iterator
 
 from service.domain.context import EditContext
+from service.domain.needs import Needs
 from service.domain.registry import Firing, edit
 
 
 @edit(
     "PCI-REF-002",
+    needs=Needs(families=frozenset({"undated"})),
     title="Known code not valid on the service date",
     default=("line_rejection",),
     element="code",
@@ -35,6 +37,7 @@ def code_not_valid_on_date(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-REF-003",
+    needs=Needs(payer_kinds=frozenset({"medicare"})),
     title="Medicare line bundled by the PFS (status B)",
     default=("info",),
     element="code",
@@ -61,6 +64,7 @@ def bundled_by_the_fee_schedule(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-REF-001",
+    needs=Needs(families=frozenset({"out_of_scope"})),
     title="Code outside rule scope",
     default=("info",),
     element="code",

@@ -3,12 +3,19 @@
 from collections.abc import Iterator
 
 from service.domain.context import EditContext
+from service.domain.needs import Needs
 from service.domain.registry import Firing, ProposedChange, edit
 from service.domain.vocabulary import OPPS_ONLY_PREFIX
 
 
 @edit(
     "PCI-SET-001",
+    needs=Needs(
+        families=frozenset({"pci_base"}),
+        settings=frozenset({"hospital_outpatient"}),
+        payer_kinds=frozenset({"medicare"}),
+        documentation=True,
+    ),
     title="Medicare OPPS drug-eluting stent needs the C-code",
     default=("line_rejection",),
     element="code",
@@ -43,6 +50,9 @@ def medicare_opps_des_code(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-SET-002",
+    needs=Needs(
+        settings=frozenset({"asc"}), payer_kinds=frozenset({"medicare", "medicare_advantage"})
+    ),
     title="Procedure not on the ASC covered procedures list for its date",
     default=("line_rejection",),
     element="code",
@@ -72,6 +82,7 @@ def not_on_the_asc_list(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-SET-003",
+    needs=Needs(families=frozenset({"opps_code"}), settings=frozenset({"professional"})),
     title="OPPS C-code on a professional claim",
     default=("correction", "line_rejection"),
     note="correction to its CPT analogue; line_rejection when it has none",

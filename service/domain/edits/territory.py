@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from service.domain.context import EditContext
+from service.domain.needs import Needs
 from service.domain.reference import Provenance, RankRow, RvuRow
 from service.domain.registry import Firing, ProposedChange, edit
-from service.domain.vocabulary import CORONARY_MODIFIERS
+from service.domain.vocabulary import CORONARY_MODIFIERS, DISTINCT_MODIFIERS
 from service.domain.working_claim import WorkLine
 
 GUIDE_1 = (
@@ -21,6 +22,7 @@ TERRITORY_LIST = ", ".join(sorted(CORONARY_MODIFIERS))
 
 @edit(
     "PCI-TERR-002",
+    needs=Needs(families=frozenset({"pci_base"})),
     title="PCI base line without a coronary modifier",
     default=("correction", "line_rejection"),
     note="correction when documentation gives one territory, else line_rejection",
@@ -68,6 +70,7 @@ def missing_territory_modifier(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-TERR-003",
+    needs=Needs(families=frozenset({"pci_base"}), modifiers=(CORONARY_MODIFIERS,)),
     title="Coronary modifier conflicting or disagreeing with documented segments",
     default=("line_rejection",),
     element="modifier",
@@ -107,6 +110,7 @@ def conflicting_territory_modifier(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-TERR-005",
+    needs=Needs(families=frozenset({"pci_base"})),
     title="PCI base line with units other than 1",
     default=("line_rejection",),
     element="units",
@@ -129,6 +133,7 @@ def base_code_units(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-TERR-006",
+    needs=Needs(families=frozenset({"shared_territory"}), modifiers=(DISTINCT_MODIFIERS,)),
     title="Distinct-service modifier used to split a territory",
     default=("line_rejection",),
     element="modifier",
@@ -157,6 +162,7 @@ def distinct_modifier_splits_territory(ctx: EditContext) -> Iterator[Firing]:
 
 @edit(
     "PCI-TERR-001",
+    needs=Needs(families=frozenset({"shared_territory"})),
     title="More than one base code in a territory",
     default=("correction", "line_rejection", "warning"),
     note="correction keeps the top-ranked line; line_rejection: a rank not loaded; warning: a tie",
@@ -247,6 +253,7 @@ def _break_tie(leaders: list[WorkLine], evidence: list[Provenance]) -> tuple[Wor
 
 @edit(
     "PCI-TERR-004",
+    needs=Needs(families=frozenset({"branch_addon", "deleted"})),
     title="Deleted branch add-on (2026)",
     default=("correction", "line_rejection"),
     note="correction (remove) when a base line of the territory exists, else line_rejection",
