@@ -24,7 +24,7 @@ from service.adapters.json_codec import encode_dead_letter, encode_outcome
 from service.app.memory import ClaimMemory, MemoryBatch, PatientRef
 from service.app.results import Processed
 from service.domain.engine import evaluate
-from service.domain.history import memory_key, remembered
+from service.domain.history import content_digest, memory_key, remembered
 from service.domain.outcome import Outcome
 from service.domain.policy import Policy
 from service.domain.reference import ReferenceData
@@ -254,16 +254,23 @@ class ClaimProcessor:
         now: datetime,
         memory: MemoryBatch | None = None,
     ) -> "_Edited | Processed":
+        if memory is None:
+            try:
+                return _Edited(event, evaluate(event, self.reference, self.policy))
+            except Exception as error:  # a bug on one event must not stop the stream
+                return self._crashed(raw, source, now, error)
+        # The content digest keys the memory and names the output: serialized once.
+        digest = content_digest(event)
+        key = memory_key(event, digest)
         patient = _patient(event)
-        history = memory.history(patient, memory_key(event)) if memory is not None else None
+        history = memory.history(patient, key)
         try:
-            outcome = evaluate(event, self.reference, self.policy, history)
+            outcome = evaluate(event, self.reference, self.policy, history, digest=digest)
         except Exception as error:  # a bug on one event must not stop the stream
             return self._crashed(raw, source, now, error)
-        if memory is not None:
-            kept = remembered(event, outcome)
-            if kept is not None:
-                memory.remember(patient, kept)
+        kept = remembered(event, outcome, key)
+        if kept is not None:
+            memory.remember(patient, kept)
         return _Edited(event, outcome)
 
     def _encoded(self, edited: "_Edited", raw: bytes, source: Source, now: datetime) -> Processed:

@@ -157,6 +157,7 @@ def evaluate(
     observe: FiringObserver | None = None,
     skip_unneeded: bool = True,
     unmet: NeedsAudit | None = None,
+    digest: bytes | None = None,
 ) -> Outcome:
     """Run the claim's edits over it. Output `occurred_at` is stamped by the caller.
 
@@ -173,7 +174,10 @@ def evaluate(
     An edit runs only where the claim meets its declared need (`EditSpec.needs`), judged on
     the claim's facts, computed once and again after a correction changes the lines;
     `skip_unneeded=False` runs every edit (tests compare the two, and `unmet` hears of a
-    firing whose need was not met)."""
+    firing whose need was not met).
+
+    `digest`: the event's `content_digest` when the caller has it already (the claim memory
+    keys by it); it costs a serialization of the event."""
     claim = event.claim
     working = WorkingClaim(claim, reference)
     ctx = EditContext(
@@ -214,7 +218,9 @@ def evaluate(
     rejected = ledger.blocked
     return Outcome(
         event_type=EventType.REJECTED if rejected else EventType.ENRICHED,
-        event_id=output_event_id(content_digest(event), ruleset, policy.digest),
+        event_id=output_event_id(
+            content_digest(event) if digest is None else digest, ruleset, policy.digest
+        ),
         source_event_id=event.event_id,
         claim_id=claim.claim_id,
         ruleset=ruleset,

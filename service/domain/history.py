@@ -69,17 +69,20 @@ def content_digest(event: ClaimSubmitted) -> bytes:
     return hashlib.sha256(event.model_dump_json().encode()).digest()
 
 
-def memory_key(event: ClaimSubmitted) -> str:
+def memory_key(event: ClaimSubmitted, digest: bytes | None = None) -> str:
     """What makes an edit a replay of an earlier one: the same input event (its id and
     claim id) with the same content. The same ids with other content are another claim
     (a resend that changed a line is compared with what came before it, never waved through
-    as a replay); the same event sent again unchanged is a retry, answered as before."""
-    return MEMORY_KEY_SEPARATOR.join(
-        (event.event_id, event.claim.claim_id, content_digest(event).hex()[:32])
-    )
+    as a replay); the same event sent again unchanged is a retry, answered as before.
+    `digest`: the event's `content_digest` when the caller has it (it costs a serialization)."""
+    if digest is None:
+        digest = content_digest(event)
+    return MEMORY_KEY_SEPARATOR.join((event.event_id, event.claim.claim_id, digest.hex()[:32]))
 
 
-def remembered(event: ClaimSubmitted, outcome: Outcome) -> RememberedClaim | None:
+def remembered(
+    event: ClaimSubmitted, outcome: Outcome, key: str | None = None
+) -> RememberedClaim | None:
     """What of an edited claim the memory keeps: every edited claim, in the order it was
     first edited, so that a replay sees what it saw the first time; only accepted ones
     (enriched: any line rejection rejects the claim) count against later claims (see
@@ -87,7 +90,7 @@ def remembered(event: ClaimSubmitted, outcome: Outcome) -> RememberedClaim | Non
     out. A rejected claim is kept as rejected, with its lines as sent (they date it). A void
     is kept so it takes its original out (its lines date it and never count as billed); a
     replacement names the claim it supersedes (`payer_claim_control_number`). None when no
-    line is left to date it."""
+    line is left to date it. `key`: the event's `memory_key` when the caller has it."""
     claim = outcome.claim
     lines = tuple(
         RememberedLine(
@@ -104,7 +107,7 @@ def remembered(event: ClaimSubmitted, outcome: Outcome) -> RememberedClaim | Non
         return None
     return RememberedClaim(
         claim_id=claim.claim_id,
-        memory_key=memory_key(event),
+        memory_key=memory_key(event) if key is None else key,
         frequency=claim.frequency,
         replaces=claim.payer_claim_control_number if claim.frequency != "original" else None,
         setting=claim.setting,
