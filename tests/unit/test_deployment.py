@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from jsonschema import Draft201909Validator
@@ -55,6 +56,24 @@ def test_compose_uses_apache_kafka_in_kraft_mode_and_creates_the_topics() -> Non
         assert topic in init
     assert set(COMPOSE["services"]["prometheus"]["profiles"]) == {"monitoring"}
     assert set(COMPOSE["services"]["grafana"]["profiles"]) == {"monitoring"}
+
+
+def test_compose_gives_the_service_a_claim_memory_on_postgresql_and_no_default_secret() -> None:
+    service = COMPOSE["services"]["claim-edit"]
+    assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+    url = urlsplit(service["environment"]["CLAIM_EDIT_MEMORY_URL"])
+    database = COMPOSE["services"]["postgres"]["environment"]
+    assert (url.scheme, url.hostname, url.username, url.path) == (
+        "postgresql",
+        "postgres",
+        database["POSTGRES_USER"],
+        "/" + database["POSTGRES_DB"],
+    )
+    # ${NAME:?message}: compose refuses to start without it rather than use a known key
+    assert re.fullmatch(
+        r"\$\{CLAIM_EDIT_MEMORY_SECRET:\?[^}]+\}",
+        service["environment"]["CLAIM_EDIT_MEMORY_SECRET"],
+    )
 
 
 def test_every_setting_in_compose_and_dockerfile_is_one_the_service_reads() -> None:
