@@ -217,9 +217,7 @@ def as_allowed(priced: Sequence[PricedLine]) -> list[PricedLine]:
 
 
 def _with_payable(priced: Sequence[PricedLine], amounts: dict[int, Decimal]) -> list[PricedLine]:
-    return [
-        _paying(p, str(amounts[i]) if i in amounts else None) for i, p in enumerate(priced)
-    ]
+    return [_paying(p, str(amounts[i]) if i in amounts else None) for i, p in enumerate(priced)]
 
 
 def _paying(p: PricedLine, payable: str | None) -> PricedLine:

@@ -90,10 +90,9 @@ def _physician_fee(line: WorkLine, claim: Claim) -> PricedLine:
         else "non_qualifying_apm"
     )
     factor = ruleset.conversion_factor(participation, line.service_date)
-    when = line.service_date.isoformat()
     if rvu is None:
         named = f"{line.procedure_code}-{component} on " if component else ""
-        return _unpriced(line, "pfs", f"no RVU row for {named}{when}")
+        return _unpriced(line, "pfs", f"no RVU row for {named}{line.service_date.isoformat()}")
     if rvu.status == "B":
         return _packaged(
             line, "pfs", rvu.provenance, "PFS status B (bundled): never paid separately"
@@ -101,11 +100,12 @@ def _physician_fee(line: WorkLine, claim: Claim) -> PricedLine:
     if rvu.status not in ("", "A"):
         return _unpriced(line, "pfs", f"PFS status {rvu.status}: no national amount")
     if rvu.total_rvu is None or rvu.work_rvu is None:
+        when = line.service_date.isoformat()
         return _unpriced(
             line, "pfs", f"no RVUs loaded for {when} (the row carries only indicators forward)"
         )
     if factor is None:
-        return _unpriced(line, "pfs", f"no conversion factor for {when}")
+        return _unpriced(line, "pfs", f"no conversion factor for {line.service_date.isoformat()}")
     key = (id(rvu), id(factor), line.units, line.line_number)
     memo = _PFS_MEMO.get(key)
     if memo is not None and memo[0] is rvu and memo[1] is factor:

@@ -427,6 +427,9 @@ class ReferenceData:
     """One line per table an official release fed without a row for some code the shipped
     table has (loaded only when the operator accepts partial releases)."""
     _by_date: dict[date, Ruleset | None] = field(default_factory=dict, compare=False, repr=False)
+    _lines: dict[tuple[str, date], tuple[Ruleset | None, CodeRow | None, bool]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def ruleset_for(self, service_date: date) -> Ruleset | None:
         # A memo of a pure function of frozen tables (dates seen are few per day of claims).
@@ -439,6 +442,21 @@ class ReferenceData:
 
     def knows(self, code: str) -> bool:
         return code in self.known_codes
+
+    def for_line(
+        self, code: str, service_date: date
+    ) -> tuple[Ruleset | None, CodeRow | None, bool]:
+        """A line's ruleset (of its date), its code's row in it, and whether the code is
+        known: the three look-ups every working line starts from, memoized per (code, date)."""
+        key = (code, service_date)
+        found = self._lines.get(key)
+        if found is None:
+            ruleset = self.ruleset_for(service_date)
+            row = ruleset.code(code, service_date) if ruleset is not None else None
+            found = (ruleset, row, code in self.known_codes)
+            if len(self._lines) < _MEMO_LIMIT:
+                self._lines[key] = found
+        return found
 
     def is_coronary(self, code: str) -> bool:
         return code in self.coronary_codes

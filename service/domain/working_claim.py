@@ -76,8 +76,18 @@ class WorkLine:
         self.ruleset = ruleset
         self.removed_by: str | None = None
         self.changed = False
-        self.set_modifiers(tuple(submitted.modifiers))
-        self.set_row(row, known)
+        # set_modifiers and set_row, inlined (a working line is built for every claim line)
+        self.modifiers = modifiers = tuple(submitted.modifiers)
+        self.coronary_modifiers, self.distinct_modifiers, self.territory = _classified(modifiers)
+        self.row = row
+        self.known = known
+        self.in_scope = known and ruleset is not None
+        if row is None:
+            self.is_pci_base = self.is_graft = self.is_diagnostic = False
+        else:
+            self.is_pci_base = row.kind == "pci_base" and not row.deleted
+            self.is_graft = row.graft
+            self.is_diagnostic = row.kind == "diagnostic"
 
     def set_row(self, row: CodeRow | None, known: bool) -> None:
         self.row = row
@@ -146,17 +156,14 @@ class WorkingClaim:
     def __init__(self, claim: Claim, reference: ReferenceData) -> None:
         self.claim = claim
         self.reference = reference
-        self.lines = [self._work_line(i, line) for i, line in enumerate(claim.lines)]
+        for_line = reference.for_line
+        self.lines = [
+            WorkLine(index, line, *for_line(line.procedure_code, line.service_date))
+            for index, line in enumerate(claim.lines)
+        ]
         self.grafts = _grafts_by_line(claim)
         self.view = View(self.lines, self.grafts)
         """The line sets the edits ask for; corrections replace it (few claims have any)."""
-
-    def _work_line(self, index: int, line: ClaimLine) -> WorkLine:
-        ruleset = self.reference.ruleset_for(line.service_date)
-        row = ruleset.code(line.procedure_code, line.service_date) if ruleset else None
-        return WorkLine(
-            index, line, ruleset, row, line.procedure_code in self.reference.known_codes
-        )
 
     # queries -----------------------------------------------------------------------------
 

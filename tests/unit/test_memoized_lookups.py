@@ -1,0 +1,51 @@
+"""Look-ups kept from one claim to the next give each claim the answer its own facts give."""
+
+import dataclasses
+from datetime import date
+
+from contracts import PricedLine
+from service.domain.payable import _paying
+from tests.builders import event, line
+from tests.outcomes import REFERENCE, run
+
+JUNE_2025 = "2025-06-10"
+BIRMINGHAM = "35203"
+
+
+def test_a_line_starts_from_the_ruleset_row_and_knowledge_its_code_and_date_give() -> None:
+    cases = [
+        ("92928", date(2026, 3, 2)),
+        ("92928", date(2025, 6, 16)),
+        ("99999", date(2026, 3, 2)),  # a code no table knows
+        ("92928", date(1990, 1, 1)),  # a date no ruleset covers
+    ]
+    for _ in range(2):  # the first call fills the memo, the second reads it
+        for code, when in cases:
+            ruleset = REFERENCE.ruleset_for(when)
+            row = ruleset.code(code, when) if ruleset is not None else None
+            assert REFERENCE.for_line(code, when) == (ruleset, row, REFERENCE.knows(code))
+
+
+def test_a_priced_line_given_its_payable_keeps_every_other_field() -> None:
+    values = {
+        f.name: f"value of {f.name}" for f in dataclasses.fields(PricedLine) if f.name != "payable"
+    }
+    priced = PricedLine(**values)  # type: ignore[arg-type]
+    assert _paying(priced, "12.34") == dataclasses.replace(priced, payable="12.34")
+
+
+def test_claims_in_turn_get_the_locality_and_notes_of_their_own_zip() -> None:
+    def located(facility_zip: str | None) -> tuple[object, tuple[str, ...]]:
+        claim = event(line("92924", "LD", date=JUNE_2025), facility_zip=facility_zip)
+        pricing = run(claim).pricing
+        assert pricing is not None
+        return pricing.locality, pricing.notes
+
+    zips = (BIRMINGHAM, "00000", None, "352031234")
+    first = [located(z) for z in zips]
+    again = [located(z) for z in reversed(zips)]
+    assert again == first[::-1]
+    birmingham, unknown, without, nine_digit = first
+    assert birmingham[0] is not None and birmingham == nine_digit
+    assert unknown[0] is None and any("no ZIP-to-locality row for 00000" in n for n in unknown[1])
+    assert without[0] is None and any("no service facility" in n for n in without[1])
