@@ -2,6 +2,7 @@
 
 import dataclasses
 from datetime import date
+from typing import Any
 
 from contracts import PricedLine
 from service.domain.payable import _paying
@@ -49,3 +50,24 @@ def test_claims_in_turn_get_the_locality_and_notes_of_their_own_zip() -> None:
     assert birmingham[0] is not None and birmingham == nine_digit
     assert unknown[0] is None and any("no ZIP-to-locality row for 00000" in n for n in unknown[1])
     assert without[0] is None and any("no service facility" in n for n in without[1])
+
+
+def test_each_setting_reads_its_own_mue_and_ptp_table_whichever_asked_first() -> None:
+    when = date(2026, 3, 2)
+    ruleset = REFERENCE.ruleset_for(when)
+    assert ruleset is not None
+
+    def in_force(rows: tuple[Any, ...]) -> Any:
+        return next((r for r in rows if r.provenance.covers(when)), None)
+
+    pairs = list(ruleset.ptp_practitioner)[:20] + list(ruleset.ptp_outpatient)[:20]
+    codes = list(ruleset.mue_practitioner)[:20] + list(ruleset.mue_outpatient)[:20]
+    for setting in ("hospital_outpatient", "professional", "hospital_outpatient"):
+        professional = setting == "professional"
+        ptp = ruleset.ptp_practitioner if professional else ruleset.ptp_outpatient
+        mue = ruleset.mue_practitioner if professional else ruleset.mue_outpatient
+        for column_1, column_2 in pairs:
+            found = ruleset.ptp(column_1, column_2, when, setting)
+            assert found == in_force(ptp.get((column_1, column_2), ()))
+        for code in codes:
+            assert ruleset.mue(code, when, setting) == in_force(mue.get(code, ()))
