@@ -32,7 +32,10 @@ def test_a_priced_line_given_its_payable_keeps_every_other_field() -> None:
         f.name: f"value of {f.name}" for f in dataclasses.fields(PricedLine) if f.name != "payable"
     }
     priced = PricedLine(**values)  # type: ignore[arg-type]
-    assert _paying(priced, "12.34") == dataclasses.replace(priced, payable="12.34")
+    paying = _paying(priced, "12.34")
+    assert paying == dataclasses.replace(priced, payable="12.34")
+    assert priced.payable is None  # a copy: the line given is left as it was
+    assert _paying(paying, "12.34") is paying  # a line that pays the amount already is kept
 
 
 def test_claims_in_turn_get_the_locality_and_notes_of_their_own_zip() -> None:
