@@ -4,8 +4,11 @@ import dataclasses
 from datetime import date
 from typing import Any
 
+import pytest
+
 from contracts import PricedLine
 from service.domain.payable import _paying
+from service.domain.policy import PayerPolicy, Policy
 from tests.builders import event, line
 from tests.outcomes import REFERENCE, run
 
@@ -74,3 +77,22 @@ def test_each_setting_reads_its_own_mue_and_ptp_table_whichever_asked_first() ->
             assert found == in_force(ptp.get((column_1, column_2), ()))
         for code in codes:
             assert ruleset.mue(code, when, setting) == in_force(mue.get(code, ()))
+
+
+def test_every_claim_of_a_payer_gets_its_merged_policy_read_only() -> None:
+    policy = Policy(
+        actions={"PCI-DOC-002": "reject"},
+        payers={"MEDICARE-JL": PayerPolicy(strict=True, actions={"PCI-BUND-001": "warn"})},
+    )
+    merged = policy.for_payer("MEDICARE-JL")
+    assert (merged.strict, dict(merged.actions)) == (
+        True,
+        {"PCI-DOC-002": "reject", "PCI-BUND-001": "warn"},
+    )
+    with pytest.raises(TypeError):
+        merged.actions["PCI-DOC-002"] = "off"  # type: ignore[index]
+    assert policy.for_payer("MEDICARE-JL") == merged
+    assert (policy.for_payer("OTHER").strict, dict(policy.for_payer("OTHER").actions)) == (
+        False,
+        {"PCI-DOC-002": "reject"},
+    )
