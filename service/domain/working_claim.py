@@ -112,7 +112,8 @@ class WorkLine:
 
 
 class View:
-    """Derived line sets of the working claim as it stands (rebuilt after each change)."""
+    """Derived line sets of the working claim as it stands (rebuilt after each change to
+    what it reads of a line)."""
 
     __slots__ = ("active", "base", "base_by_date", "groups", "lesions")
 
@@ -213,22 +214,29 @@ class WorkingClaim:
         line.removed_by = edit_id
         self.view = View(self.lines, self.grafts)
 
+    # A View reads of a line only whether it is removed, in scope, a PCI base code, a graft,
+    # and its territory (with its date and number, which no correction changes): a
+    # correction that changes none of them leaves the view as it stands.
+
     def set_modifiers(self, line: WorkLine, modifiers: tuple[str, ...]) -> None:
+        territory = line.territory
         line.set_modifiers(modifiers)
         line.changed = True
-        self.view = View(self.lines, self.grafts)
+        if line.territory != territory:
+            self.view = View(self.lines, self.grafts)
 
     def set_units(self, line: WorkLine, units: int) -> None:
         line.units = units
         line.changed = True
-        self.view = View(self.lines, self.grafts)
 
     def replace_code(self, line: WorkLine, code: str) -> None:
+        read = (line.in_scope, line.is_pci_base, line.is_graft)
         line.procedure_code = code
         row = line.ruleset.code(code, line.service_date) if line.ruleset else None
         line.set_row(row, self.reference.knows(code))
         line.changed = True
-        self.view = View(self.lines, self.grafts)
+        if (line.in_scope, line.is_pci_base, line.is_graft) != read:
+            self.view = View(self.lines, self.grafts)
 
     def billed_claim(self) -> Claim:
         """The claim as it should be billed: corrections applied, removed lines omitted."""

@@ -1,6 +1,7 @@
 """Look-ups kept from one claim to the next give each claim the answer its own facts give."""
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,8 @@ import pytest
 from contracts import PricedLine
 from service.domain.payable import _paying
 from service.domain.policy import PayerPolicy, Policy
-from tests.builders import event, line
+from service.domain.working_claim import View, WorkingClaim
+from tests.builders import event, lesion, line, procedure
 from tests.outcomes import REFERENCE, run
 
 JUNE_2025 = "2025-06-10"
@@ -96,3 +98,52 @@ def test_every_claim_of_a_payer_gets_its_merged_policy_read_only() -> None:
         False,
         {"PCI-DOC-002": "reject"},
     )
+
+
+def _sets(working: WorkingClaim, view: View) -> object:
+    kept = working.view
+    working.view = view  # lesions are read through the working claim's view
+    lesions = [working.lesions_of(line) for line in working.lines]
+    working.view = kept
+    by_date = {day: [line.index for line in found] for day, found in view.base_by_date.items()}
+    return (
+        [line.index for line in view.active],
+        [line.index for line in view.base],
+        by_date,
+        [[line.index for line in group] for group in view.groups],
+        lesions,
+    )
+
+
+def test_after_each_correction_the_line_sets_are_those_of_the_claim_as_it_stands() -> None:
+    claim = event(
+        line("92928", "LD"),
+        line("92920", "RC"),
+        line("92921", "RC"),
+        line("92921", "LC"),
+        line("93458"),
+        proc=procedure(
+            lesion("7", treatments=("stent",), line_number=1),
+            lesion("1", treatments=("balloon",), lesion_id="L2"),
+            lesion("13", treatments=("stent",), lesion_id="L3"),
+        ),
+    ).claim
+    working = WorkingClaim(claim, REFERENCE)
+    first, second, addon, other, diagnostic = working.lines
+    corrections: list[Callable[[], None]] = [
+        lambda: working.set_units(first, 2),
+        lambda: working.set_modifiers(second, ("RC", "59")),  # the same territory
+        lambda: working.set_modifiers(second, ("LC",)),  # another territory
+        lambda: working.replace_code(first, "92933"),  # another PCI base code
+        lambda: working.replace_code(addon, "92920"),  # an add-on becomes a base code
+        lambda: working.replace_code(other, "92929"),  # add-on for add-on
+        lambda: working.replace_code(diagnostic, "99999"),  # out of rule scope
+        lambda: working.set_modifiers(addon, ()),  # a base line loses its territory
+        lambda: working.replace_code(second, "92929"),  # a base code becomes an add-on
+        lambda: working.remove(first, "PCI-TEST"),
+    ]
+    for correct in corrections:
+        [working.lesions_of(line) for line in working.lines]  # the view as an edit reads it
+        correct()
+        fresh = View(working.lines, working.grafts)
+        assert _sets(working, working.view) == _sets(working, fresh)
