@@ -38,6 +38,7 @@ class WorkLine:
     """One claim line while the edits run: its current code, modifiers and units."""
 
     __slots__ = (
+        "active",
         "changed",
         "coronary_modifiers",
         "distinct_modifiers",
@@ -75,6 +76,9 @@ class WorkLine:
         self.service_date = submitted.service_date
         self.ruleset = ruleset
         self.removed_by: str | None = None
+        self.active = True
+        """Not removed (`removed_by` is None): kept with it by `WorkingClaim.remove`, a field
+        rather than a property since the edits ask it ~20 times a claim."""
         self.changed = False
         # set_modifiers and set_row, inlined (a working line is built for every claim line)
         self.modifiers = modifiers = tuple(submitted.modifiers)
@@ -100,10 +104,6 @@ class WorkLine:
     def set_modifiers(self, modifiers: tuple[str, ...]) -> None:
         self.modifiers = modifiers
         self.coronary_modifiers, self.distinct_modifiers, self.territory = _classified(modifiers)
-
-    @property
-    def active(self) -> bool:
-        return self.removed_by is None
 
     def state(self) -> LineSnapshot:
         return LineSnapshot(
@@ -212,6 +212,7 @@ class WorkingClaim:
 
     def remove(self, line: WorkLine, edit_id: str) -> None:
         line.removed_by = edit_id
+        line.active = False
         self.view = View(self.lines, self.grafts)
 
     # A View reads of a line only whether it is removed, in scope, a PCI base code, a graft,

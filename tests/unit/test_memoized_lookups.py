@@ -147,3 +147,6 @@ def test_after_each_correction_the_line_sets_are_those_of_the_claim_as_it_stands
         correct()
         fresh = View(working.lines, working.grafts)
         assert _sets(working, working.view) == _sets(working, fresh)
+        assert [line.active for line in working.lines] == [
+            line.removed_by is None for line in working.lines
+        ]
