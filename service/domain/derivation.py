@@ -24,14 +24,33 @@ class _Documented(NamedTuple):
 
 
 def _documented(lesions: Sequence[Lesion]) -> _Documented:
+    """One pass over the lesions (read for every base line with documentation)."""
+    cto = acute_mi_culprit = via_graft = stented_bifurcation = False
+    treatments: set[str] = set()
+    stented_lesions = 0
+    cto_approaches: set[str] = set()
+    for lesion in lesions:
+        treatments.update(lesion.treatments)
+        stented = not STENTS.isdisjoint(lesion.treatments)
+        if stented:
+            stented_lesions += 1
+            if lesion.bifurcation:
+                stented_bifurcation = True
+        if lesion.cto:
+            cto = True
+            cto_approaches.add(lesion.approach or "")
+        if lesion.acute_mi_culprit:
+            acute_mi_culprit = True
+        if lesion.via_graft:
+            via_graft = True
     return _Documented(
-        any(lesion.cto for lesion in lesions),
-        any(lesion.acute_mi_culprit for lesion in lesions),
-        any(lesion.via_graft for lesion in lesions),
-        frozenset(t for lesion in lesions for t in lesion.treatments),
-        sum(1 for lesion in lesions if STENTS & set(lesion.treatments)),
-        any(lesion.bifurcation and STENTS & set(lesion.treatments) for lesion in lesions),
-        frozenset(lesion.approach or "" for lesion in lesions if lesion.cto),
+        cto,
+        acute_mi_culprit,
+        via_graft,
+        frozenset(treatments),
+        stented_lesions,
+        stented_bifurcation,
+        frozenset(cto_approaches),
     )
 
 

@@ -12,12 +12,13 @@ subject to multiple-procedure discounting, 100% for the highest rate, 50% for th
 packaged lines stay 0.00. OPPS: payable is allowed (J1 already pays one line).
 """
 
-import dataclasses
 from collections.abc import Sequence
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from contracts import Locality, PricedLine
-from service.domain.reference import LocalityRow, RvuRow, ZipRow
+from service.domain.reference import LocalityRow, Ruleset, RvuRow, ZipRow
 from service.domain.working_claim import WorkingClaim, WorkLine
 
 CENT = Decimal("0.01")
@@ -28,50 +29,62 @@ def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-class _Where:
-    """The claim's payment locality, looked up once (None and a note when not found)."""
+class _Where(NamedTuple):
+    """The claim's payment locality (None and a note when not found)."""
 
-    def __init__(self, working: WorkingClaim, lines: Sequence[WorkLine]) -> None:
-        self.zip_row: ZipRow | None = None
-        self.gpci: LocalityRow | None = None
-        self.note: str | None = None
-        facility = working.claim.service_facility
-        dated = next((line for line in lines if line.ruleset is not None), None)
-        if facility is None:
-            self.note = "payable is the national amount: the claim names no service facility ZIP."
-            return
-        if dated is None or dated.ruleset is None:
-            return
-        found = dated.ruleset.locality_of(facility.zip, dated.service_date)
-        when = dated.service_date.isoformat()
-        if found is None:
-            self.note = (
-                f"payable is the national amount: no ZIP-to-locality row for {facility.zip[:5]} "
-                f"on {when} (load the CMS ZIP5 file for the year)."
-            )
-            return
-        self.zip_row, self.gpci = found
-        if self.gpci is None:
-            self.note = (
-                f"payable is the national amount: no GPCI row for carrier {found[0].carrier}, "
-                f"locality {found[0].locality} on {when} (load the CMS GPCI file for the year)."
-            )
+    zip_row: ZipRow | None
+    gpci: LocalityRow | None
+    note: str | None
+    locality: Locality | None
 
-    def locality(self) -> Locality | None:
-        if self.zip_row is None or self.gpci is None:
-            return None
-        gpci = self.gpci
-        return Locality(
-            zip=self.zip_row.zip_code,
-            carrier=gpci.carrier,
-            locality=gpci.locality,
-            name=gpci.name,
-            work_gpci=str(gpci.work_gpci),
-            practice_expense_gpci=str(gpci.practice_expense_gpci),
-            malpractice_gpci=str(gpci.malpractice_gpci),
-            source=f"{gpci.provenance.source}; {self.zip_row.provenance.source}",
-            confidence=gpci.provenance.confidence,
+
+_NO_FACILITY = _Where(
+    None, None, "payable is the national amount: the claim names no service facility ZIP.", None
+)
+_UNDATED = _Where(None, None, None, None)
+
+
+def _where(working: WorkingClaim, lines: Sequence[WorkLine]) -> _Where:
+    """The claim's payment locality, looked up once per ZIP and date in the (frozen)
+    ruleset: a pure function of its tables, so kept in its memo with the notes it reads."""
+    facility = working.claim.service_facility
+    if facility is None:
+        return _NO_FACILITY
+    dated = next((line for line in lines if line.ruleset is not None), None)
+    if dated is None or dated.ruleset is None:
+        return _UNDATED
+    ruleset, zip5, when = dated.ruleset, facility.zip[:5], dated.service_date
+    return ruleset.once("payable-where", (zip5, when), lambda: _located(ruleset, zip5, when))
+
+
+def _located(ruleset: Ruleset, zip5: str, service_date: date) -> _Where:
+    found = ruleset.locality_of(zip5, service_date)
+    when = service_date.isoformat()
+    if found is None:
+        note = (
+            f"payable is the national amount: no ZIP-to-locality row for {zip5} "
+            f"on {when} (load the CMS ZIP5 file for the year)."
         )
+        return _Where(None, None, note, None)
+    zip_row, gpci = found
+    if gpci is None:
+        note = (
+            f"payable is the national amount: no GPCI row for carrier {zip_row.carrier}, "
+            f"locality {zip_row.locality} on {when} (load the CMS GPCI file for the year)."
+        )
+        return _Where(zip_row, None, note, None)
+    locality = Locality(
+        zip=zip_row.zip_code,
+        carrier=gpci.carrier,
+        locality=gpci.locality,
+        name=gpci.name,
+        work_gpci=str(gpci.work_gpci),
+        practice_expense_gpci=str(gpci.practice_expense_gpci),
+        malpractice_gpci=str(gpci.malpractice_gpci),
+        source=f"{gpci.provenance.source}; {zip_row.provenance.source}",
+        confidence=gpci.provenance.confidence,
+    )
+    return _Where(zip_row, gpci, None, locality)
 
 
 COMPONENTS = ("26", "TC")
@@ -80,7 +93,10 @@ COMPONENTS = ("26", "TC")
 def component(line: WorkLine) -> str:
     """The PFS row a line is priced from: "26" (professional component), "TC" (technical
     component), or "" (the global row)."""
-    return next((m for m in line.modifiers if m in COMPONENTS), "")
+    for modifier in line.modifiers:
+        if modifier in COMPONENTS:
+            return modifier
+    return ""
 
 
 def pfs_row(line: WorkLine) -> RvuRow | None:
@@ -118,7 +134,7 @@ def _reduced(amounts: dict[int, Decimal], ranked: list[int]) -> None:
 def professional(
     working: WorkingClaim, lines: Sequence[WorkLine], priced: Sequence[PricedLine], notes: list[str]
 ) -> tuple[list[PricedLine], Locality | None]:
-    where = _Where(working, lines)
+    where = _where(working, lines)
     if where.note:
         notes.append(where.note)
     amounts: dict[int, Decimal] = {}
@@ -173,7 +189,7 @@ def professional(
                 f"{', '.join(str(lines[i].line_number) for i in ranked[1:])}."
                 + (f" Indicator from: {' | '.join(unconfirmed)}." if unconfirmed else "")
             )
-    return _with_payable(priced, amounts), where.locality()
+    return _with_payable(priced, amounts), where.locality
 
 
 def ambulatory_surgery(
@@ -197,14 +213,34 @@ def ambulatory_surgery(
 
 
 def as_allowed(priced: Sequence[PricedLine]) -> list[PricedLine]:
-    return [dataclasses.replace(p, payable=p.allowed) for p in priced]
+    return [_paying(p, p.allowed) for p in priced]
 
 
 def _with_payable(priced: Sequence[PricedLine], amounts: dict[int, Decimal]) -> list[PricedLine]:
-    return [
-        dataclasses.replace(p, payable=str(amounts[i]) if i in amounts else None)
-        for i, p in enumerate(priced)
-    ]
+    return [_paying(p, str(amounts[i]) if i in amounts else None) for i, p in enumerate(priced)]
+
+
+def _paying(p: PricedLine, payable: str | None) -> PricedLine:
+    """`p` with `payable` set: `p` itself when it says so already (pricing builds each line
+    paying its allowed amount, and most lines pay that), else a copy: `dataclasses.replace`
+    spelled out (measured: half its cost, which walks the fields at each call)."""
+    if p.payable == payable:
+        return p
+    return PricedLine(
+        line_number=p.line_number,
+        procedure_code=p.procedure_code,
+        method=p.method,
+        allowed=p.allowed,
+        payable=payable,
+        work_rvu=p.work_rvu,
+        total_rvu=p.total_rvu,
+        conversion_factor=p.conversion_factor,
+        status_indicator=p.status_indicator,
+        apc=p.apc,
+        source=p.source,
+        confidence=p.confidence,
+        note=p.note,
+    )
 
 
 def total(priced: Sequence[PricedLine]) -> str | None:

@@ -84,6 +84,8 @@ class Policy:
     digest: bytes = field(init=False, compare=False, repr=False)
     """sha256 of what the policy says (part of every output's id: a changed policy may
     change an outcome, so it changes the id)."""
+    _effective: Mapping[str, EffectivePolicy] = field(init=False, compare=False, repr=False)
+    _default: EffectivePolicy = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Each PayerPolicy checked its own actions when it was built.
@@ -99,15 +101,19 @@ class Policy:
             )
         )
         object.__setattr__(self, "digest", hashlib.sha256(stated.encode()).digest())
+        # Every payer's merged policy, built once (for_payer runs for every claim).
+        effective = {
+            payer_id: EffectivePolicy(
+                self.strict if payer.strict is None else payer.strict,
+                MappingProxyType({**self.actions, **payer.actions}),
+            )
+            for payer_id, payer in self.payers.items()
+        }
+        object.__setattr__(self, "_effective", MappingProxyType(effective))
+        object.__setattr__(self, "_default", EffectivePolicy(self.strict, self.actions))
 
     def for_payer(self, payer_id: str) -> EffectivePolicy:
-        payer = self.payers.get(payer_id)
-        if payer is None:
-            return EffectivePolicy(self.strict, self.actions)
-        return EffectivePolicy(
-            self.strict if payer.strict is None else payer.strict,
-            {**self.actions, **payer.actions},
-        )
+        return self._effective.get(payer_id, self._default)
 
 
 DEFAULT_POLICY = Policy()

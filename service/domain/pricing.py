@@ -6,6 +6,9 @@ the code's professional-component row, TC from its technical-component row, any 
 from the global row. OPPS: a J1 line is comprehensive, one
 payment for the highest-paying J1 line and every other line packaged. ASC: the ASC rate.
 A line in scope without a row is priced null with a note, and the total is then null.
+
+Each line is built with `payable` equal to `allowed`; `payable` (the module) then sets what
+Medicare pays, keeping the line itself where that is the same amount.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -90,10 +93,9 @@ def _physician_fee(line: WorkLine, claim: Claim) -> PricedLine:
         else "non_qualifying_apm"
     )
     factor = ruleset.conversion_factor(participation, line.service_date)
-    when = line.service_date.isoformat()
     if rvu is None:
         named = f"{line.procedure_code}-{component} on " if component else ""
-        return _unpriced(line, "pfs", f"no RVU row for {named}{when}")
+        return _unpriced(line, "pfs", f"no RVU row for {named}{line.service_date.isoformat()}")
     if rvu.status == "B":
         return _packaged(
             line, "pfs", rvu.provenance, "PFS status B (bundled): never paid separately"
@@ -101,11 +103,12 @@ def _physician_fee(line: WorkLine, claim: Claim) -> PricedLine:
     if rvu.status not in ("", "A"):
         return _unpriced(line, "pfs", f"PFS status {rvu.status}: no national amount")
     if rvu.total_rvu is None or rvu.work_rvu is None:
+        when = line.service_date.isoformat()
         return _unpriced(
             line, "pfs", f"no RVUs loaded for {when} (the row carries only indicators forward)"
         )
     if factor is None:
-        return _unpriced(line, "pfs", f"no conversion factor for {when}")
+        return _unpriced(line, "pfs", f"no conversion factor for {line.service_date.isoformat()}")
     key = (id(rvu), id(factor), line.units, line.line_number)
     memo = _PFS_MEMO.get(key)
     if memo is not None and memo[0] is rvu and memo[1] is factor:
@@ -128,6 +131,7 @@ def _packaged(line: WorkLine, method: Method, provenance: Provenance, why: str) 
         procedure_code=line.procedure_code,
         method=method,
         allowed="0.00",
+        payable="0.00",
         source=provenance.source,
         confidence=provenance.confidence,
         note=f"line {line.line_number} ({line.procedure_code}): {why}",
@@ -141,11 +145,13 @@ def _physician_fee_line(
     assert rvu.total_rvu is not None  # `_physician_fee` prices no row without RVUs
     per_unit = (rvu.total_rvu * factor.conversion_factor).quantize(CENT, rounding=ROUND_HALF_UP)
     weakest = _weakest(rvu.provenance, factor.provenance)
+    allowed = _money(per_unit * units)
     return PricedLine(
         line_number=line_number,
         procedure_code=rvu.code,
         method="pfs",
-        allowed=_money(per_unit * units),
+        allowed=allowed,
+        payable=allowed,
         source=f"RVU: {rvu.provenance.source}; conversion factor ({factor.participation}): "
         f"{factor.provenance.source}",
         confidence=weakest.confidence,
@@ -173,12 +179,14 @@ def _opps(lines: list[WorkLine], notes: list[str]) -> list[PricedLine]:
             f"Comprehensive APC {row.apc} (J1, line {primary.line_number}): "
             "every other line is packaged at 0.00."
         )
+        paid = _money(row.payment)
         return [
             PricedLine(
                 line_number=line.line_number,
                 procedure_code=line.procedure_code,
                 method="opps",
-                allowed=_money(row.payment) if line is primary else "0.00",
+                allowed=paid if line is primary else "0.00",
+                payable=paid if line is primary else "0.00",
                 source=row.provenance.source,
                 confidence=row.provenance.confidence,
                 status_indicator=row.status_indicator if line is primary else None,
@@ -221,11 +229,13 @@ def _priced(
     status_indicator: str | None = None,
     apc: str | None = None,
 ) -> PricedLine:
+    allowed = _money(amount)
     return PricedLine(
         line_number=line.line_number,
         procedure_code=line.procedure_code,
         method=method,
-        allowed=_money(amount),
+        allowed=allowed,
+        payable=allowed,
         source=provenance.source,
         confidence=provenance.confidence,
         status_indicator=status_indicator,

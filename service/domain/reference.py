@@ -276,7 +276,7 @@ class Ruleset:
     """(set, code) → its rows: routine PCI components, add-ons that need a vessel modifier."""
     aoc: Mapping[str, tuple[AocRow, ...]] = field(default_factory=dict)
     """Add-on code → its NCCI add-on code edit rows (one per primary), from CMS's workbook."""
-    _memo: dict[tuple[str, object, date], object] = field(
+    _memo: dict[tuple[Hashable, ...], object] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -286,10 +286,23 @@ class Ruleset:
         memo_key = (name, key, service_date)
         found = self._memo.get(memo_key, _MISSING)
         if found is _MISSING:
-            found = next((r for r in rows.get(key, ()) if r.provenance.covers(service_date)), None)
-            if len(self._memo) < _MEMO_LIMIT:
-                self._memo[memo_key] = found
+            return self._found(memo_key, rows, key, service_date)
         return found  # type: ignore[return-value]
+
+    def _found(
+        self,
+        memo_key: tuple[Hashable, ...],
+        rows: Mapping[Any, tuple[RowT, ...]],
+        key: Any,
+        service_date: date,
+    ) -> RowT | None:
+        """`rows[key]`'s row in force on the date, looked up and kept under `memo_key` (the
+        look-ups called most, ~20 times a claim, read the memo themselves: flat keys, one
+        call)."""
+        found = next((r for r in rows.get(key, ()) if r.provenance.covers(service_date)), None)
+        if len(self._memo) < _MEMO_LIMIT:
+            self._memo[memo_key] = found
+        return found
 
     def covers(self, service_date: date) -> bool:
         return self.effective_from <= service_date and (
@@ -297,7 +310,11 @@ class Ruleset:
         )
 
     def code(self, code: str, service_date: date) -> CodeRow | None:
-        return self._in_force("code", self.codes, code, service_date)
+        memo_key = ("code", code, service_date)
+        found = self._memo.get(memo_key, _MISSING)
+        if found is _MISSING:
+            return self._found(memo_key, self.codes, code, service_date)
+        return found  # type: ignore[return-value]
 
     def rank(self, code: str, service_date: date) -> RankRow | None:
         return self._in_force("rank", self.ranks, code, service_date)
@@ -305,7 +322,7 @@ class Ruleset:
     def rvu(self, code: str, service_date: date, modifier: str = "") -> RvuRow | None:
         """The code's PFS row for the date: the global row, or with `modifier` ("26", "TC")
         that component's row (rows of all modifiers are indexed under the code)."""
-        memo_key = ("rvu", (code, modifier), service_date)
+        memo_key = ("rvu", code, modifier, service_date)
         found = self._memo.get(memo_key, _MISSING)
         if found is _MISSING:
             found = next(
@@ -332,16 +349,20 @@ class Ruleset:
         return self._in_force("asc", self.asc, code, service_date)
 
     def mue(self, code: str, service_date: date, setting: str) -> MueRow | None:
-        if setting == "professional":
-            return self._in_force("mue-p", self.mue_practitioner, code, service_date)
-        return self._in_force("mue-o", self.mue_outpatient, code, service_date)
+        memo_key = ("mue", code, setting == "professional", service_date)
+        found = self._memo.get(memo_key, _MISSING)
+        if found is _MISSING:
+            table = self.mue_practitioner if setting == "professional" else self.mue_outpatient
+            return self._found(memo_key, table, code, service_date)
+        return found  # type: ignore[return-value]
 
     def ptp(self, column_1: str, column_2: str, service_date: date, setting: str) -> PtpRow | None:
-        if setting == "professional":
-            table, name = self.ptp_practitioner, "ptp-p"
-        else:
-            table, name = self.ptp_outpatient, "ptp-o"
-        return self._in_force(name, table, (column_1, column_2), service_date)
+        memo_key = ("ptp", column_1, column_2, setting == "professional", service_date)
+        found = self._memo.get(memo_key, _MISSING)
+        if found is _MISSING:
+            table = self.ptp_practitioner if setting == "professional" else self.ptp_outpatient
+            return self._found(memo_key, table, (column_1, column_2), service_date)
+        return found  # type: ignore[return-value]
 
     def once(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:
         """A value derived from this (frozen) ruleset's tables for `key`, computed on first
@@ -376,7 +397,11 @@ class Ruleset:
         )
 
     def in_code_set(self, set_name: str, code: str, service_date: date) -> CodeSetRow | None:
-        return self._in_force("code_set", self.code_sets, (set_name, code), service_date)
+        memo_key = ("code_set", set_name, code, service_date)
+        found = self._memo.get(memo_key, _MISSING)
+        if found is _MISSING:
+            return self._found(memo_key, self.code_sets, (set_name, code), service_date)
+        return found  # type: ignore[return-value]
 
     def primaries_of(self, addon: str, service_date: date) -> tuple[AocRow, ...]:
         """The add-on's AOC rows in force on the date (none: not an add-on CMS lists)."""
@@ -427,6 +452,9 @@ class ReferenceData:
     """One line per table an official release fed without a row for some code the shipped
     table has (loaded only when the operator accepts partial releases)."""
     _by_date: dict[date, Ruleset | None] = field(default_factory=dict, compare=False, repr=False)
+    _lines: dict[tuple[str, date], tuple[Ruleset | None, CodeRow | None, bool]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def ruleset_for(self, service_date: date) -> Ruleset | None:
         # A memo of a pure function of frozen tables (dates seen are few per day of claims).
@@ -439,6 +467,21 @@ class ReferenceData:
 
     def knows(self, code: str) -> bool:
         return code in self.known_codes
+
+    def for_line(
+        self, code: str, service_date: date
+    ) -> tuple[Ruleset | None, CodeRow | None, bool]:
+        """A line's ruleset (of its date), its code's row in it, and whether the code is
+        known: the three look-ups every working line starts from, memoized per (code, date)."""
+        key = (code, service_date)
+        found = self._lines.get(key)
+        if found is None:
+            ruleset = self.ruleset_for(service_date)
+            row = ruleset.code(code, service_date) if ruleset is not None else None
+            found = (ruleset, row, code in self.known_codes)
+            if len(self._lines) < _MEMO_LIMIT:
+                self._lines[key] = found
+        return found
 
     def is_coronary(self, code: str) -> bool:
         return code in self.coronary_codes

@@ -38,6 +38,7 @@ class WorkLine:
     """One claim line while the edits run: its current code, modifiers and units."""
 
     __slots__ = (
+        "active",
         "changed",
         "coronary_modifiers",
         "distinct_modifiers",
@@ -75,9 +76,22 @@ class WorkLine:
         self.service_date = submitted.service_date
         self.ruleset = ruleset
         self.removed_by: str | None = None
+        self.active = True
+        """Not removed (`removed_by` is None): kept with it by `WorkingClaim.remove`, a field
+        rather than a property since the edits ask it ~20 times a claim."""
         self.changed = False
-        self.set_modifiers(tuple(submitted.modifiers))
-        self.set_row(row, known)
+        # set_modifiers and set_row, inlined (a working line is built for every claim line)
+        self.modifiers = modifiers = tuple(submitted.modifiers)
+        self.coronary_modifiers, self.distinct_modifiers, self.territory = _classified(modifiers)
+        self.row = row
+        self.known = known
+        self.in_scope = known and ruleset is not None
+        if row is None:
+            self.is_pci_base = self.is_graft = self.is_diagnostic = False
+        else:
+            self.is_pci_base = row.kind == "pci_base" and not row.deleted
+            self.is_graft = row.graft
+            self.is_diagnostic = row.kind == "diagnostic"
 
     def set_row(self, row: CodeRow | None, known: bool) -> None:
         self.row = row
@@ -91,10 +105,6 @@ class WorkLine:
         self.modifiers = modifiers
         self.coronary_modifiers, self.distinct_modifiers, self.territory = _classified(modifiers)
 
-    @property
-    def active(self) -> bool:
-        return self.removed_by is None
-
     def state(self) -> LineSnapshot:
         return LineSnapshot(
             procedure_code=self.procedure_code, modifiers=self.modifiers, units=self.units
@@ -102,7 +112,8 @@ class WorkLine:
 
 
 class View:
-    """Derived line sets of the working claim as it stands (rebuilt after each change)."""
+    """Derived line sets of the working claim as it stands (rebuilt after each change to
+    what it reads of a line)."""
 
     __slots__ = ("active", "base", "base_by_date", "groups", "lesions")
 
@@ -146,17 +157,14 @@ class WorkingClaim:
     def __init__(self, claim: Claim, reference: ReferenceData) -> None:
         self.claim = claim
         self.reference = reference
-        self.lines = [self._work_line(i, line) for i, line in enumerate(claim.lines)]
+        for_line = reference.for_line
+        self.lines = [
+            WorkLine(index, line, *for_line(line.procedure_code, line.service_date))
+            for index, line in enumerate(claim.lines)
+        ]
         self.grafts = _grafts_by_line(claim)
         self.view = View(self.lines, self.grafts)
         """The line sets the edits ask for; corrections replace it (few claims have any)."""
-
-    def _work_line(self, index: int, line: ClaimLine) -> WorkLine:
-        ruleset = self.reference.ruleset_for(line.service_date)
-        row = ruleset.code(line.procedure_code, line.service_date) if ruleset else None
-        return WorkLine(
-            index, line, ruleset, row, line.procedure_code in self.reference.known_codes
-        )
 
     # queries -----------------------------------------------------------------------------
 
@@ -204,24 +212,32 @@ class WorkingClaim:
 
     def remove(self, line: WorkLine, edit_id: str) -> None:
         line.removed_by = edit_id
+        line.active = False
         self.view = View(self.lines, self.grafts)
 
+    # A View reads of a line only whether it is removed, in scope, a PCI base code, a graft,
+    # and its territory (with its date and number, which no correction changes): a
+    # correction that changes none of them leaves the view as it stands.
+
     def set_modifiers(self, line: WorkLine, modifiers: tuple[str, ...]) -> None:
+        territory = line.territory
         line.set_modifiers(modifiers)
         line.changed = True
-        self.view = View(self.lines, self.grafts)
+        if line.territory != territory:
+            self.view = View(self.lines, self.grafts)
 
     def set_units(self, line: WorkLine, units: int) -> None:
         line.units = units
         line.changed = True
-        self.view = View(self.lines, self.grafts)
 
     def replace_code(self, line: WorkLine, code: str) -> None:
+        read = (line.in_scope, line.is_pci_base, line.is_graft)
         line.procedure_code = code
         row = line.ruleset.code(code, line.service_date) if line.ruleset else None
         line.set_row(row, self.reference.knows(code))
         line.changed = True
-        self.view = View(self.lines, self.grafts)
+        if (line.in_scope, line.is_pci_base, line.is_graft) != read:
+            self.view = View(self.lines, self.grafts)
 
     def billed_claim(self) -> Claim:
         """The claim as it should be billed: corrections applied, removed lines omitted."""
