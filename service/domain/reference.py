@@ -276,8 +276,10 @@ class Ruleset:
     """(set, code) → its rows: routine PCI components, add-ons that need a vessel modifier."""
     aoc: Mapping[str, tuple[AocRow, ...]] = field(default_factory=dict)
     """Add-on code → its NCCI add-on code edit rows (one per primary), from CMS's workbook."""
+    # Not an init field: a ruleset made from another (dataclasses.replace, as the official
+    # files do when they replace tables) starts with an empty memo, never the other's answers.
     _memo: dict[tuple[Hashable, ...], object] = field(
-        default_factory=dict, compare=False, repr=False
+        default_factory=dict, init=False, compare=False, repr=False
     )
 
     def _in_force(

@@ -274,7 +274,7 @@ def test_a_2025_branch_addon_needs_a_listed_primary_in_its_own_territory() -> No
 
 def _with_aoc(addon: str, rows: tuple[AocRow, ...]) -> ReferenceData:
     def changed(ruleset: Ruleset) -> Ruleset:
-        return dataclasses.replace(ruleset, aoc={**ruleset.aoc, addon: rows}, _memo={})
+        return dataclasses.replace(ruleset, aoc={**ruleset.aoc, addon: rows})
 
     rulesets = tuple(changed(r) for r in REFERENCE.rulesets)
     return dataclasses.replace(REFERENCE, rulesets=rulesets, _by_date={})

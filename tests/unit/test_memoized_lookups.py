@@ -150,3 +150,12 @@ def test_after_each_correction_the_line_sets_are_those_of_the_claim_as_it_stands
         assert [line.active for line in working.lines] == [
             line.removed_by is None for line in working.lines
         ]
+
+
+def test_a_ruleset_made_from_another_answers_from_its_own_tables_not_the_others_memo() -> None:
+    when = date(2026, 3, 2)
+    ruleset = REFERENCE.ruleset_for(when)
+    assert ruleset is not None
+    assert ruleset.mue("92920", when, "professional") is not None  # now in its memo
+    emptied = dataclasses.replace(ruleset, mue_practitioner={})
+    assert emptied.mue("92920", when, "professional") is None
