@@ -23,8 +23,9 @@ from contracts.vocabulary import ErrorKind, EventType
 from service.adapters.json_codec import encode_dead_letter, encode_outcome
 from service.app.memory import ClaimMemory, MemoryBatch, PatientRef
 from service.app.results import Processed
+from service.domain.canonical import canonical
 from service.domain.engine import evaluate
-from service.domain.history import content_digest, memory_key, remembered
+from service.domain.history import memory_key, remembered
 from service.domain.outcome import Outcome
 from service.domain.policy import Policy
 from service.domain.reference import ReferenceData
@@ -261,12 +262,12 @@ class ClaimProcessor:
             except Exception as error:  # a bug on one event must not stop the stream
                 return self._crashed(raw, source, now, error)
         # The content digest keys the memory and names the output: serialized once.
-        digest = content_digest(event)
-        key = memory_key(event, digest)
+        form = canonical(event)
+        key = memory_key(event, form.digest)
         patient = _patient(event)
         history = memory.history(patient, key)
         try:
-            outcome = evaluate(event, self.reference, self.policy, history, digest=digest)
+            outcome = evaluate(event, self.reference, self.policy, history, form=form)
         except Exception as error:  # a bug on one event must not stop the stream
             return self._crashed(raw, source, now, error)
         kept = remembered(event, outcome, key)

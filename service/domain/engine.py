@@ -8,8 +8,9 @@ from functools import cache, lru_cache
 
 from contracts import Change, ClaimSubmitted, Finding, LineSnapshot, RulesetRef
 from contracts.vocabulary import EventType
+from service.domain.canonical import Canonical, canonical
 from service.domain.context import EditContext
-from service.domain.history import ClaimHistory, content_digest
+from service.domain.history import ClaimHistory
 from service.domain.needs import claim_facts
 from service.domain.outcome import Outcome
 from service.domain.policy import DEFAULT_POLICY, EffectivePolicy, Policy
@@ -157,7 +158,7 @@ def evaluate(
     observe: FiringObserver | None = None,
     skip_unneeded: bool = True,
     unmet: NeedsAudit | None = None,
-    digest: bytes | None = None,
+    form: Canonical | None = None,
 ) -> Outcome:
     """Run the claim's edits over it. Output `occurred_at` is stamped by the caller.
 
@@ -176,8 +177,8 @@ def evaluate(
     `skip_unneeded=False` runs every edit (tests compare the two, and `unmet` hears of a
     firing whose need was not met).
 
-    `digest`: the event's `content_digest` when the caller has it already (the claim memory
-    keys by it); it costs a serialization of the event."""
+    `form`: the event's canonical JSON when the caller has it already (the claim memory
+    keys by its digest); it costs a serialization of the event."""
     claim = event.claim
     working = WorkingClaim(claim, reference)
     ctx = EditContext(
@@ -216,18 +217,20 @@ def evaluate(
     ruleset = _ruleset_named(working)
     findings = tuple(sorted(ledger.findings, key=lambda f: SEVERITY_ORDER[f.disposition]))
     rejected = ledger.blocked
+    if form is None:
+        form = canonical(event)
+    billed = claim if rejected else working.billed_claim()
     return Outcome(
         event_type=EventType.REJECTED if rejected else EventType.ENRICHED,
-        event_id=output_event_id(
-            content_digest(event) if digest is None else digest, ruleset, policy.digest
-        ),
+        event_id=output_event_id(form.digest, ruleset, policy.digest),
         source_event_id=event.event_id,
         claim_id=claim.claim_id,
         ruleset=ruleset,
-        claim=claim if rejected else working.billed_claim(),
+        claim=billed,
         findings=findings,
         changes=tuple(change for change, applied in ledger.changes if rejected or applied),
         pricing=None if rejected or void else price(working),
+        claim_json=form.claim_json if billed is claim else None,
     )
 
 

@@ -7,7 +7,6 @@ remembering (`RememberedClaim`). What is stored is only what the history edits r
 no member id (the adapter keys a patient by a keyed hash), no diagnosis.
 """
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from contracts import Claim, ClaimSubmitted
+from service.domain.canonical import canonical
 from service.domain.outcome import Outcome
 
 Frequency = Literal["original", "replacement", "void"]
@@ -65,8 +65,8 @@ MEMORY_KEY_SEPARATOR = "\x1f"
 def content_digest(event: ClaimSubmitted) -> bytes:
     """sha256 of the event's canonical JSON (field order and spelling fixed by the contract),
     so the same claim gives the same digest whether it came as JSON lines, an array element
-    or an 837, and whatever whitespace it was sent with."""
-    return hashlib.sha256(event.model_dump_json().encode()).digest()
+    or an 837, and whatever whitespace it was sent with (service/domain/canonical.py)."""
+    return canonical(event).digest
 
 
 def memory_key(event: ClaimSubmitted, digest: bytes | None = None) -> str:

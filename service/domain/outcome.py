@@ -21,6 +21,9 @@ class Outcome:
     findings: tuple[Finding, ...]
     changes: tuple[Change, ...]
     pricing: Pricing | None
+    claim_json: bytes | None = None
+    """The claim's canonical JSON when the outcome carries the claim as it was sent (a
+    rejection, or nothing changed): written as it is instead of serialized again."""
 
     @property
     def rejected(self) -> bool:
