@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: compiled screenshots install lint typecheck unit test demo faults schemas catalog bench-engine bench-e2e bench-e2e-memory bench-x12 bench-api browser clean
+.PHONY: screenshots install lint typecheck unit test demo faults schemas catalog bench-engine bench-e2e bench-e2e-memory bench-x12 bench-api browser clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11 found (python3.13, python3.12, python3.11, python3)"; exit 1; }
@@ -64,11 +64,6 @@ schemas: $(STAMP)
 catalog: $(STAMP)
 	$(BIN)/claim-edit rules --format markdown > docs/edit-catalog.md
 
-# optional: service/domain compiled with mypyc into build/compiled/, used with
-# CLAIM_EDIT_COMPILED=1 while its sources are unchanged (service/compiled.py)
-compiled: $(STAMP)
-	$(BIN)/python -m service.devtools.compile_engine
-
 bench-engine: $(STAMP)
 ifdef BASELINE
 	$(BIN)/python -m benchmarks.against $(BASELINE)
@@ -89,4 +84,4 @@ bench-api: $(STAMP)
 	$(BIN)/python -m benchmarks.api_bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

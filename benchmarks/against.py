@@ -3,8 +3,7 @@
 Checks the baseline out into a temporary git worktree, and runs this tree's
 `benchmarks.engine` over each engine in alternation (baseline, this tree, baseline, ...),
 so both see the same machine in the same sitting. Prints each run's figures, then the
-best of each and their ratio. When `make compiled` has built this tree's engine and the
-build is current (service/compiled.py), the compiled engine takes its turns too.
+best of each and their ratio.
 """
 
 import argparse
@@ -16,16 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from service.compiled import BUILD, SWITCH, why_not_used
-
 ROOT = Path(__file__).resolve().parents[1]
 RATE = re.compile(r"^engine: ([0-9,]+) claims/s")
 
 
-def run(code_dir: Path, bench_dir: Path, claims: int, compiled: bool = False) -> tuple[float, str]:
+def run(code_dir: Path, bench_dir: Path, claims: int) -> tuple[float, str]:
     """One run of the copied benchmark (its folder is the working directory, so it comes
-    first on the path) over the engine in `code_dir`, pure Python unless `compiled`."""
-    environment = {**os.environ, "PYTHONPATH": str(code_dir), SWITCH: "1" if compiled else "0"}
+    first on the path) over the engine in `code_dir`."""
+    environment = {**os.environ, "PYTHONPATH": str(code_dir)}
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.engine", "--claims", str(claims)],
         cwd=bench_dir,
@@ -54,17 +51,11 @@ def main() -> None:
         )
         bench = Path(scratch) / "bench"
         shutil.copytree(ROOT / "benchmarks", bench / "benchmarks")
-        variants = [("baseline", base, False), ("this tree", ROOT, False)]
-        unused = why_not_used(BUILD)
-        if unused is None:
-            variants.append(("this tree, compiled", ROOT, True))
-        else:
-            print(f"(no compiled turns: {unused})")
         try:
-            best = dict.fromkeys([name for name, _, _ in variants], 0.0)
+            best = {"baseline": 0.0, "this tree": 0.0}
             for turn in range(args.turns):
-                for name, code, compiled in variants:
-                    rate, output = run(code, bench, args.claims, compiled)
+                for name, code in (("baseline", base), ("this tree", ROOT)):
+                    rate, output = run(code, bench, args.claims)
                     best[name] = max(best[name], rate)
                     revision = args.baseline if code is base else "HEAD"
                     print(f"--- {name} ({revision}), turn {turn + 1}")
@@ -73,13 +64,11 @@ def main() -> None:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, check=False
             )
-    for name in best:
-        if name != "baseline":
-            print(
-                f"engine ({name}) against {args.baseline}: {best[name]:,.0f} vs "
-                f"{best['baseline']:,.0f} claims/s (best of {args.turns} each), "
-                f"{best[name] / best['baseline']:.2f} x"
-            )
+    ratio = best["this tree"] / best["baseline"]
+    print(
+        f"engine against {args.baseline}: {best['this tree']:,.0f} vs {best['baseline']:,.0f} "
+        f"claims/s (best of {args.turns} each), {ratio:.2f} x"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ import orjson
 from benchmarks.corpus import corpus
 from service.app.edit_event import ClaimProcessor, Source
 from service.bootstrap import build_processor
-from service.compiled import engine_build
 from service.config import ServiceSettings
 from service.entrypoints.serve import settle_garbage_collection
 
@@ -93,7 +92,6 @@ def main() -> None:
         seconds["orjson"],
     )
     lines = sum(len(orjson.loads(raw)["claim"]["lines"]) for raw in events)
-    print(f"engine build: {engine_build()}")
     print(
         f"corpus: {len(events)} claims, {lines / len(events):.1f} lines/claim, "
         f"{sum(map(len, events)) / len(events):.0f} bytes/claim, outcomes {dict(outcomes)}"

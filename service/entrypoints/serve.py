@@ -13,7 +13,6 @@ from service.adapters.csv_tables import ReferenceDataError
 from service.adapters.policy_file import PolicyError
 from service.app.edit_event import ClaimProcessor, largest_output_bytes
 from service.bootstrap import build_processor, build_service
-from service.compiled import engine_build
 from service.config import EngineSettings, KafkaSettings, ServiceSettings, settings_error_text
 from service.domain.reference import ReferenceData
 from service.observability.logging import configure_logging, get_logger
@@ -80,7 +79,6 @@ async def serve(kafka: KafkaSettings, settings: ServiceSettings, processor: Clai
         guarantee=settings.processing_guarantee,
         http_port=settings.http_port,
         reference=processor.reference.fingerprint,
-        engine=engine_build(),  # compiled: the mypyc build (CLAIM_EDIT_COMPILED)
         # the dead-letter topic's max.message.bytes should be at least this
         largest_output_bytes=largest_output_bytes(processor.limits),
     )
