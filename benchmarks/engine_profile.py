@@ -76,7 +76,7 @@ def main() -> None:
         ("· recording findings and changes (Finding, Change)", cumulative(_named("record"))),
         ("· the billed claim (`model_copy` after corrections)", cumulative(_named("billed_claim"))),
         ("· pricing", cumulative(lambda f, n: n == "price" and f.endswith("pricing.py"))),
-        ("· output id (content digest)", cumulative(lambda f, n: n == "content_digest")),
+        ("· output id (canonical JSON and its digest)", cumulative(lambda f, n: n == "canonical")),
         ("encode the outcome", cumulative(lambda f, n: n == "_encoded")),
     ]
     print(f"{args.claims} corpus claims, {plain:.0f} µs per claim unprofiled (process_batch)")
