@@ -453,7 +453,11 @@ class ReferenceData:
     partial: tuple[str, ...] = ()
     """One line per table an official release fed without a row for some code the shipped
     table has (loaded only when the operator accepts partial releases)."""
-    _by_date: dict[date, Ruleset | None] = field(default_factory=dict, compare=False, repr=False)
+    # Memos, not init fields: a ReferenceData made from another (dataclasses.replace) starts
+    # empty instead of answering with the other's rulesets.
+    _by_date: dict[date, Ruleset | None] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
     _lines: dict[tuple[str, date], tuple[Ruleset | None, CodeRow | None, bool]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )

@@ -277,7 +277,7 @@ def _with_aoc(addon: str, rows: tuple[AocRow, ...]) -> ReferenceData:
         return dataclasses.replace(ruleset, aoc={**ruleset.aoc, addon: rows})
 
     rulesets = tuple(changed(r) for r in REFERENCE.rulesets)
-    return dataclasses.replace(REFERENCE, rulesets=rulesets, _by_date={})
+    return dataclasses.replace(REFERENCE, rulesets=rulesets)
 
 
 def _row(addon: str, primary: str, edit_type: int) -> AocRow:

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 import yaml
 from jsonschema import Draft201909Validator
+from pydantic import ValidationError
 
-from service.config import env_variable_names
+from service.config import MemorySettings, env_variable_names
 from service.observability.metrics import ServiceMetrics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,11 +71,19 @@ def test_compose_gives_the_service_a_claim_memory_on_postgresql_and_no_default_s
         database["POSTGRES_USER"],
         "/" + database["POSTGRES_DB"],
     )
-    # ${NAME:?message}: compose refuses to start without it rather than use a known key
-    assert re.fullmatch(
-        r"\$\{CLAIM_EDIT_MEMORY_SECRET:\?[^}]+\}",
-        service["environment"]["CLAIM_EDIT_MEMORY_SECRET"],
-    )
+    # from the operator's .env, never a default of the file's own: ${NAME:?...} would make
+    # compose refuse every command (down, logs, ps) without it, so the service refuses instead
+    assert service["environment"]["CLAIM_EDIT_MEMORY_SECRET"] == "${CLAIM_EDIT_MEMORY_SECRET:-}"
+    assert "ports" not in COMPOSE["services"]["postgres"]
+
+
+def test_the_service_refuses_to_start_with_a_memory_and_no_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLAIM_EDIT_MEMORY_URL", "postgresql://claim_edit@postgres/claim_memory")
+    monkeypatch.setenv("CLAIM_EDIT_MEMORY_SECRET", "")  # what compose passes when .env lacks it
+    with pytest.raises(ValidationError, match="at least 16 characters"):
+        MemorySettings()
 
 
 def test_every_setting_in_compose_and_dockerfile_is_one_the_service_reads() -> None:

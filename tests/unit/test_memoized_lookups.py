@@ -159,3 +159,14 @@ def test_a_ruleset_made_from_another_answers_from_its_own_tables_not_the_others_
     assert ruleset.mue("92920", when, "professional") is not None  # now in its memo
     emptied = dataclasses.replace(ruleset, mue_practitioner={})
     assert emptied.mue("92920", when, "professional") is None
+
+
+def test_reference_data_made_from_another_dates_lines_under_its_own_rulesets() -> None:
+    when = date(2026, 3, 2)
+    assert REFERENCE.ruleset_for(when) is not None  # now in its memo
+    renamed = tuple(dataclasses.replace(r, version=f"{r.version}-new") for r in REFERENCE.rulesets)
+    made = dataclasses.replace(REFERENCE, rulesets=renamed)
+    ruleset = made.ruleset_for(when)
+    assert ruleset is not None and ruleset.version.endswith("-new")
+    line_ruleset = made.for_line("92920", when)[0]
+    assert line_ruleset is not None and line_ruleset.version.endswith("-new")

@@ -306,7 +306,6 @@ def test_a_reduction_that_cannot_be_applied_says_so() -> None:
         rulesets=tuple(
             dataclasses.replace(r, rvus=rvus) if r is ruleset else r for r in reference.rulesets
         ),
-        _by_date={},
     )
     outcome = evaluate(event(line("92924", "LD"), line("92920", "RC")), bare, Policy())
     assert outcome.pricing is not None
@@ -354,7 +353,6 @@ def test_2026_payable_applies_gpci2026_when_rvu_components_are_loaded() -> None:
         rulesets=tuple(
             dataclasses.replace(r, rvus=rvus) if r is ruleset else r for r in reference.rulesets
         ),
-        _by_date={},
     )
     claim = event(line("92924", "LD"), facility_zip=BIRMINGHAM)
     outcome = evaluate(claim, loaded, Policy())
