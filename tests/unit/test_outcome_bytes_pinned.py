@@ -3,7 +3,7 @@
 `process_batch` in batches of the service's size, on the shipped reference tables and the
 default policy, with one clock value; and the claim-memory samples again with a memory (the
 fake one, one at a time, so each sees the claims before it). A speed-up must not move one
-byte of one outcome (a field, its order, a message, an id, a price). A change of the facts or
+byte of one outcome or its key (a field, its order, a message, an id, a price). A change of the facts or
 of the contract that moves them on purpose says so by recording a new digest here, with why.
 """
 
@@ -21,8 +21,8 @@ from tests.fake_memory import FakeMemory
 
 NOW = datetime(2026, 12, 4, 12, 0, 0, tzinfo=UTC)
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-WITHOUT_MEMORY = "581f5808b2b07e244e083f160a2ced9fbc798ea68c98e12486c80a2ad6f88248"
-WITH_MEMORY = "fb7aa2cb62b2046b6a1e7a848dbbbefd30a081d1911d631116a6e8fe187f4be1"
+WITHOUT_MEMORY = "da9ed300bee8db6f2bb85421cc8aea9ae25782a00baf918157b03e9ce6a023ed"
+WITH_MEMORY = "68dbc2d2b5dbaf2179549a1c0631adc2224040256143d092be90bcdfedf26af5"
 
 
 def outcome_digest(processor: ClaimProcessor, events: list[bytes]) -> str:
@@ -32,6 +32,8 @@ def outcome_digest(processor: ClaimProcessor, events: list[bytes]) -> str:
     for start in range(0, len(events), size):
         batch = [(raw, source) for raw in events[start : start + size]]
         for result in processor.process_batch(batch, NOW):
+            digest.update(result.key or b"")
+            digest.update(b"\t")
             digest.update(result.value)
             digest.update(b"\n")
     return digest.hexdigest()
