@@ -3,8 +3,9 @@
 `process_batch` in batches of the service's size, on the shipped reference tables and the
 default policy, with one clock value; and the claim-memory samples again with a memory (the
 fake one, one at a time, so each sees the claims before it). A speed-up must not move one
-byte of one outcome or its key (a field, its order, a message, an id, a price). A change of the facts or
-of the contract that moves them on purpose says so by recording a new digest here, with why.
+byte of one outcome or its key (a field, its order, a message, an id, a price). A change of
+the facts or of the contract that moves them on purpose says so by recording a new digest
+here, with why.
 """
 
 import hashlib
