@@ -104,7 +104,7 @@ def test_after_an_outage_longer_than_the_reconnect_run_the_server_is_used_within
         assert local_postgres.start(own_server, port) == 0
         back = time.monotonic()
         assert keys(history_once_back(memory, within=15.0)) == ["e1"]
-        assert time.monotonic() - back < 6.0
+        assert time.monotonic() - back < 8.0  # the old setting gave ~14 s here
 
 
 def history_once_back(memory: PostgresMemory, *, within: float) -> tuple[RememberedClaim, ...]:
