@@ -41,36 +41,23 @@ def encode_outcome(outcome: Outcome, occurred_at: datetime) -> bytes:
     claim = orjson.Fragment(
         outcome.claim_json if outcome.claim_json is not None else _CLAIM.dump_json(outcome.claim)
     )
+    event = {
+        "event_id": outcome.event_id,
+        "event_type": outcome.event_type,
+        "schema_version": SCHEMA_VERSION,
+        "occurred_at": occurred_at,
+        "source_event_id": outcome.source_event_id,
+        "claim_id": outcome.claim_id,
+        "ruleset": outcome.ruleset,
+        "claim": claim,
+        "findings": outcome.findings,
+    }
     if outcome.rejected:
-        return orjson.dumps(
-            {
-                "event_id": outcome.event_id,
-                "event_type": outcome.event_type,
-                "schema_version": SCHEMA_VERSION,
-                "occurred_at": occurred_at,
-                "source_event_id": outcome.source_event_id,
-                "claim_id": outcome.claim_id,
-                "ruleset": outcome.ruleset,
-                "claim": claim,
-                "findings": outcome.findings,
-                "proposed_changes": outcome.changes,
-            }
-        )
-    return orjson.dumps(
-        {
-            "event_id": outcome.event_id,
-            "event_type": outcome.event_type,
-            "schema_version": SCHEMA_VERSION,
-            "occurred_at": occurred_at,
-            "source_event_id": outcome.source_event_id,
-            "claim_id": outcome.claim_id,
-            "ruleset": outcome.ruleset,
-            "claim": claim,
-            "findings": outcome.findings,
-            "changes": outcome.changes,
-            "pricing": outcome.pricing,
-        }
-    )
+        event["proposed_changes"] = outcome.changes
+    else:
+        event["changes"] = outcome.changes
+        event["pricing"] = outcome.pricing
+    return orjson.dumps(event)
 
 
 def encode_dead_letter(

@@ -55,13 +55,18 @@ def own_server() -> Iterator[Path]:
         shutil.rmtree(home, ignore_errors=True)
 
 
+def migrated(server: Path) -> tuple[str, int]:
+    """The URL and port of the test's own server, its schema up to date."""
+    url = local_postgres.url_of(server)
+    assert url is not None
+    apply_migrations(url)
+    return url, int(url.rsplit(":", 1)[1].split("/")[0])
+
+
 def test_a_server_stopped_and_started_again_is_unavailable_then_remembers_as_before(
     own_server: Path,
 ) -> None:
-    url = local_postgres.url_of(own_server)
-    assert url is not None
-    port = int(url.rsplit(":", 1)[1].split("/")[0])
-    apply_migrations(url)
+    url, port = migrated(own_server)
     with PostgresMemory(url, secrets.token_bytes(32), timeout=2, ready_timeout=1) as memory:
         with memory.batch([PATIENT]) as batch:
             batch.remember(PATIENT, remembered("e1"))
@@ -90,10 +95,7 @@ def test_after_an_outage_longer_than_the_reconnect_run_the_server_is_used_within
 ) -> None:
     """Without an end to each run of attempts the pool's delay doubles without a ceiling:
     after 17 s down its next attempt would be some 15 s after the server is back."""
-    url = local_postgres.url_of(own_server)
-    assert url is not None
-    port = int(url.rsplit(":", 1)[1].split("/")[0])
-    apply_migrations(url)
+    url, port = migrated(own_server)
     with PostgresMemory(url, secrets.token_bytes(32), timeout=1, ready_timeout=1) as memory:
         with memory.batch([PATIENT]) as batch:
             batch.remember(PATIENT, remembered("e1"))
