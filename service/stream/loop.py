@@ -5,6 +5,12 @@ a slice (yielding to the event loop between small groups, so heartbeats and the 
 endpoint keep answering), hand its outputs and offsets to the guarantee, go on. Offsets
 move only after the guarantee made the outputs durable.
 
+Delivering a slice overlaps editing the next: while the broker writes and acknowledges
+one slice's outputs, the next slice is being edited. Deliveries stay one at a time and in
+order (a slice is handed over only after the one before it was delivered), so offsets
+commit in order; a slice whose predecessor was not delivered is dropped, as is the rest of
+the fetch, and the consumer fetches again.
+
 A rebalance revokes partitions between two deliveries, never inside one: the listener marks
 the revocation and waits only for a delivery in flight (editing holds nothing up). A slice
 revoked before it committed is abandoned (exactly-once: its transaction aborts); every
@@ -79,6 +85,8 @@ class ClaimStream:
         self.backoff_cap_seconds = backoff_cap_seconds
         self.stopping = stopping or asyncio.Event()
         self._unavailable_waits = 0
+        self._delivering: tuple[asyncio.Task[bool], int] | None = None
+        """The slice being delivered, and the generation it was fetched in."""
 
     def subscribe(self) -> None:
         """By a pattern of the exact names, not by the names: a subscription by name makes
@@ -89,18 +97,30 @@ class ClaimStream:
         self.consumer.subscribe(pattern=f"^(?:{exact})$", listener=_Rebalance(self))
 
     async def run(self, stopping: asyncio.Event) -> None:
-        while not stopping.is_set():
-            fetched = await self.consumer.getmany(
-                timeout_ms=self.fetch_wait_ms, max_records=self.max_records
-            )
-            # Taken after the fetch: a rebalance during it already reset the positions, and
-            # what it returned belongs to the new assignment. One after it voids the rest.
-            generation = self.generation
-            records = [InputRecord.of(r) for batch in fetched.values() for r in batch]
-            while records and not stopping.is_set():
-                if self.generation != generation:
-                    break  # a rebalance: fetch again from the committed offsets
-                records = await self._one_slice(records, generation)
+        try:
+            while not stopping.is_set():
+                fetched = await self.consumer.getmany(
+                    timeout_ms=self.fetch_wait_ms, max_records=self.max_records
+                )
+                # Taken after the fetch: a rebalance during it already reset the positions,
+                # and what it returned belongs to the new assignment. One after it voids the
+                # rest.
+                generation = self.generation
+                records = [InputRecord.of(r) for batch in fetched.values() for r in batch]
+                # A delivery that ended, or that nothing fetched waits behind, is settled
+                # now: its failure surfaces here, not when records come again.
+                pending = self._delivering
+                due = pending is not None and (not records or pending[0].done())
+                if due and not await self._settled(generation):
+                    continue
+                while records and not stopping.is_set():
+                    if self.generation != generation:
+                        break  # a rebalance: fetch again from the committed offsets
+                    records = await self._one_slice(records, generation)
+            await self._settled(self.generation)  # the last slice's, before stopping
+        finally:
+            if self._delivering is not None:  # cancelled or failed: not waited for
+                self._delivering[0].cancel()
 
     async def _one_slice(self, records: list[InputRecord], generation: int) -> list[InputRecord]:
         """Edit and deliver records until the time bound; returns the records left."""
@@ -127,23 +147,49 @@ class ClaimStream:
             await asyncio.sleep(0)  # heartbeats, the health endpoint, signals
             if self.generation != generation:
                 return []  # revoked while editing: nothing of this slice was sent
-        edited = records[:done]
+        # The slice before this one first: offsets commit in order.
+        if not await self._settled(generation):
+            return []
+        self._delivering = (
+            asyncio.create_task(self._deliver(outputs, records[:done], generation, started)),
+            generation,
+        )
+        return records[done:]
+
+    async def _settled(self, generation: int) -> bool:
+        """Wait for the slice being delivered, if any (its failure is raised here). Whether
+        slices fetched in `generation` may still be delivered: not after a revocation, nor
+        after a slice of theirs that was not delivered (its offsets did not move, and a
+        later slice's offsets would move them past its records)."""
+        pending, self._delivering = self._delivering, None
+        if pending is not None:
+            task, fetched_in = pending
+            if not await task and fetched_in == generation:
+                return False
+        return self.generation == generation
+
+    async def _deliver(
+        self,
+        outputs: list[OutputRecord],
+        edited: list[InputRecord],
+        generation: int,
+        started: float,
+    ) -> bool:
         offsets = _next_offsets(edited)
         # Only delivering holds the lock a revocation waits for: editing (a big interchange
         # takes minutes) never holds up a rebalance; a slice revoked meanwhile is dropped
         # and its records edited again by their next owner.
         async with self.in_flight:
             if self.generation != generation:
-                return []
+                return False
             delivered = await self.guarantee.deliver(
                 outputs, offsets, owned=lambda: self.generation == generation
             )
-        if not delivered:
-            return []
-        self.metrics.batch_seconds.observe(time.perf_counter() - started)
-        self._observe_lag(offsets)
-        log.debug("slice delivered", records=len(edited), seconds=time.perf_counter() - started)
-        return records[done:]
+        if delivered:
+            self.metrics.batch_seconds.observe(time.perf_counter() - started)
+            self._observe_lag(offsets)
+            log.debug("slice delivered", records=len(edited), seconds=time.perf_counter() - started)
+        return delivered
 
     async def _wait_for_editing(self, error: EditingUnavailableError) -> None:
         """Back off (exponentially, with jitter, up to the cap) while a store the edits need
