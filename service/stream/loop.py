@@ -87,6 +87,9 @@ class ClaimStream:
         self._unavailable_waits = 0
         self._delivering: tuple[asyncio.Task[bool], int] | None = None
         """The slice being delivered, and the generation it was fetched in."""
+        self._undelivered_in: int | None = None
+        """The generation of the last slice that was not delivered: no later slice of it
+        may be (its offsets would move past that slice's records)."""
 
     def subscribe(self) -> None:
         """By a pattern of the exact names, not by the names: a subscription by name makes
@@ -109,9 +112,7 @@ class ClaimStream:
                 records = [InputRecord.of(r) for batch in fetched.values() for r in batch]
                 # A delivery that ended, or that nothing fetched waits behind, is settled
                 # now: its failure surfaces here, not when records come again.
-                pending = self._delivering
-                due = pending is not None and (not records or pending[0].done())
-                if due and not await self._settled(generation):
+                if (not records or self._delivery_ended()) and not await self._settled(generation):
                     continue
                 while records and not stopping.is_set():
                     if self.generation != generation:
@@ -119,8 +120,7 @@ class ClaimStream:
                     records = await self._one_slice(records, generation)
             await self._settled(self.generation)  # the last slice's, before stopping
         finally:
-            if self._delivering is not None:  # cancelled or failed: not waited for
-                self._delivering[0].cancel()
+            await self._abandon_delivery()
 
     async def _one_slice(self, records: list[InputRecord], generation: int) -> list[InputRecord]:
         """Edit and deliver records until the time bound; returns the records left."""
@@ -134,19 +134,21 @@ class ClaimStream:
                     # pyx12 takes ~0.8 s for 100 claims, the claim memory waits on its
                     # database: off the event loop, so heartbeats, the health endpoint and
                     # signals keep being served meanwhile
-                    outputs.extend(await asyncio.to_thread(self.editor.edit, group))
+                    outputs.extend(await self._edited_off_the_loop(group, generation))
                 else:
                     outputs.extend(self.editor.edit(group))
             except EditingUnavailableError as error:
                 # nothing of the slice is sent or committed: the same records again, later
-                await self._wait_for_editing(error)
-                return records if self.generation == generation else []
+                await self._wait_for_editing(error, generation)
+                return records if self._may_deliver(generation) else []
             self.health.editing_unavailable = None
             self._unavailable_waits = 0
             done += len(group)
             await asyncio.sleep(0)  # heartbeats, the health endpoint, signals
-            if self.generation != generation:
-                return []  # revoked while editing: nothing of this slice was sent
+            if self._delivery_ended():
+                await self._settled(generation)  # a failure stops the loop now
+            if not self._may_deliver(generation):
+                return []  # revoked, or the slice before was not delivered: nothing sent
         # The slice before this one first: offsets commit in order.
         if not await self._settled(generation):
             return []
@@ -156,17 +158,58 @@ class ClaimStream:
         )
         return records[done:]
 
+    async def _edited_off_the_loop(
+        self, group: Sequence[InputRecord], generation: int
+    ) -> list[OutputRecord]:
+        """The editor's work in a thread. A delivery that fails meanwhile is raised at once
+        (an interchange can take minutes); the thread's work is then discarded."""
+        editing = asyncio.ensure_future(asyncio.to_thread(self.editor.edit, group))
+        try:
+            while self._delivering is not None and not editing.done():
+                await asyncio.wait(
+                    {editing, self._delivering[0]}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if self._delivery_ended():
+                    await self._settled(generation)
+            return await editing
+        except BaseException:
+            editing.add_done_callback(_discarded)
+            raise
+
+    def _delivery_ended(self) -> bool:
+        return self._delivering is not None and self._delivering[0].done()
+
+    def _may_deliver(self, generation: int) -> bool:
+        return self.generation == generation and self._undelivered_in != generation
+
     async def _settled(self, generation: int) -> bool:
         """Wait for the slice being delivered, if any (its failure is raised here). Whether
         slices fetched in `generation` may still be delivered: not after a revocation, nor
         after a slice of theirs that was not delivered (its offsets did not move, and a
         later slice's offsets would move them past its records)."""
-        pending, self._delivering = self._delivering, None
-        if pending is not None:
-            task, fetched_in = pending
-            if not await task and fetched_in == generation:
-                return False
-        return self.generation == generation
+        if self._delivering is not None:
+            task, fetched_in = self._delivering
+            try:
+                delivered = await task  # cancelling the loop here cancels the delivery too
+            finally:
+                if task.done():  # else the loop was cancelled: run() waits for the task
+                    self._delivering = None
+            if not delivered:
+                self._undelivered_in = fetched_in
+        return self._may_deliver(generation)
+
+    async def _abandon_delivery(self) -> None:
+        """The loop ends on a failure or a cancellation with a delivery in flight: cancel it
+        (exactly-once aborts its transaction) and wait until it has ended. A failure of the
+        delivery itself is logged, as the loop's own error is what propagates."""
+        if self._delivering is None:
+            return
+        task, _ = self._delivering
+        self._delivering = None
+        task.cancel()
+        for ended in await asyncio.gather(task, return_exceptions=True):
+            if isinstance(ended, Exception):
+                log.error("delivery failed", error=type(ended).__name__)
 
     async def _deliver(
         self,
@@ -191,9 +234,10 @@ class ClaimStream:
             log.debug("slice delivered", records=len(edited), seconds=time.perf_counter() - started)
         return delivered
 
-    async def _wait_for_editing(self, error: EditingUnavailableError) -> None:
+    async def _wait_for_editing(self, error: EditingUnavailableError, generation: int) -> None:
         """Back off (exponentially, with jitter, up to the cap) while a store the edits need
-        is down; readiness says so meanwhile."""
+        is down; readiness says so meanwhile. The delivery in flight is settled first: its
+        failure must not wait for the store."""
         self._unavailable_waits += 1
         delay = min(self.backoff_cap_seconds, 0.2 * 2 ** min(self._unavailable_waits, 16))
         delay *= random.uniform(0.8, 1.2)  # jitter
@@ -205,6 +249,7 @@ class ClaimStream:
             attempt=self._unavailable_waits,
             delay_seconds=round(delay, 2),
         )
+        await self._settled(generation)
         await pause(self.stopping, delay)
 
     def _observe_lag(self, offsets: dict[TopicPartition, int]) -> None:
@@ -212,6 +257,13 @@ class ClaimStream:
         self.metrics.observe_lag(
             self.consumer.highwater, {tp: n for tp, n in offsets.items() if tp in owned}
         )
+
+
+def _discarded(editing: "asyncio.Future[list[OutputRecord]]") -> None:
+    """Reads the outcome of editing nobody waits for any more, so that asyncio does not
+    report it as never retrieved."""
+    if not editing.cancelled():
+        editing.exception()
 
 
 def _next_offsets(records: Sequence[InputRecord]) -> dict[TopicPartition, int]:

@@ -3,18 +3,24 @@ on the in-memory Kafka with a guarantee whose deliveries the test holds and rele
 
 What the overlap must never change: deliveries happen one at a time and in order, a slice
 after one that was not delivered is never delivered (its offsets would move past the
-records of the one before), a delivery's failure stops the loop even when nothing more
-arrives, and stopping waits for the delivery in flight."""
+records of the one before), a delivery's failure stops the loop at once (nothing more
+arriving, the claim memory down, or the next slice a long edit in a thread), stopping waits
+for the delivery in flight, and a cancelled loop waits for the delivery it cancels.
+(Several of these came from an outside review of the first version.)"""
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable, Sequence
 
 import orjson
 import pytest
 from aiokafka import TopicPartition
+from structlog.testing import capture_logs
 
 from service.app.edit_event import ClaimProcessor
 from service.app.edit_records import RecordEditor
+from service.app.memory import MemoryUnavailableError
 from service.app.records import InputRecord, OutputRecord
 from service.app.routing import Topics
 from service.observability.metrics import ServiceMetrics
@@ -67,16 +73,75 @@ class CountingEditor(RecordEditor):
         return super().edit(records)
 
 
+class AbortingGuarantee(HeldGuarantee):
+    """As exactly-once inside its transaction: a cancelled delivery aborts, which takes a
+    round trip to the broker, and may fail."""
+
+    def __init__(self, abort_fails: bool = False) -> None:
+        super().__init__()
+        self.aborted = False
+        self.abort_fails = abort_fails
+
+    async def deliver(
+        self, outputs: Sequence[OutputRecord], offsets: Offsets, owned: Callable[[], bool]
+    ) -> bool:
+        try:
+            return await super().deliver(outputs, offsets, owned)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.05)
+            if self.abort_fails:
+                raise RuntimeError("the abort failed") from None
+            self.aborted = True
+            raise
+
+
+class MemoryDownEditor(CountingEditor):
+    """The claim memory answers for the first slice only."""
+
+    def __init__(self, processor: ClaimProcessor) -> None:
+        super().__init__(processor)
+        self.refused = 0
+
+    def edit(self, records: Sequence[InputRecord]) -> list[OutputRecord]:
+        if records[0].offset >= SLICE:
+            self.refused += 1
+            raise MemoryUnavailableError("OperationalError")
+        return super().edit(records)
+
+
+class SlowEditor(CountingEditor):
+    """Edits in a thread, as the X12 lane and the claim memory do; the second slice takes
+    `seconds` (a big interchange takes minutes)."""
+
+    def __init__(self, processor: ClaimProcessor, seconds: float) -> None:
+        super().__init__(processor)
+        self.seconds = seconds
+        self.slow_started = threading.Event()
+
+    @property
+    def blocks(self) -> bool:
+        return True
+
+    def edit(self, records: Sequence[InputRecord]) -> list[OutputRecord]:
+        if records[0].offset >= SLICE:
+            self.slow_started.set()
+            time.sleep(self.seconds)
+        return super().edit(records)
+
+
 async def stream_over(
-    count: int, processor: ClaimProcessor
+    count: int,
+    processor: ClaimProcessor,
+    editor: CountingEditor | None = None,
+    guarantee: HeldGuarantee | None = None,
 ) -> tuple[ClaimStream, HeldGuarantee, CountingEditor, asyncio.Event]:
     kafka = FakeKafka()
     kafka.create_topic("in")
     for n in range(count):
         kafka.produce("in", orjson.dumps(event_document(line("92924", "LD"), event_id=f"e{n}")))
     consumer = kafka.consumer(group_id="g")
-    guarantee = HeldGuarantee()
-    editor = CountingEditor(processor)
+    guarantee = guarantee or HeldGuarantee()
+    editor = editor or CountingEditor(processor)
     stopping = asyncio.Event()
     stream = ClaimStream(
         consumer,
@@ -88,6 +153,7 @@ async def stream_over(
         max_records=SLICE,
         max_seconds=60.0,
         fetch_wait_ms=10,
+        backoff_cap_seconds=0.2,
         stopping=stopping,
     )
     stream.subscribe()
@@ -159,3 +225,55 @@ async def test_stopping_waits_for_the_delivery_in_flight(processor: ClaimProcess
     guarantee.releases[0].set_result(True)
     await asyncio.wait_for(running, timeout=5)
     assert guarantee.finished == [through(SLICE)]
+
+
+async def test_a_failed_delivery_stops_the_loop_while_the_claim_memory_is_down(
+    processor: ClaimProcessor,
+) -> None:
+    editor = MemoryDownEditor(processor)
+    stream, guarantee, _, stopping = await stream_over(2 * SLICE, processor, editor)
+    running = asyncio.create_task(stream.run(stopping))
+    await until(lambda: len(guarantee.releases) == 1 and editor.refused > 0)
+    guarantee.releases[0].set_result(UnpublishableError("refused for good"))
+    with pytest.raises(UnpublishableError):
+        await asyncio.wait_for(running, timeout=2)
+
+
+async def test_a_failed_delivery_stops_the_loop_while_the_next_slice_is_edited_in_a_thread(
+    processor: ClaimProcessor,
+) -> None:
+    editor = SlowEditor(processor, seconds=3.0)
+    stream, guarantee, _, stopping = await stream_over(2 * SLICE, processor, editor)
+    running = asyncio.create_task(stream.run(stopping))
+    await until(lambda: len(guarantee.releases) == 1 and editor.slow_started.is_set())
+    guarantee.releases[0].set_result(UnpublishableError("refused for good"))
+    with pytest.raises(UnpublishableError):
+        await asyncio.wait_for(running, timeout=1)
+
+
+async def test_a_cancelled_loop_waits_for_the_delivery_it_cancels(
+    processor: ClaimProcessor,
+) -> None:
+    guarantee = AbortingGuarantee()
+    editor = SlowEditor(processor, seconds=0.3)
+    stream, _, _, stopping = await stream_over(2 * SLICE, processor, editor, guarantee)
+    running = asyncio.create_task(stream.run(stopping))
+    await until(lambda: len(guarantee.releases) == 1 and editor.slow_started.is_set())
+    running.cancel()
+    await asyncio.gather(running, return_exceptions=True)
+    assert guarantee.aborted, "run() returned before its delivery had aborted"
+
+
+async def test_a_delivery_that_fails_as_the_loop_is_cancelled_is_logged(
+    processor: ClaimProcessor,
+) -> None:
+    guarantee = AbortingGuarantee(abort_fails=True)
+    editor = SlowEditor(processor, seconds=0.3)
+    stream, _, _, stopping = await stream_over(2 * SLICE, processor, editor, guarantee)
+    with capture_logs() as logged:
+        running = asyncio.create_task(stream.run(stopping))
+        await until(lambda: len(guarantee.releases) == 1 and editor.slow_started.is_set())
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    failures = [entry for entry in logged if entry["event"] == "delivery failed"]
+    assert [entry["error"] for entry in failures] == ["RuntimeError"]
