@@ -5,12 +5,6 @@ a slice (yielding to the event loop between small groups, so heartbeats and the 
 endpoint keep answering), hand its outputs and offsets to the guarantee, go on. Offsets
 move only after the guarantee made the outputs durable.
 
-Delivering a slice overlaps editing the next: while the broker writes and acknowledges
-one slice's outputs, the next slice is being edited. Deliveries stay one at a time and in
-order (a slice is handed over only after the one before it was delivered), so offsets
-commit in order; a slice whose predecessor was not delivered is dropped, as is the rest of
-the fetch, and the consumer fetches again.
-
 A rebalance revokes partitions between two deliveries, never inside one: the listener marks
 the revocation and waits only for a delivery in flight (editing holds nothing up). A slice
 revoked before it committed is abandoned (exactly-once: its transaction aborts); every
@@ -85,11 +79,6 @@ class ClaimStream:
         self.backoff_cap_seconds = backoff_cap_seconds
         self.stopping = stopping or asyncio.Event()
         self._unavailable_waits = 0
-        self._delivering: tuple[asyncio.Task[bool], int] | None = None
-        """The slice being delivered, and the generation it was fetched in."""
-        self._undelivered_in: int | None = None
-        """The generation of the last slice that was not delivered: no later slice of it
-        may be (its offsets would move past that slice's records)."""
 
     def subscribe(self) -> None:
         """By a pattern of the exact names, not by the names: a subscription by name makes
@@ -100,27 +89,18 @@ class ClaimStream:
         self.consumer.subscribe(pattern=f"^(?:{exact})$", listener=_Rebalance(self))
 
     async def run(self, stopping: asyncio.Event) -> None:
-        try:
-            while not stopping.is_set():
-                fetched = await self.consumer.getmany(
-                    timeout_ms=self.fetch_wait_ms, max_records=self.max_records
-                )
-                # Taken after the fetch: a rebalance during it already reset the positions,
-                # and what it returned belongs to the new assignment. One after it voids the
-                # rest.
-                generation = self.generation
-                records = [InputRecord.of(r) for batch in fetched.values() for r in batch]
-                # A delivery that ended, or that nothing fetched waits behind, is settled
-                # now: its failure surfaces here, not when records come again.
-                if (not records or self._delivery_ended()) and not await self._settled(generation):
-                    continue
-                while records and not stopping.is_set():
-                    if self.generation != generation:
-                        break  # a rebalance: fetch again from the committed offsets
-                    records = await self._one_slice(records, generation)
-            await self._settled(self.generation)  # the last slice's, before stopping
-        finally:
-            await self._abandon_delivery()
+        while not stopping.is_set():
+            fetched = await self.consumer.getmany(
+                timeout_ms=self.fetch_wait_ms, max_records=self.max_records
+            )
+            # Taken after the fetch: a rebalance during it already reset the positions, and
+            # what it returned belongs to the new assignment. One after it voids the rest.
+            generation = self.generation
+            records = [InputRecord.of(r) for batch in fetched.values() for r in batch]
+            while records and not stopping.is_set():
+                if self.generation != generation:
+                    break  # a rebalance: fetch again from the committed offsets
+                records = await self._one_slice(records, generation)
 
     async def _one_slice(self, records: list[InputRecord], generation: int) -> list[InputRecord]:
         """Edit and deliver records until the time bound; returns the records left."""
@@ -134,110 +114,40 @@ class ClaimStream:
                     # pyx12 takes ~0.8 s for 100 claims, the claim memory waits on its
                     # database: off the event loop, so heartbeats, the health endpoint and
                     # signals keep being served meanwhile
-                    outputs.extend(await self._edited_off_the_loop(group, generation))
+                    outputs.extend(await asyncio.to_thread(self.editor.edit, group))
                 else:
                     outputs.extend(self.editor.edit(group))
             except EditingUnavailableError as error:
                 # nothing of the slice is sent or committed: the same records again, later
-                await self._wait_for_editing(error, generation)
-                return records if self._may_deliver(generation) else []
+                await self._wait_for_editing(error)
+                return records if self.generation == generation else []
             self.health.editing_unavailable = None
             self._unavailable_waits = 0
             done += len(group)
             await asyncio.sleep(0)  # heartbeats, the health endpoint, signals
-            if self._delivery_ended():
-                await self._settled(generation)  # a failure stops the loop now
-            if not self._may_deliver(generation):
-                return []  # revoked, or the slice before was not delivered: nothing sent
-        # The slice before this one first: offsets commit in order.
-        if not await self._settled(generation):
-            return []
-        self._delivering = (
-            asyncio.create_task(self._deliver(outputs, records[:done], generation, started)),
-            generation,
-        )
-        return records[done:]
-
-    async def _edited_off_the_loop(
-        self, group: Sequence[InputRecord], generation: int
-    ) -> list[OutputRecord]:
-        """The editor's work in a thread. A delivery that fails meanwhile is raised at once
-        (an interchange can take minutes); the thread's work is then discarded."""
-        editing = asyncio.ensure_future(asyncio.to_thread(self.editor.edit, group))
-        try:
-            while self._delivering is not None and not editing.done():
-                await asyncio.wait(
-                    {editing, self._delivering[0]}, return_when=asyncio.FIRST_COMPLETED
-                )
-                if self._delivery_ended():
-                    await self._settled(generation)
-            return await editing
-        except BaseException:
-            editing.add_done_callback(_discarded)
-            raise
-
-    def _delivery_ended(self) -> bool:
-        return self._delivering is not None and self._delivering[0].done()
-
-    def _may_deliver(self, generation: int) -> bool:
-        return self.generation == generation and self._undelivered_in != generation
-
-    async def _settled(self, generation: int) -> bool:
-        """Wait for the slice being delivered, if any (its failure is raised here). Whether
-        slices fetched in `generation` may still be delivered: not after a revocation, nor
-        after a slice of theirs that was not delivered (its offsets did not move, and a
-        later slice's offsets would move them past its records)."""
-        if self._delivering is not None:
-            task, fetched_in = self._delivering
-            try:
-                delivered = await task  # cancelling the loop here cancels the delivery too
-            finally:
-                if task.done():  # else the loop was cancelled: run() waits for the task
-                    self._delivering = None
-            if not delivered:
-                self._undelivered_in = fetched_in
-        return self._may_deliver(generation)
-
-    async def _abandon_delivery(self) -> None:
-        """The loop ends on a failure or a cancellation with a delivery in flight: cancel it
-        (exactly-once aborts its transaction) and wait until it has ended. A failure of the
-        delivery itself is logged, as the loop's own error is what propagates."""
-        if self._delivering is None:
-            return
-        task, _ = self._delivering
-        self._delivering = None
-        task.cancel()
-        for ended in await asyncio.gather(task, return_exceptions=True):
-            if isinstance(ended, Exception):
-                log.error("delivery failed", error=type(ended).__name__)
-
-    async def _deliver(
-        self,
-        outputs: list[OutputRecord],
-        edited: list[InputRecord],
-        generation: int,
-        started: float,
-    ) -> bool:
+            if self.generation != generation:
+                return []  # revoked while editing: nothing of this slice was sent
+        edited = records[:done]
         offsets = _next_offsets(edited)
         # Only delivering holds the lock a revocation waits for: editing (a big interchange
         # takes minutes) never holds up a rebalance; a slice revoked meanwhile is dropped
         # and its records edited again by their next owner.
         async with self.in_flight:
             if self.generation != generation:
-                return False
+                return []
             delivered = await self.guarantee.deliver(
                 outputs, offsets, owned=lambda: self.generation == generation
             )
-        if delivered:
-            self.metrics.batch_seconds.observe(time.perf_counter() - started)
-            self._observe_lag(offsets)
-            log.debug("slice delivered", records=len(edited), seconds=time.perf_counter() - started)
-        return delivered
+        if not delivered:
+            return []
+        self.metrics.batch_seconds.observe(time.perf_counter() - started)
+        self._observe_lag(offsets)
+        log.debug("slice delivered", records=len(edited), seconds=time.perf_counter() - started)
+        return records[done:]
 
-    async def _wait_for_editing(self, error: EditingUnavailableError, generation: int) -> None:
+    async def _wait_for_editing(self, error: EditingUnavailableError) -> None:
         """Back off (exponentially, with jitter, up to the cap) while a store the edits need
-        is down; readiness says so meanwhile. The delivery in flight is settled first: its
-        failure must not wait for the store."""
+        is down; readiness says so meanwhile."""
         self._unavailable_waits += 1
         delay = min(self.backoff_cap_seconds, 0.2 * 2 ** min(self._unavailable_waits, 16))
         delay *= random.uniform(0.8, 1.2)  # jitter
@@ -249,7 +159,6 @@ class ClaimStream:
             attempt=self._unavailable_waits,
             delay_seconds=round(delay, 2),
         )
-        await self._settled(generation)
         await pause(self.stopping, delay)
 
     def _observe_lag(self, offsets: dict[TopicPartition, int]) -> None:
@@ -257,13 +166,6 @@ class ClaimStream:
         self.metrics.observe_lag(
             self.consumer.highwater, {tp: n for tp, n in offsets.items() if tp in owned}
         )
-
-
-def _discarded(editing: "asyncio.Future[list[OutputRecord]]") -> None:
-    """Reads the outcome of editing nobody waits for any more, so that asyncio does not
-    report it as never retrieved."""
-    if not editing.cancelled():
-        editing.exception()
 
 
 def _next_offsets(records: Sequence[InputRecord]) -> dict[TopicPartition, int]:
