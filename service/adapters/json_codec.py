@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
-from contracts import SCHEMA_VERSION, Claim, ClaimEnriched, ClaimRejected, DeadLetter
+from contracts import SCHEMA_VERSION, ClaimEnriched, ClaimRejected, DeadLetter
+from service.domain.canonical import claim_json
 from service.domain.outcome import Outcome
 
-_CLAIM: TypeAdapter[Claim] = TypeAdapter(Claim)
 _FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     model: tuple(model.model_fields) for model in (ClaimEnriched, ClaimRejected, DeadLetter)
 }
@@ -39,7 +39,7 @@ def encode_outcome(outcome: Outcome, occurred_at: datetime) -> bytes:
     together): written directly, the hot path, rather than through `encode`. The claim is
     its canonical JSON when the engine kept it (the claim as sent), else pydantic's."""
     claim = orjson.Fragment(
-        outcome.claim_json if outcome.claim_json is not None else _CLAIM.dump_json(outcome.claim)
+        outcome.claim_json if outcome.claim_json is not None else claim_json(outcome.claim)
     )
     event = {
         "event_id": outcome.event_id,

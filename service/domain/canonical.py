@@ -31,8 +31,13 @@ class Canonical:
     """sha256 of the whole event's canonical JSON."""
 
 
+def claim_json(claim: Claim) -> bytes:
+    """The claim's canonical JSON (also how an outcome's changed claim is written)."""
+    return _CLAIM_JSON.dump_json(claim)
+
+
 def canonical(event: ClaimSubmitted) -> Canonical:
-    claim_json = _CLAIM_JSON.dump_json(event.claim)
+    claim = claim_json(event.claim)
     head = event.model_dump_json(exclude=_WITHOUT_CLAIM).encode()
-    whole = b"".join((head[:-1], b',"claim":', claim_json, b"}"))
-    return Canonical(claim_json, hashlib.sha256(whole).digest())
+    whole = b"".join((head[:-1], b',"claim":', claim, b"}"))
+    return Canonical(claim, hashlib.sha256(whole).digest())

@@ -1,5 +1,5 @@
-"""The outcome encoder writes the same bytes as the encoder it replaced (a dict per event in
-the model's field order, the claim through `model_dump_json` as a `default`): on the
+"""The outcome encoder writes the same bytes as the encoder it replaced, the generic `encode`
+(a dict in the model's field order, the claim through `model_dump_json` as a `default`): on the
 benchmark corpus, rejected and enriched, and on claims with values that JSON writers treat
 apart (non-ASCII, control characters in free text, big amounts, fields the sender added)."""
 
@@ -9,23 +9,16 @@ from typing import Any
 
 import orjson
 import pytest
-from pydantic import BaseModel
 
 from benchmarks.corpus import corpus
 from contracts import SCHEMA_VERSION, ClaimEnriched, ClaimRejected, ClaimSubmitted
-from service.adapters.json_codec import encode_outcome
+from service.adapters.json_codec import encode, encode_outcome
 from service.bootstrap import build_processor, no_memory
 from service.domain.engine import evaluate
 from service.domain.outcome import Outcome
 
 NOW = datetime(2026, 12, 4, 12, 0, 0, 123456, tzinfo=UTC)
 PROCESSOR = build_processor(memory=no_memory)
-
-
-def _embedded(value: object) -> orjson.Fragment:
-    if isinstance(value, BaseModel):
-        return orjson.Fragment(value.model_dump_json())
-    raise TypeError(type(value).__name__)
 
 
 def former_encoding(outcome: Outcome, occurred_at: datetime) -> bytes:
@@ -43,8 +36,7 @@ def former_encoding(outcome: Outcome, occurred_at: datetime) -> bytes:
         "proposed_changes": outcome.changes,
         "pricing": outcome.pricing,
     }
-    model = ClaimRejected if outcome.rejected else ClaimEnriched
-    return orjson.dumps({name: values[name] for name in model.model_fields}, default=_embedded)
+    return encode(ClaimRejected if outcome.rejected else ClaimEnriched, values)
 
 
 def outcome_of(document: dict[str, Any]) -> Outcome:
